@@ -1,0 +1,90 @@
+"""Tensor shapes written by people: parsing every common notation, and comparing.
+
+Accepted: `(8, 3)`, `[8, 3]`, `8, 3`, `8x3`, `8 × 3`, `torch.Size([8, 3])`,
+`(8,)`, `()` and `torch.Size([])` for a scalar, with any spacing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Shape = tuple[int, ...]
+
+
+class ShapeSyntaxError(ValueError):
+    """The text is not a shape; the message says why in words a learner understands."""
+
+
+_TORCH_SIZE = re.compile(r"^torch\.size\s*\(\s*(.*?)\s*\)$", re.IGNORECASE | re.DOTALL)
+_BRACKETS = {"(": ")", "[": "]"}
+_SEPARATORS = re.compile(r"\s*(?:,|x|×|\*)\s*|\s+", re.IGNORECASE)
+
+
+def parse_shape(text: str) -> Shape:
+    body = text.strip()
+    if not body:
+        raise ShapeSyntaxError("Write a shape such as (8, 3).")
+    match = _TORCH_SIZE.match(body)
+    if match:
+        body = match.group(1)
+        if not body:
+            return ()
+    body = _strip_brackets(body, original=text)
+    body = _strip_brackets(body, original=text)  # torch.Size([8, 3]) nests one pair
+    body = body.strip().rstrip(",").strip()
+    if not body:
+        return ()
+    parts = _SEPARATORS.split(body)
+    dims: list[int] = []
+    for part in parts:
+        if not part.isdigit():
+            raise ShapeSyntaxError(
+                f"{text.strip()!r} is not a shape: {part!r} is not a whole number. "
+                "Write it like (8, 3)."
+            )
+        dims.append(int(part))
+    return tuple(dims)
+
+
+def _strip_brackets(body: str, *, original: str) -> str:
+    body = body.strip()
+    if not body:
+        return body
+    opening = body[0]
+    closing = _BRACKETS.get(opening)
+    if closing is None:
+        if body[-1] in ")]":
+            raise ShapeSyntaxError(f"{original.strip()!r} has a closing bracket but no opening one.")
+        return body
+    if body[-1] != closing:
+        raise ShapeSyntaxError(
+            f"{original.strip()!r} is missing its closing {closing!r}. Write it like (8, 3)."
+        )
+    return body[1:-1]
+
+
+def format_shape(shape: Shape) -> str:
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(dim) for dim in shape) + ")"
+
+
+@dataclass(frozen=True)
+class DimensionFeedback:
+    """Which dimensions of a learner's shape match the real one, for feedback after a problem."""
+
+    given: Shape
+    actual: Shape
+    matches: tuple[bool, ...]
+
+    @property
+    def rank_matches(self) -> bool:
+        return len(self.given) == len(self.actual)
+
+
+def compare_shapes(given: Shape, actual: Shape) -> DimensionFeedback:
+    matches = tuple(
+        index < len(actual) and dim == actual[index] for index, dim in enumerate(given)
+    )
+    return DimensionFeedback(given=given, actual=actual, matches=matches)

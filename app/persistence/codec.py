@@ -1,0 +1,116 @@
+"""Domain values to JSON and back, for the JSON columns (revisions, pattern content)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from app.domain.challenge import (
+    Concept,
+    Difficulty,
+    ExplainPrompt,
+    Flashcard,
+    Level,
+    Option,
+    PatternContent,
+    PracticeItem,
+    Problem,
+    ProblemType,
+    QuizItem,
+    RaisesClaim,
+    ShapeAnswer,
+    TestSpec,
+)
+
+
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    return asdict(problem)
+
+
+def _options(items: list[dict[str, Any]]) -> tuple[Option, ...]:
+    return tuple(Option(**item) for item in items)
+
+
+def problem_from_json(data: dict[str, Any]) -> Problem:
+    answer = data.get("answer")
+    raises = data.get("raises")
+    return Problem(
+        key=data["key"],
+        type=ProblemType(data["type"]),
+        level=Level(data["level"]),
+        title=data["title"],
+        prompt=data["prompt"],
+        time_limit_seconds=data["time_limit_seconds"],
+        max_attempts=data["max_attempts"],
+        code=data.get("code"),
+        answer=(
+            ShapeAnswer(
+                shape_of=answer["shape_of"],
+                expected=tuple(answer["expected"]) if answer.get("expected") is not None else None,
+                device=answer.get("device"),
+            )
+            if answer
+            else None
+        ),
+        raises=RaisesClaim(raises["exception"]) if raises else None,
+        options=_options(data.get("options", [])),
+        hint=data.get("hint"),
+        explanation=data.get("explanation"),
+    )
+
+
+def pattern_to_json(pattern: PatternContent) -> dict[str, Any]:
+    return asdict(pattern)
+
+
+def pattern_from_json(data: dict[str, Any]) -> PatternContent:
+    test = data.get("test")
+    return PatternContent(
+        flashcards=tuple(
+            Flashcard(level=Level(card["level"]), front=card["front"], back=card["back"])
+            for card in data.get("flashcards", [])
+        ),
+        quiz=tuple(
+            QuizItem(
+                prompt=item["prompt"],
+                options=_options(item["options"]),
+                explanation=item.get("explanation"),
+                level=Difficulty(item["level"]),
+                code=item.get("code"),
+            )
+            for item in data.get("quiz", [])
+        ),
+        explain=tuple(
+            ExplainPrompt(
+                prompt=item["prompt"],
+                hint=item.get("hint"),
+                concepts=tuple(
+                    Concept(name=c["name"], keywords=tuple(c["keywords"]))
+                    for c in item["concepts"]
+                ),
+            )
+            for item in data.get("explain", [])
+        ),
+        practice=tuple(
+            PracticeItem(
+                level=Difficulty(item["level"]),
+                prompt=item["prompt"],
+                options=_options(item.get("options", [])),
+                code=item.get("code"),
+                solution=tuple(item.get("solution", [])),
+                final_answer=item.get("final_answer"),
+                quick_check=item.get("quick_check"),
+                hint=item.get("hint"),
+                common_mistakes=tuple(item.get("common_mistakes", [])),
+            )
+            for item in data.get("practice", [])
+        ),
+        test=(
+            TestSpec(
+                questions=test["questions"],
+                mix={Difficulty(k): v for k, v in test["mix"].items()},
+            )
+            if test
+            else None
+        ),
+    )

@@ -1,0 +1,197 @@
+"""Repository of challenge sets: stores a loaded set with revisioned problems, reads it back.
+
+A problem gets a new revision only when its content changes, and runs keep pointing
+at the revision they were taken on, so editing a file never rewrites history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.challenge import Badge, ChallengeSet, Problem, SetKind
+from app.persistence.codec import (
+    pattern_from_json,
+    pattern_to_json,
+    problem_from_json,
+    problem_to_json,
+)
+from app.persistence.tables import ChallengeSetRow, ProblemRevisionRow, ProblemRow
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    slug: str
+    created: bool
+    changed: bool
+    new_revisions: int
+    retired_problems: int
+
+
+class SetRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # -- reading ---------------------------------------------------------------
+
+    def row_by_slug(self, slug: str) -> ChallengeSetRow | None:
+        return self._session.scalars(
+            select(ChallengeSetRow)
+            .where(ChallengeSetRow.slug == slug)
+            .options(selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision))
+        ).one_or_none()
+
+    def active_rows(self) -> Sequence[ChallengeSetRow]:
+        return self._session.scalars(
+            select(ChallengeSetRow)
+            .where(ChallengeSetRow.retired_at.is_(None))
+            .order_by(ChallengeSetRow.kind, ChallengeSetRow.title)
+            .options(selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision))
+        ).all()
+
+    def all_rows(self) -> Sequence[ChallengeSetRow]:
+        return self._session.scalars(select(ChallengeSetRow).order_by(ChallengeSetRow.slug)).all()
+
+    def get(self, slug: str, *, include_retired: bool = False) -> ChallengeSet | None:
+        row = self.row_by_slug(slug)
+        if row is None or (row.retired_at is not None and not include_retired):
+            return None
+        return to_domain(row)
+
+    def active(self) -> list[ChallengeSet]:
+        return [to_domain(row) for row in self.active_rows()]
+
+    def current_revisions(self, row: ChallengeSetRow) -> list[ProblemRevisionRow]:
+        """The revisions a new run takes, in the file's order."""
+        return [
+            problem.current_revision
+            for problem in row.problems
+            if problem.retired_at is None and problem.current_revision is not None
+        ]
+
+    def revision(self, revision_id: int) -> Problem:
+        row = self._session.get_one(ProblemRevisionRow, revision_id)
+        return problem_from_json(row.content)
+
+    # -- writing ---------------------------------------------------------------
+
+    def save(self, challenge_set: ChallengeSet, *, source_path: str, now: datetime) -> SaveOutcome:
+        row = self.row_by_slug(challenge_set.slug)
+        created = row is None
+        set_hash = challenge_set.content_hash()
+        if row is None:
+            row = ChallengeSetRow(slug=challenge_set.slug, loaded_at=now)
+            self._session.add(row)
+        changed = created or row.content_hash != set_hash or row.retired_at is not None
+        row.kind = challenge_set.kind.value
+        row.title = challenge_set.title
+        row.topic = challenge_set.topic
+        row.summary = challenge_set.summary
+        row.badge_name = challenge_set.badge.name if challenge_set.badge else None
+        row.badge_description = challenge_set.badge.description if challenge_set.badge else None
+        row.pattern = pattern_to_json(challenge_set.pattern) if challenge_set.pattern else None
+        row.source_path = source_path
+        row.content_hash = set_hash
+        row.retired_at = None
+        if changed:
+            row.loaded_at = now
+        self._session.flush()
+
+        existing = {problem.key: problem for problem in row.problems}
+        new_revisions = 0
+        for position, problem in enumerate(challenge_set.problems, start=1):
+            problem_row = existing.pop(problem.key, None)
+            if problem_row is None:
+                problem_row = ProblemRow(set_id=row.id, key=problem.key, position=position)
+                self._session.add(problem_row)
+                self._session.flush()
+            problem_row.position = position
+            problem_row.retired_at = None
+            if self._ensure_revision(problem_row, problem, now):
+                new_revisions += 1
+        retired = 0
+        for gone in existing.values():
+            if gone.retired_at is None:
+                gone.retired_at = now
+                retired += 1
+        self._session.flush()
+        return SaveOutcome(
+            slug=challenge_set.slug,
+            created=created,
+            changed=changed or new_revisions > 0 or retired > 0,
+            new_revisions=new_revisions,
+            retired_problems=retired,
+        )
+
+    def _ensure_revision(self, problem_row: ProblemRow, problem: Problem, now: datetime) -> bool:
+        digest = problem.content_hash()
+        current = problem_row.current_revision
+        if current is not None and current.content_hash == digest:
+            return False
+        revision = self._session.scalars(
+            select(ProblemRevisionRow).where(
+                ProblemRevisionRow.problem_id == problem_row.id,
+                ProblemRevisionRow.content_hash == digest,
+            )
+        ).one_or_none()
+        created = revision is None
+        if revision is None:
+            # An edit reverted to earlier content reuses that revision instead of a copy.
+            revision = ProblemRevisionRow(
+                problem_id=problem_row.id,
+                content_hash=digest,
+                content=problem_to_json(problem),
+                created_at=now,
+            )
+            self._session.add(revision)
+            self._session.flush()
+        problem_row.current_revision = revision
+        return created
+
+    def set_executed(self, slug: str, key: str, executed: dict[str, Any]) -> None:
+        """Record what the sandbox found for a problem's current revision."""
+        row = self.row_by_slug(slug)
+        if row is None:
+            return
+        for problem in row.problems:
+            if problem.key == key and problem.current_revision is not None:
+                problem.current_revision.executed = executed
+
+    def retire_missing(self, present_slugs: set[str], now: datetime) -> list[str]:
+        retired = []
+        for row in self._session.scalars(
+            select(ChallengeSetRow).where(ChallengeSetRow.retired_at.is_(None))
+        ):
+            if row.slug not in present_slugs:
+                row.retired_at = now
+                retired.append(row.slug)
+        return retired
+
+
+def to_domain(row: ChallengeSetRow) -> ChallengeSet:
+    problems = tuple(
+        problem_from_json(problem.current_revision.content)
+        for problem in row.problems
+        if problem.retired_at is None and problem.current_revision is not None
+    )
+    badge = (
+        Badge(name=row.badge_name, description=row.badge_description or "")
+        if row.badge_name
+        else None
+    )
+    return ChallengeSet(
+        slug=row.slug,
+        kind=SetKind(row.kind),
+        title=row.title,
+        topic=row.topic,
+        summary=row.summary,
+        badge=badge,
+        problems=problems,
+        pattern=pattern_from_json(row.pattern) if row.pattern else None,
+        source=row.source_path,
+    )

@@ -1,0 +1,268 @@
+"""SQLAlchemy table classes: the shape of the database, and nothing else.
+
+Alembic migrations are generated from these and are the only thing that creates or
+changes the schema. Portable types only (the app runs on SQLite today and on
+PostgreSQL later): datetimes are stored as naive UTC and handed back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# A naming convention makes constraint names stable, which Alembic's batch mode on
+# SQLite needs to alter tables.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python, naive UTC in the database (portable)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; the app works in aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Accommodation: every time limit of a later problem is multiplied by this.
+    time_multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime]
+
+
+class ChallengeSetRow(Base):
+    __tablename__ = "challenge_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str | None] = mapped_column(Text)
+    badge_name: Mapped[str | None] = mapped_column(String(255))
+    badge_description: Mapped[str | None] = mapped_column(Text)
+    # Review material of a pattern set, stored whole: it has no per-learner history
+    # that must point at a revision.
+    pattern: Mapped[dict[str, Any] | None]
+    source_path: Mapped[str] = mapped_column(String(1024))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    problems: Mapped[list[ProblemRow]] = relationship(
+        back_populates="challenge_set", order_by="ProblemRow.position"
+    )
+
+
+class ProblemRow(Base):
+    """A problem's identity within its set; its content lives in revisions."""
+
+    __tablename__ = "problems"
+    __table_args__ = (UniqueConstraint("set_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("challenge_sets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128))
+    position: Mapped[int] = mapped_column(Integer)
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problem_revisions.id", use_alter=True)
+    )
+    retired_at: Mapped[datetime | None]
+
+    challenge_set: Mapped[ChallengeSetRow] = relationship(back_populates="problems")
+    current_revision: Mapped[ProblemRevisionRow | None] = relationship(
+        foreign_keys=[current_revision_id], post_update=True
+    )
+
+
+class ProblemRevisionRow(Base):
+    """One version of a problem's content; runs point here, so history survives edits."""
+
+    __tablename__ = "problem_revisions"
+    __table_args__ = (UniqueConstraint("problem_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]]
+    # What the sandbox found when it ran the snippet (shape, exception); grading of
+    # free-text shapes uses it.
+    executed: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class SnippetResultRow(Base):
+    """Cache of sandbox outcomes keyed by (code, question, torch version)."""
+
+    __tablename__ = "snippet_results"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("challenge_sets.id"), index=True)
+    time_multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    badge_awarded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    problems: Mapped[list[RunProblemRow]] = relationship(
+        back_populates="run", order_by="RunProblemRow.position"
+    )
+
+
+class RunProblemRow(Base):
+    """One problem as taken in one run: its clock, attempts and outcome."""
+
+    __tablename__ = "run_problems"
+    __table_args__ = (UniqueConstraint("run_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("problem_revisions.id"), index=True)
+    # Display order of options for this run: option_order[i] is the revision's index.
+    option_order: Mapped[list[Any] | None]
+    time_limit_seconds: Mapped[float] = mapped_column(Float)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    first_viewed_at: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    attempts_used: Mapped[int] = mapped_column(Integer, default=0)
+    hint_used_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    finished_at: Mapped[datetime | None]
+
+    run: Mapped[RunRow] = relationship(back_populates="problems")
+    revision: Mapped[ProblemRevisionRow] = relationship()
+    attempts: Mapped[list[AttemptRow]] = relationship(order_by="AttemptRow.number")
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    # (run_problem_id, number) unique: two concurrent submissions cannot both be attempt N.
+    __table_args__ = (UniqueConstraint("run_problem_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_problem_id: Mapped[int] = mapped_column(
+        ForeignKey("run_problems.id", ondelete="CASCADE")
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime]
+    answer_text: Mapped[str] = mapped_column(Text)
+    option_index: Mapped[int | None] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+
+
+class AwardRow(Base):
+    __tablename__ = "awards"
+    # A learner holds a set's badge once; later perfect runs do not award it again.
+    __table_args__ = (UniqueConstraint("user_id", "set_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("challenge_sets.id"))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), unique=True)
+    badge_name: Mapped[str] = mapped_column(String(255))
+    badge_description: Mapped[str] = mapped_column(Text)
+    awarded_at: Mapped[datetime]
+
+
+class FlashcardReviewRow(Base):
+    """A learner's spaced-repetition state for one flashcard of a pattern set."""
+
+    __tablename__ = "flashcard_reviews"
+    __table_args__ = (UniqueConstraint("user_id", "set_id", "card_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    set_id: Mapped[int] = mapped_column(ForeignKey("challenge_sets.id"))
+    card_index: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]]
+    due: Mapped[datetime]
+    reviewed_at: Mapped[datetime]
+
+
+class PatternTestRow(Base):
+    """A "Test this pattern" sitting: the drawn questions, the answers, the score."""
+
+    __tablename__ = "pattern_tests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("challenge_sets.id"))
+    questions: Mapped[list[Any]]
+    answers: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    score: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditLogRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any] | None]
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class IssuerKeyRow(Base):
+    """The Ed25519 key that signs badge credentials: created once, kept."""
+
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_key_multibase: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
