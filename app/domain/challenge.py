@@ -134,8 +134,10 @@ class QuizItem:
     prompt: str
     options: tuple[Option, ...]
     explanation: str | None = None
-    level: Difficulty = Difficulty.EASY
+    level: Difficulty = Difficulty.MEDIUM
     code: str | None = None
+    answer: ShapeAnswer | None = None
+    raises: RaisesClaim | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class PracticeItem:
     quick_check: str | None = None
     hint: str | None = None
     common_mistakes: tuple[str, ...] = ()
+    answer: ShapeAnswer | None = None
+    raises: RaisesClaim | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,18 @@ class ChallengeSet:
     problems: tuple[Problem, ...] = ()
     pattern: PatternContent | None = None
     source: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        """What the set holds, in a few words: "5 problems" or "5 flashcards, 9 quiz ..."."""
+        if self.pattern is None:
+            return f"{len(self.problems)} problem(s)"
+        parts = [
+            (len(self.pattern.flashcards), "flashcard(s)"),
+            (len(self.pattern.quiz), "quiz question(s)"),
+            (len(self.pattern.explain), "explain prompt(s)"),
+            (len(self.pattern.practice), "practice problem(s)"),
+        ]
+        return ", ".join(f"{count} {noun}" for count, noun in parts if count) or "empty"
 
     @property
     def total_seconds(self) -> int:

@@ -31,6 +31,21 @@ def _options(items: list[dict[str, Any]]) -> tuple[Option, ...]:
     return tuple(Option(**item) for item in items)
 
 
+def _answer(data: dict[str, Any] | None) -> ShapeAnswer | None:
+    if not data:
+        return None
+    expected = data.get("expected")
+    return ShapeAnswer(
+        shape_of=data["shape_of"],
+        expected=tuple(expected) if expected is not None else None,
+        device=data.get("device"),
+    )
+
+
+def _raises(data: dict[str, Any] | None) -> RaisesClaim | None:
+    return RaisesClaim(data["exception"]) if data else None
+
+
 def problem_from_json(data: dict[str, Any]) -> Problem:
     answer = data.get("answer")
     raises = data.get("raises")
@@ -43,16 +58,8 @@ def problem_from_json(data: dict[str, Any]) -> Problem:
         time_limit_seconds=data["time_limit_seconds"],
         max_attempts=data["max_attempts"],
         code=data.get("code"),
-        answer=(
-            ShapeAnswer(
-                shape_of=answer["shape_of"],
-                expected=tuple(answer["expected"]) if answer.get("expected") is not None else None,
-                device=answer.get("device"),
-            )
-            if answer
-            else None
-        ),
-        raises=RaisesClaim(raises["exception"]) if raises else None,
+        answer=_answer(answer),
+        raises=_raises(raises),
         options=_options(data.get("options", [])),
         hint=data.get("hint"),
         explanation=data.get("explanation"),
@@ -77,6 +84,8 @@ def pattern_from_json(data: dict[str, Any]) -> PatternContent:
                 explanation=item.get("explanation"),
                 level=Difficulty(item["level"]),
                 code=item.get("code"),
+                answer=_answer(item.get("answer")),
+                raises=_raises(item.get("raises")),
             )
             for item in data.get("quiz", [])
         ),
@@ -102,6 +111,8 @@ def pattern_from_json(data: dict[str, Any]) -> PatternContent:
                 quick_check=item.get("quick_check"),
                 hint=item.get("hint"),
                 common_mistakes=tuple(item.get("common_mistakes", [])),
+                answer=_answer(item.get("answer")),
+                raises=_raises(item.get("raises")),
             )
             for item in data.get("practice", [])
         ),

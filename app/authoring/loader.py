@@ -1,0 +1,130 @@
+"""A challenge file -> a ChallengeSet, or every error in it with file:line.
+
+All errors of a file are reported at once: YAML problems, then structure and
+types, then the rules that span fields. A directory adds one more rule: a slug
+belongs to one file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+
+from pydantic import ValidationError
+
+from app.authoring.convert import to_challenge_set
+from app.authoring.errors import AuthoringError
+from app.authoring.messages import translate
+from app.authoring.rules import check_partially, check_set
+from app.authoring.schema import SET_FILE_ADAPTER
+from app.authoring.yaml_source import load_located
+from app.domain.challenge import ChallengeSet
+
+MAX_FILE_BYTES = 1024 * 1024
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class ParsedFile:
+    path: FilePath
+    source: str  # how messages name the file
+    challenge_set: ChallengeSet | None = None
+    errors: list[AuthoringError] = field(default_factory=list)
+    slug_line: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.challenge_set is not None and not self.errors
+
+
+def parse_text(text: str, *, source: str, default_slug: str) -> ParsedFile:
+    parsed = ParsedFile(path=FilePath(source), source=source)
+    located, errors = load_located(text, source)
+    parsed.errors.extend(errors)
+    if located is None:
+        return parsed
+    if not isinstance(located.data, dict):
+        parsed.errors.append(
+            AuthoringError(source, 1, (), "a challenge file is a mapping of fields (`key: value`)")
+        )
+        return parsed
+    parsed.slug_line = located.line_of(("slug",))
+    try:
+        spec = SET_FILE_ADAPTER.validate_python(located.data)
+    except ValidationError as error:
+        for detail in error.errors():
+            path, message = translate(detail)
+            parsed.errors.append(AuthoringError(source, located.line_of(path), path, message))
+        for path, message in check_partially(located.data):
+            parsed.errors.append(AuthoringError(source, located.line_of(path), path, message))
+        parsed.errors.sort(key=lambda e: e.line)
+        return parsed
+    for path, message in check_set(spec):
+        parsed.errors.append(AuthoringError(source, located.line_of(path), path, message))
+    if parsed.errors:
+        parsed.errors.sort(key=lambda e: e.line)
+        return parsed
+    parsed.challenge_set = to_challenge_set(spec, default_slug=default_slug, source=source)
+    return parsed
+
+
+def parse_file(path: FilePath, *, source: str | None = None) -> ParsedFile:
+    name = source or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return ParsedFile(path, name, errors=[AuthoringError(name, 1, (), f"cannot read: {error}")])
+    if len(raw) > MAX_FILE_BYTES:
+        message = f"the file is {len(raw)} bytes; a challenge file may be at most 1 MiB"
+        return ParsedFile(path, name, errors=[AuthoringError(name, 1, (), message)])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        message = "the file is not UTF-8 text"
+        return ParsedFile(path, name, errors=[AuthoringError(name, line, (), message)])
+    parsed = parse_text(text, source=name, default_slug=path.stem)
+    parsed.path = path
+    return parsed
+
+
+def find_files(root: FilePath) -> list[FilePath]:
+    """Every challenge file under `root` (or `root` itself), in a stable order."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+def display_name(path: FilePath) -> str:
+    try:
+        return str(path.resolve().relative_to(FilePath.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parse_tree(root: FilePath) -> list[ParsedFile]:
+    parsed = [parse_file(path, source=display_name(path)) for path in find_files(root)]
+    _refuse_shared_slugs(parsed)
+    return parsed
+
+
+def _refuse_shared_slugs(parsed: Iterable[ParsedFile]) -> None:
+    by_slug: dict[str, list[ParsedFile]] = defaultdict(list)
+    for item in parsed:
+        if item.challenge_set is not None:
+            by_slug[item.challenge_set.slug].append(item)
+    for slug, files in by_slug.items():
+        if len(files) < 2:
+            continue
+        # Neither file wins: which set learners get must not depend on file order.
+        for item in files:
+            others = ", ".join(other.source for other in files if other is not item)
+            item.errors.append(
+                AuthoringError(
+                    item.source, item.slug_line, ("slug",),
+                    f'slug "{slug}" is also used by {others}; each set needs its own slug',
+                )
+            )
+            item.challenge_set = None

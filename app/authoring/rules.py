@@ -1,0 +1,157 @@
+"""Checks that span fields: what pydantic's per-field types cannot say.
+
+Each check yields (path, message); the loader adds file and line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.authoring.errors import Path, format_path
+from app.authoring.schema import (
+    ChallengeFileSpec,
+    ItemSpecBase,
+    OptionSpec,
+    PROBLEM_ADAPTER,
+    PatternFileSpec,
+    PredictOutputSpec,
+    ProblemSpecBase,
+    ShapeAnswerSpec,
+)
+from app.domain.challenge import Difficulty
+from app.domain.shapes import ShapeSyntaxError, parse_shape
+
+Finding = tuple[Path, str]
+
+
+def check_set(spec: ChallengeFileSpec | PatternFileSpec) -> list[Finding]:
+    if isinstance(spec, ChallengeFileSpec):
+        return list(_challenge(spec))
+    return list(_pattern(spec))
+
+
+def check_partially(data: dict[str, Any]) -> list[Finding]:
+    """For a file that failed validation: the rules of every problem valid by itself.
+
+    So one bad field does not hide a duplicate id or a missing correct option elsewhere.
+    """
+    problems = data.get("problems")
+    if data.get("kind") != "challenge" or not isinstance(problems, list):
+        return []
+    findings = list(_duplicate_ids([p.get("id") if isinstance(p, dict) else None for p in problems]))
+    for index, raw in enumerate(problems):
+        try:
+            problem = PROBLEM_ADAPTER.validate_python(raw)
+        except ValidationError:
+            continue
+        findings.extend(_problem(problem, ("problems", index)))
+    return findings
+
+
+def _challenge(spec: ChallengeFileSpec) -> Iterator[Finding]:
+    yield from _duplicate_ids([problem.id for problem in spec.problems])
+    for index, problem in enumerate(spec.problems):
+        yield from _problem(problem, ("problems", index))
+
+
+def _duplicate_ids(ids: Sequence[object]) -> Iterator[Finding]:
+    first_seen: dict[object, int] = {}
+    for index, problem_id in enumerate(ids):
+        if problem_id is None:
+            continue
+        if problem_id in first_seen:
+            earlier = format_path(("problems", first_seen[problem_id], "id"))
+            yield ("problems", index, "id"), (
+                f'duplicate problem id "{problem_id}"; {earlier} has it already'
+            )
+        else:
+            first_seen[problem_id] = index
+
+
+def _problem(problem: ProblemSpecBase, path: Path) -> Iterator[Finding]:
+    answer = problem.answer if isinstance(problem, PredictOutputSpec) else None
+    if isinstance(problem, PredictOutputSpec):
+        if problem.code is None:
+            yield (*path, "code"), "a predict_output problem needs the `code` it asks about"
+        if problem.options is None and answer is None:
+            yield path, (
+                "a predict_output problem needs either `options` or a free-text "
+                "`answer: {shape_of: ...}`"
+            )
+    elif problem.options is None:
+        yield (*path, "options"), (
+            f"a {problem.type} problem needs `options` (at least two, one `correct: true`)"
+        )
+    if problem.options is not None:
+        yield from _options(problem.options, (*path, "options"))
+    yield from _code_claims(problem.code, "raises" in problem.model_fields_set, answer, path)
+
+
+def _code_claims(
+    code: str | None, claims_raises: bool, answer: ShapeAnswerSpec | None, path: Path
+) -> Iterator[Finding]:
+    if code is None and claims_raises:
+        yield (*path, "raises"), "`raises` describes what `code` does; this item has no code"
+    if answer is None:
+        return
+    if code is None:
+        yield (*path, "answer"), "`answer.shape_of` is evaluated after `code`; add the code"
+    if answer.expected is not None:
+        yield from _expected_shape(answer.expected, (*path, "answer", "expected"))
+
+
+def _expected_shape(expected: str | list[int], path: Path) -> Iterator[Finding]:
+    if isinstance(expected, list):
+        return
+    try:
+        parse_shape(expected)
+    except ShapeSyntaxError as error:
+        yield path, str(error)
+
+
+def _options(options: Sequence[OptionSpec], path: Path) -> Iterator[Finding]:
+    if len(options) < 2:
+        yield path, f"a multiple-choice question needs at least two options, got {len(options)}"
+    correct = [index for index, option in enumerate(options) if option.correct]
+    if not correct:
+        yield path, "no option is marked `correct: true`; mark exactly one"
+    elif len(correct) > 1:
+        which = ", ".join(f"options[{index}]" for index in correct)
+        yield path, f"{len(correct)} options are marked correct ({which}); mark exactly one"
+    counts = Counter(option.text.strip() for option in options)
+    for index, option in enumerate(options):
+        if counts[option.text.strip()] > 1:
+            yield (*path, index, "text"), f'option text "{option.text}" appears more than once'
+            counts[option.text.strip()] = 0
+
+
+def _pattern(spec: PatternFileSpec) -> Iterator[Finding]:
+    groups: list[tuple[str, Sequence[ItemSpecBase]]] = [
+        ("quiz", spec.quiz),
+        ("practice", spec.practice),
+    ]
+    for name, items in groups:
+        for index, item in enumerate(items):
+            path: Path = (name, index)
+            yield from _options(item.options, (*path, "options"))
+            yield from _code_claims(item.code, "raises" in item.model_fields_set, item.answer, path)
+    if spec.test is None:
+        return
+    mix = spec.test.mix
+    wanted = {Difficulty.EASY: mix.easy, Difficulty.MEDIUM: mix.medium, Difficulty.HARD: mix.hard}
+    total = sum(wanted.values())
+    if total != spec.test.questions:
+        yield ("test", "mix"), (
+            f"the mix adds up to {total} questions but `questions` is {spec.test.questions}"
+        )
+    pool = Counter(item.level for _, items in groups for item in items)
+    for level, count in wanted.items():
+        if pool[level] < count:
+            yield ("test", "mix", level.value), (
+                f"asks for {count} {level.value} questions but quiz and practice have "
+                f"{pool[level]} {level.value} item(s)"
+            )

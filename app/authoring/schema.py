@@ -1,0 +1,245 @@
+"""The challenge-file format (CONTRACT §1) as pydantic models.
+
+These models check structure and types; `rules.py` checks what spans fields (one
+correct option, unique ids, ...). `quiz schema` prints their JSON Schema, which
+editors use for completion.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from app.domain.challenge import Difficulty, Level
+
+MIN_SECONDS, MAX_SECONDS = 5, 3600
+MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 10
+MAX_PROBLEMS = 50
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+
+
+def parse_time_limit(value: Any) -> int:
+    """ "2:00", "90" or 90 -> seconds, within 5 s .. 1 h."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PydanticCustomError(
+            "time_format", "{value} is not a time; write m:ss or whole seconds", {"value": value}
+        )
+    text = str(value).strip()
+    match = _CLOCK.match(text)
+    if match:
+        seconds = int(match.group(1)) * 60 + int(match.group(2))
+    elif text.isdigit():
+        seconds = int(text)
+    else:
+        raise PydanticCustomError(
+            "time_format",
+            '"{value}" is not a time; write m:ss or whole seconds',
+            {"value": text},
+        )
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise PydanticCustomError(
+            "time_range",
+            '"{value}" is {seconds} s; a time limit must be from 0:05 to 60:00',
+            {"value": text, "seconds": seconds},
+        )
+    return seconds
+
+
+def parse_attempts(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError(
+            "attempts_type", "{value!r} is not a whole number of attempts", {"value": value}
+        )
+    if not MIN_ATTEMPTS <= value <= MAX_ATTEMPTS:
+        raise PydanticCustomError(
+            "attempts_range",
+            "{value} attempts is out of range; allow 1 to 10",
+            {"value": value},
+        )
+    return value
+
+
+def to_text(value: Any) -> Any:
+    # YAML reads `text: 128` as a number; a number is fine as option or prompt text.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+TimeLimit = Annotated[
+    int,
+    BeforeValidator(parse_time_limit),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(\d{1,2}:[0-5]\d|\d+)$"},
+                {"type": "integer", "minimum": MIN_SECONDS, "maximum": MAX_SECONDS},
+            ],
+            "description": 'Countdown: "m:ss" or whole seconds, 5 s to 1 h.',
+            "examples": ["2:00", "1:30", 90],
+        }
+    ),
+]
+Attempts = Annotated[
+    int,
+    BeforeValidator(parse_attempts),
+    WithJsonSchema({"type": "integer", "minimum": MIN_ATTEMPTS, "maximum": MAX_ATTEMPTS}),
+]
+Text = Annotated[str, BeforeValidator(to_text)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")]
+ProblemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+ExceptionName = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+        description="Exception class the snippet raises, e.g. RuntimeError; null: runs cleanly.",
+    ),
+]
+ChoiceType = Literal["model_choice", "hyperparameter", "metrics", "debug", "conceptual"]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionSpec(Spec):
+    text: Text
+    correct: bool = False
+    why: Text | None = Field(None, description="Feedback on this option, shown once it is over.")
+
+
+class ShapeAnswerSpec(Spec):
+    shape_of: str = Field(description="Expression evaluated after `code`; a tensor gives .shape.")
+    expected: Text | list[int] | None = Field(None, description='The shape, e.g. "(2, 3, 5)".')
+    device: Literal["meta"] | None = Field(None, description="Run on torch's meta device.")
+
+
+class BadgeSpec(Spec):
+    name: Text
+    description: Text
+
+
+class DefaultsSpec(Spec):
+    time_limit: TimeLimit | None = None
+    max_attempts: Attempts | None = None
+
+
+class ProblemSpecBase(Spec):
+    id: ProblemId = Field(description="Unique within the file; keep it stable across edits.")
+    level: Level
+    title: Text
+    prompt: Text
+    time_limit: TimeLimit | None = None
+    max_attempts: Attempts | None = None
+    code: str | None = None
+    raises: ExceptionName | None = None
+    options: list[OptionSpec] | None = None
+    hint: Text | None = None
+    explanation: Text | None = None
+
+
+class PredictOutputSpec(ProblemSpecBase):
+    type: Literal["predict_output"]
+    answer: ShapeAnswerSpec | None = None
+
+
+class ChoiceProblemSpec(ProblemSpecBase):
+    type: ChoiceType
+
+
+ProblemSpec = Annotated[PredictOutputSpec | ChoiceProblemSpec, Field(discriminator="type")]
+
+
+class SetSpecBase(Spec):
+    slug: Slug | None = Field(None, description="Defaults to the file name without .yaml.")
+    title: Text
+    topic: Text | None = None
+    summary: Text | None = None
+
+
+class ChallengeFileSpec(SetSpecBase):
+    kind: Literal["challenge"]
+    badge: BadgeSpec
+    defaults: DefaultsSpec | None = None
+    problems: list[ProblemSpec] = Field(min_length=1, max_length=MAX_PROBLEMS)
+
+
+class FlashcardSpec(Spec):
+    level: Level = Level.BEGINNER
+    front: Text
+    back: Text
+
+
+class ItemSpecBase(Spec):
+    """A multiple-choice question of a pattern set (quiz or practice)."""
+
+    level: Difficulty = Difficulty.MEDIUM
+    prompt: Text
+    code: str | None = None
+    raises: ExceptionName | None = None
+    answer: ShapeAnswerSpec | None = None
+    options: list[OptionSpec]
+
+
+class QuizItemSpec(ItemSpecBase):
+    explanation: Text | None = None
+
+
+class ConceptSpec(Spec):
+    name: Text
+    keywords: list[Text] = Field(min_length=1)
+
+
+class ExplainSpec(Spec):
+    prompt: Text
+    hint: Text | None = None
+    concepts: list[ConceptSpec] = Field(min_length=1)
+
+
+class PracticeSpec(ItemSpecBase):
+    solution: list[Text] = []
+    final_answer: Text | None = None
+    quick_check: Text | None = None
+    hint: Text | None = None
+    common_mistakes: list[Text] = []
+
+
+class TestMixSpec(Spec):
+    easy: int = Field(0, ge=0)
+    medium: int = Field(0, ge=0)
+    hard: int = Field(0, ge=0)
+
+
+class TestSpecModel(Spec):
+    questions: int = Field(10, ge=1, le=50)
+    mix: TestMixSpec
+
+
+class PatternFileSpec(SetSpecBase):
+    kind: Literal["pattern"]
+    flashcards: list[FlashcardSpec] = []
+    quiz: list[QuizItemSpec] = []
+    explain: list[ExplainSpec] = []
+    practice: list[PracticeSpec] = []
+    test: TestSpecModel | None = None
+
+
+SetFileSpec = Annotated[ChallengeFileSpec | PatternFileSpec, Field(discriminator="kind")]
+SET_FILE_ADAPTER: TypeAdapter[ChallengeFileSpec | PatternFileSpec] = TypeAdapter(SetFileSpec)
+
+
+PROBLEM_ADAPTER: TypeAdapter[PredictOutputSpec | ChoiceProblemSpec] = TypeAdapter(ProblemSpec)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = SET_FILE_ADAPTER.json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://torch-quiz.local/challenge.schema.json",
+        "title": "torch-quiz challenge set",
+        "description": "A challenge or pattern set for torch-quiz (see docs/authoring.md).",
+        **schema,
+    }

@@ -1,0 +1,22 @@
+"""The `quiz` command line (CONTRACT §2): a composition root over the services."""
+
+from __future__ import annotations
+
+import typer
+
+from app.cli import serve, sets
+
+app = typer.Typer(
+    name="quiz",
+    help="torch-quiz: timed PyTorch challenges, verified by running the code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+sets.register(app)
+serve.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,39 @@
+"""Building settings, the database and its migrations for one CLI command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.cli.output import fail
+from app.config import Settings
+from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.migrations import upgrade
+
+
+@dataclass
+class Database:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        raise fail(f"settings: {messages}") from None
+
+
+def migrated_database(settings: Settings) -> Database:
+    """Open the database and bring its schema to the newest migration."""
+    try:
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+    except (SQLAlchemyError, OSError) as error:
+        raise fail(f"database {settings.database_url}: {error}") from None
+    return Database(engine, make_session_factory(engine))
