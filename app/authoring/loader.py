@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from app.authoring.convert import to_challenge_set
 from app.authoring.errors import AuthoringError
+from app.authoring.errors import Path as ErrorPath
 from app.authoring.messages import translate
 from app.authoring.rules import check_partially, check_set
 from app.authoring.schema import SET_FILE_ADAPTER
-from app.authoring.yaml_source import load_located
+from app.authoring.yaml_source import Located, load_located
 from app.domain.challenge import ChallengeSet
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -33,6 +34,10 @@ class ParsedFile:
     challenge_set: ChallengeSet | None = None
     errors: list[AuthoringError] = field(default_factory=list)
     slug_line: int = 1
+    located: Located | None = None
+
+    def line_of(self, path: ErrorPath) -> int:
+        return self.located.line_of(path) if self.located else 1
 
     @property
     def ok(self) -> bool:
@@ -51,6 +56,7 @@ def parse_text(text: str, *, source: str, default_slug: str) -> ParsedFile:
         )
         return parsed
     parsed.slug_line = located.line_of(("slug",))
+    parsed.located = located
     try:
         spec = SET_FILE_ADAPTER.validate_python(located.data)
     except ValidationError as error:

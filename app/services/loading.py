@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.errors import AuthoringError
 from app.authoring.loader import ParsedFile, find_files, parse_tree
-from app.domain.challenge import ChallengeSet
 from app.domain.clock import Clock
 from app.persistence.sets import SaveOutcome, SetRepository
 from app.persistence.unit_of_work import UnitOfWork
 
-# Given a valid set, returns its problems' executed results by key, or errors that
-# keep it from loading (the sandbox check plugs in here).
-Verifier = Callable[[ChallengeSet], "Verification"]
+# Given a valid file, returns its problems' executed results by key, or errors that
+# keep it from loading (the sandbox check, services/checking.py, plugs in here).
+Verifier = Callable[[ParsedFile], "Verification"]
 
 
 @dataclass
@@ -98,7 +97,7 @@ def _load_one(
     challenge_set = parsed.challenge_set
     if challenge_set is None or parsed.errors:
         return FileOutcome(parsed.source, FileStatus.FAILED, errors=parsed.errors)
-    verification = verify(challenge_set) if verify else Verification()
+    verification = verify(parsed) if verify else Verification()
     if verification.errors:
         return FileOutcome(
             parsed.source, FileStatus.FAILED, slug=challenge_set.slug, errors=verification.errors

@@ -1,0 +1,213 @@
+"""Verify every claim about code by running it: `quiz check`, and `quiz load`'s answers.
+
+For each snippet of a set we run it once in the sandbox (cached by a hash of the
+code, the question asked of it and the torch version) and compare: the `raises`
+claim, `answer.expected`, and the correct option of a shape question. The executed
+shape is what grading uses, so a wrong `expected` can never wrong a learner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import version
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.authoring.errors import AuthoringError
+from app.authoring.errors import Path as ErrorPath
+from app.authoring.loader import ParsedFile
+from app.domain.challenge import ChallengeSet, Option, ProblemType, RaisesClaim, ShapeAnswer
+from app.domain.clock import Clock
+from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.persistence.snippets import SnippetCache
+from app.persistence.unit_of_work import UnitOfWork
+from app.sandbox.protocol import SnippetJob, SnippetResult
+from app.services.loading import Verification
+
+RunSnippet = Callable[[SnippetJob], SnippetResult]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One snippet of a set and everything its author says about it."""
+
+    path: ErrorPath  # of the item: ("problems", 2) or ("practice", 1)
+    key: str | None  # problem key, for storing the executed answer
+    code: str
+    answer: ShapeAnswer | None
+    raises: RaisesClaim | None
+    shape_options: tuple[Option, ...]  # options to check against the executed shape
+
+    def job(self, wall_seconds: float) -> SnippetJob:
+        return SnippetJob(
+            code=self.code,
+            shape_of=self.answer.shape_of if self.answer else None,
+            device=self.answer.device if self.answer else None,
+            wall_seconds=wall_seconds,
+        )
+
+
+def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
+    for index, problem in enumerate(challenge_set.problems):
+        if problem.code is None:
+            continue
+        shape_question = problem.type is ProblemType.PREDICT_OUTPUT
+        yield Claim(
+            ("problems", index), problem.key, problem.code, problem.answer, problem.raises,
+            problem.options if shape_question else (),
+        )
+    pattern = challenge_set.pattern
+    if pattern is None:
+        return
+    for group, items in (("quiz", pattern.quiz), ("practice", pattern.practice)):
+        for index, item in enumerate(items):
+            if item.code is not None:
+                yield Claim(
+                    (group, index), None, item.code, item.answer, item.raises,
+                    item.options if item.answer else (),
+                )
+
+
+def cache_key(job: SnippetJob, torch_version: str) -> str:
+    material = json.dumps([job.code, job.shape_of, job.device, torch_version])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class Checker:
+    """Runs a set's snippets (through a cache) and reports every disagreement."""
+
+    def __init__(
+        self,
+        run: RunSnippet,
+        *,
+        session_factory: sessionmaker[Session] | None = None,
+        clock: Clock,
+        wall_seconds: float = 10.0,
+        parallel: int = 2,
+    ) -> None:
+        self._run = run
+        self._session_factory = session_factory
+        self._clock = clock
+        self._wall = wall_seconds
+        self._parallel = parallel
+        self._torch = version("torch")
+        self.executed_count = 0
+
+    def __call__(self, parsed: ParsedFile) -> Verification:
+        assert parsed.challenge_set is not None
+        claims = list(claims_of(parsed.challenge_set))
+        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
+            results = list(pool.map(self._result, claims))
+        verification = Verification()
+        for claim, result in zip(claims, results, strict=True):
+            for path, message in disagreements(claim, result):
+                line = parsed.line_of(path)
+                verification.errors.append(AuthoringError(parsed.source, line, path, message))
+            if claim.key is not None and result.status in {"ok", "error"}:
+                verification.executed[claim.key] = executed_record(result, self._torch)
+        verification.errors.sort()
+        return verification
+
+    def _result(self, claim: Claim) -> SnippetResult:
+        job = claim.job(self._wall)
+        key = cache_key(job, self._torch)
+        if self._session_factory is not None:
+            with UnitOfWork(self._session_factory) as uow:
+                cached = SnippetCache(uow.session).get(key)
+            if cached is not None:
+                return SnippetResult.from_json(cached)
+        result = self._run(job)
+        self.executed_count += 1
+        if self._session_factory is not None and result.status in {"ok", "error"}:
+            # Timeouts and kills depend on load; only deterministic outcomes are kept.
+            with UnitOfWork(self._session_factory) as uow:
+                SnippetCache(uow.session).put(key, result.to_json(), self._now())
+                uow.commit()
+        return result
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+
+def executed_record(result: SnippetResult, torch_version: str) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "shape": result.shape,
+        "exception": result.exception,
+        "torch": torch_version,
+    }
+
+
+def disagreements(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPath, str]]:
+    code_path = (*claim.path, "code")
+    if result.status == "timeout":
+        yield code_path, "the snippet did not finish within the time limit"
+        return
+    if result.status == "memory":
+        yield code_path, (
+            "the snippet ran out of memory; for a shape-only question set `answer.device: meta`"
+        )
+        return
+    if result.status == "killed":
+        yield code_path, "the snippet was killed by the sandbox (a resource limit)"
+        return
+    if claim.answer is not None and claim.answer.device == "meta" and result.meta_unsupported:
+        yield (*claim.path, "answer", "device"), (
+            f"cannot run on meta: {result.meta_unsupported}"
+        )
+        return
+    yield from _exception_claims(claim, result)
+    if result.exception is None and claim.answer is not None:
+        yield from _shape_claims(claim, result)
+
+
+def _exception_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPath, str]]:
+    raised = result.exception
+    detail = f"{raised}: {result.exception_message}" if raised else ""
+    if claim.raises is None:
+        if raised:
+            yield (*claim.path, "code"), (
+                f"the snippet raises {detail}; fix the code, or claim `raises: {raised}`"
+            )
+        return
+    claimed = claim.raises.exception
+    raises_path = (*claim.path, "raises")
+    if claimed is None and raised:
+        yield raises_path, f"claims the snippet runs cleanly, but it raises {detail}"
+    elif claimed is not None and raised is None:
+        yield raises_path, f"claims {claimed}, but the snippet runs cleanly"
+    elif claimed is not None and raised and claimed.rsplit(".", 1)[-1] != raised:
+        yield raises_path, f"claims {claimed}, but the snippet raises {detail}"
+
+
+def _shape_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPath, str]]:
+    assert claim.answer is not None
+    answer_path = (*claim.path, "answer")
+    if result.shape is None:
+        reason = result.shape_error or "it gave no shape"
+        yield (*answer_path, "shape_of"), f"`{claim.answer.shape_of}` failed: {reason}"
+        return
+    actual = tuple(result.shape)
+    expected = claim.answer.expected
+    if expected is not None and tuple(expected) != actual:
+        yield (*answer_path, "expected"), (
+            f"says {format_shape(tuple(expected))} but the code gives {format_shape(actual)}"
+        )
+    for index, option in enumerate(claim.shape_options):
+        if not option.correct:
+            continue
+        try:
+            shape = parse_shape(option.text)
+        except ShapeSyntaxError:
+            continue  # a worded correct option ("It runs without error ...") is not a shape
+        if shape != actual:
+            yield (*claim.path, "options", index), (
+                f'the correct option "{option.text}" does not match the executed shape '
+                f"{format_shape(actual)}"
+            )
