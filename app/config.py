@@ -7,7 +7,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_DEV_SECRET = "dev-insecure-secret-change-me"
+# Development only: the validator below refuses it outside QUIZ_ENV=development.
+_DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105
 
 
 class Settings(BaseSettings):

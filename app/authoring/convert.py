@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from app.authoring.schema import (
     ChallengeFileSpec,
     ItemSpecBase,
@@ -15,6 +17,7 @@ from app.domain.challenge import (
     Badge,
     ChallengeSet,
     Concept,
+    Difficulty,
     ExplainPrompt,
     Flashcard,
     Option,
@@ -103,7 +106,16 @@ def _options(options: list[OptionSpec]) -> tuple[Option, ...]:
     return tuple(Option(text=o.text, correct=o.correct, why=o.why) for o in options)
 
 
-def _item_fields(item: ItemSpecBase) -> dict[str, object]:
+class _ItemFields(TypedDict):
+    level: Difficulty
+    prompt: str
+    code: str | None
+    options: tuple[Option, ...]
+    answer: ShapeAnswer | None
+    raises: RaisesClaim | None
+
+
+def _item_fields(item: ItemSpecBase) -> _ItemFields:
     return {
         "level": item.level,
         "prompt": item.prompt,
@@ -118,10 +130,7 @@ def _pattern(spec: PatternFileSpec) -> PatternContent:
     test = spec.test
     return PatternContent(
         flashcards=tuple(Flashcard(c.level, c.front, c.back) for c in spec.flashcards),
-        quiz=tuple(
-            QuizItem(explanation=q.explanation, **_item_fields(q))  # type: ignore[arg-type]
-            for q in spec.quiz
-        ),
+        quiz=tuple(QuizItem(explanation=q.explanation, **_item_fields(q)) for q in spec.quiz),
         explain=tuple(
             ExplainPrompt(
                 prompt=e.prompt,
@@ -131,7 +140,7 @@ def _pattern(spec: PatternFileSpec) -> PatternContent:
             for e in spec.explain
         ),
         practice=tuple(
-            PracticeItem(  # type: ignore[arg-type]
+            PracticeItem(
                 solution=tuple(p.solution),
                 final_answer=p.final_answer,
                 quick_check=p.quick_check,
@@ -145,7 +154,7 @@ def _pattern(spec: PatternFileSpec) -> PatternContent:
             TestSpec(
                 questions=test.questions,
                 mix={
-                    level: count
+                    Difficulty(level): count
                     for level, count in test.mix.model_dump().items()
                     if count
                 },

@@ -129,7 +129,9 @@ def _refuse_shared_slugs(parsed: Iterable[ParsedFile]) -> None:
             others = ", ".join(other.source for other in files if other is not item)
             item.errors.append(
                 AuthoringError(
-                    item.source, item.slug_line, ("slug",),
+                    item.source,
+                    item.slug_line,
+                    ("slug",),
                     f'slug "{slug}" is also used by {others}; each set needs its own slug',
                 )
             )

@@ -13,13 +13,13 @@ from pydantic import ValidationError
 
 from app.authoring.errors import Path, format_path
 from app.authoring.schema import (
+    PROBLEM_ADAPTER,
     ChallengeFileSpec,
+    ChoiceProblemSpec,
     ItemSpecBase,
     OptionSpec,
-    PROBLEM_ADAPTER,
     PatternFileSpec,
     PredictOutputSpec,
-    ProblemSpecBase,
     ShapeAnswerSpec,
 )
 from app.domain.challenge import Difficulty
@@ -42,7 +42,9 @@ def check_partially(data: dict[str, Any]) -> list[Finding]:
     problems = data.get("problems")
     if data.get("kind") != "challenge" or not isinstance(problems, list):
         return []
-    findings = list(_duplicate_ids([p.get("id") if isinstance(p, dict) else None for p in problems]))
+    findings = list(
+        _duplicate_ids([p.get("id") if isinstance(p, dict) else None for p in problems])
+    )
     for index, raw in enumerate(problems):
         try:
             problem = PROBLEM_ADAPTER.validate_python(raw)
@@ -65,26 +67,31 @@ def _duplicate_ids(ids: Sequence[object]) -> Iterator[Finding]:
             continue
         if problem_id in first_seen:
             earlier = format_path(("problems", first_seen[problem_id], "id"))
-            yield ("problems", index, "id"), (
-                f'duplicate problem id "{problem_id}"; {earlier} has it already'
+            yield (
+                ("problems", index, "id"),
+                (f'duplicate problem id "{problem_id}"; {earlier} has it already'),
             )
         else:
             first_seen[problem_id] = index
 
 
-def _problem(problem: ProblemSpecBase, path: Path) -> Iterator[Finding]:
+def _problem(problem: PredictOutputSpec | ChoiceProblemSpec, path: Path) -> Iterator[Finding]:
     answer = problem.answer if isinstance(problem, PredictOutputSpec) else None
     if isinstance(problem, PredictOutputSpec):
         if problem.code is None:
             yield (*path, "code"), "a predict_output problem needs the `code` it asks about"
         if problem.options is None and answer is None:
-            yield path, (
-                "a predict_output problem needs either `options` or a free-text "
-                "`answer: {shape_of: ...}`"
+            yield (
+                path,
+                (
+                    "a predict_output problem needs either `options` or a free-text "
+                    "`answer: {shape_of: ...}`"
+                ),
             )
     elif problem.options is None:
-        yield (*path, "options"), (
-            f"a {problem.type} problem needs `options` (at least two, one `correct: true`)"
+        yield (
+            (*path, "options"),
+            (f"a {problem.type} problem needs `options` (at least two, one `correct: true`)"),
         )
     if problem.options is not None:
         yield from _options(problem.options, (*path, "options"))
@@ -145,13 +152,17 @@ def _pattern(spec: PatternFileSpec) -> Iterator[Finding]:
     wanted = {Difficulty.EASY: mix.easy, Difficulty.MEDIUM: mix.medium, Difficulty.HARD: mix.hard}
     total = sum(wanted.values())
     if total != spec.test.questions:
-        yield ("test", "mix"), (
-            f"the mix adds up to {total} questions but `questions` is {spec.test.questions}"
+        yield (
+            ("test", "mix"),
+            (f"the mix adds up to {total} questions but `questions` is {spec.test.questions}"),
         )
     pool = Counter(item.level for _, items in groups for item in items)
     for level, count in wanted.items():
         if pool[level] < count:
-            yield ("test", "mix", level.value), (
-                f"asks for {count} {level.value} questions but quiz and practice have "
-                f"{pool[level]} {level.value} item(s)"
+            yield (
+                ("test", "mix", level.value),
+                (
+                    f"asks for {count} {level.value} questions but quiz and practice have "
+                    f"{pool[level]} {level.value} item(s)"
+                ),
             )

@@ -58,7 +58,9 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.errors.append(
                     AuthoringError(
-                        self.source, key_node.start_mark.line + 1, path,
+                        self.source,
+                        key_node.start_mark.line + 1,
+                        path,
                         "YAML merge keys (<<) are not supported; write the fields out",
                     )
                 )
@@ -71,7 +73,9 @@ class _Builder:
             if key in result:
                 self.errors.append(
                     AuthoringError(
-                        self.source, line, child,
+                        self.source,
+                        line,
+                        child,
                         f"duplicate key {key!r}; it was already given on line {self.lines[child]}",
                     )
                 )
@@ -104,7 +108,11 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, source: str) -> Author
     line = mark.line + 1 if mark else 1
     problem = error.problem or "not valid YAML"
     offending = text.splitlines()[line - 1] if mark and line <= len(text.splitlines()) else ""
-    if "\t" in problem or "'\\t'" in problem or "\t" in offending[: (mark.column if mark else 0) + 1]:
+    if (
+        "\t" in problem
+        or "'\\t'" in problem
+        or "\t" in offending[: (mark.column if mark else 0) + 1]
+    ):
         message = "a tab character is used for indentation; YAML needs spaces"
     else:
         context = f" ({error.context})" if error.context else ""

@@ -34,7 +34,9 @@ def load(path: PathArg = None) -> None:
     """
     settings = load_settings()
     database = migrated_database(settings)
-    report = load_tree(database.session_factory, path or settings.challenges_dir, clock=system_clock)
+    report = load_tree(
+        database.session_factory, path or settings.challenges_dir, clock=system_clock
+    )
     print_load_report(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -83,8 +85,12 @@ def check(
                 "ok": item.ok,
                 "slug": item.challenge_set.slug if item.challenge_set else None,
                 "errors": [
-                    {"line": e.line, "path": str(e).split(": ")[1] if e.path else "",
-                     "message": e.message, "text": str(e)}
+                    {
+                        "line": e.line,
+                        "path": str(e).split(": ")[1] if e.path else "",
+                        "message": e.message,
+                        "text": str(e),
+                    }
                     for e in item.errors
                 ],
             }
@@ -95,7 +101,9 @@ def check(
         for problem in errors:
             error(str(problem))
         good = sum(1 for item in parsed if item.ok)
-        (ok if not errors else error)(f"{good} of {len(parsed)} file(s) valid, {len(errors)} error(s)")
+        (ok if not errors else error)(
+            f"{good} of {len(parsed)} file(s) valid, {len(errors)} error(s)"
+        )
     if errors:
         raise typer.Exit(1)
 

@@ -55,7 +55,9 @@ def _strip_brackets(body: str, *, original: str) -> str:
     closing = _BRACKETS.get(opening)
     if closing is None:
         if body[-1] in ")]":
-            raise ShapeSyntaxError(f"{original.strip()!r} has a closing bracket but no opening one.")
+            raise ShapeSyntaxError(
+                f"{original.strip()!r} has a closing bracket but no opening one."
+            )
         return body
     if body[-1] != closing:
         raise ShapeSyntaxError(
@@ -84,7 +86,5 @@ class DimensionFeedback:
 
 
 def compare_shapes(given: Shape, actual: Shape) -> DimensionFeedback:
-    matches = tuple(
-        index < len(actual) and dim == actual[index] for index, dim in enumerate(given)
-    )
+    matches = tuple(index < len(actual) and dim == actual[index] for index, dim in enumerate(given))
     return DimensionFeedback(given=given, actual=actual, matches=matches)

@@ -94,8 +94,7 @@ def pattern_from_json(data: dict[str, Any]) -> PatternContent:
                 prompt=item["prompt"],
                 hint=item.get("hint"),
                 concepts=tuple(
-                    Concept(name=c["name"], keywords=tuple(c["keywords"]))
-                    for c in item["concepts"]
+                    Concept(name=c["name"], keywords=tuple(c["keywords"])) for c in item["concepts"]
                 ),
             )
             for item in data.get("explain", [])

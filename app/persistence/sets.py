@@ -43,7 +43,9 @@ class SetRepository:
         return self._session.scalars(
             select(ChallengeSetRow)
             .where(ChallengeSetRow.slug == slug)
-            .options(selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision))
+            .options(
+                selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision)
+            )
         ).one_or_none()
 
     def active_rows(self) -> Sequence[ChallengeSetRow]:
@@ -51,7 +53,9 @@ class SetRepository:
             select(ChallengeSetRow)
             .where(ChallengeSetRow.retired_at.is_(None))
             .order_by(ChallengeSetRow.kind, ChallengeSetRow.title)
-            .options(selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision))
+            .options(
+                selectinload(ChallengeSetRow.problems).selectinload(ProblemRow.current_revision)
+            )
         ).all()
 
     def all_rows(self) -> Sequence[ChallengeSetRow]:

@@ -8,7 +8,7 @@ PostgreSQL later): datetimes are stored as naive UTC and handed back timezone-aw
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -58,7 +58,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class User(Base):
@@ -192,9 +196,7 @@ class AttemptRow(Base):
     __table_args__ = (UniqueConstraint("run_problem_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_problem_id: Mapped[int] = mapped_column(
-        ForeignKey("run_problems.id", ondelete="CASCADE")
-    )
+    run_problem_id: Mapped[int] = mapped_column(ForeignKey("run_problems.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime]
     answer_text: Mapped[str] = mapped_column(Text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.authoring.errors import AuthoringError
 from app.authoring.errors import Path as ErrorPath
 from app.authoring.loader import ParsedFile
-from app.domain.challenge import ChallengeSet, Option, ProblemType, RaisesClaim, ShapeAnswer
+from app.domain.challenge import (
+    ChallengeSet,
+    Option,
+    PracticeItem,
+    ProblemType,
+    QuizItem,
+    RaisesClaim,
+    ShapeAnswer,
+)
 from app.domain.clock import Clock
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
 from app.persistence.snippets import SnippetCache
@@ -59,17 +67,29 @@ def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
             continue
         shape_question = problem.type is ProblemType.PREDICT_OUTPUT
         yield Claim(
-            ("problems", index), problem.key, problem.code, problem.answer, problem.raises,
+            ("problems", index),
+            problem.key,
+            problem.code,
+            problem.answer,
+            problem.raises,
             problem.options if shape_question else (),
         )
     pattern = challenge_set.pattern
     if pattern is None:
         return
-    for group, items in (("quiz", pattern.quiz), ("practice", pattern.practice)):
+    groups: tuple[tuple[str, Sequence[QuizItem | PracticeItem]], ...] = (
+        ("quiz", pattern.quiz),
+        ("practice", pattern.practice),
+    )
+    for group, items in groups:
         for index, item in enumerate(items):
             if item.code is not None:
                 yield Claim(
-                    (group, index), None, item.code, item.answer, item.raises,
+                    (group, index),
+                    None,
+                    item.code,
+                    item.answer,
+                    item.raises,
                     item.options if item.answer else (),
                 )
 
@@ -150,17 +170,16 @@ def disagreements(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPa
         yield code_path, "the snippet did not finish within the time limit"
         return
     if result.status == "memory":
-        yield code_path, (
-            "the snippet ran out of memory; for a shape-only question set `answer.device: meta`"
+        yield (
+            code_path,
+            ("the snippet ran out of memory; for a shape-only question set `answer.device: meta`"),
         )
         return
     if result.status == "killed":
         yield code_path, "the snippet was killed by the sandbox (a resource limit)"
         return
     if claim.answer is not None and claim.answer.device == "meta" and result.meta_unsupported:
-        yield (*claim.path, "answer", "device"), (
-            f"cannot run on meta: {result.meta_unsupported}"
-        )
+        yield (*claim.path, "answer", "device"), (f"cannot run on meta: {result.meta_unsupported}")
         return
     yield from _exception_claims(claim, result)
     if result.exception is None and claim.answer is not None:
@@ -172,8 +191,9 @@ def _exception_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[Err
     detail = f"{raised}: {result.exception_message}" if raised else ""
     if claim.raises is None:
         if raised:
-            yield (*claim.path, "code"), (
-                f"the snippet raises {detail}; fix the code, or claim `raises: {raised}`"
+            yield (
+                (*claim.path, "code"),
+                (f"the snippet raises {detail}; fix the code, or claim `raises: {raised}`"),
             )
         return
     claimed = claim.raises.exception
@@ -196,8 +216,9 @@ def _shape_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPa
     actual = tuple(result.shape)
     expected = claim.answer.expected
     if expected is not None and tuple(expected) != actual:
-        yield (*answer_path, "expected"), (
-            f"says {format_shape(tuple(expected))} but the code gives {format_shape(actual)}"
+        yield (
+            (*answer_path, "expected"),
+            (f"says {format_shape(tuple(expected))} but the code gives {format_shape(actual)}"),
         )
     for index, option in enumerate(claim.shape_options):
         if not option.correct:
@@ -207,7 +228,10 @@ def _shape_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPa
         except ShapeSyntaxError:
             continue  # a worded correct option ("It runs without error ...") is not a shape
         if shape != actual:
-            yield (*claim.path, "options", index), (
-                f'the correct option "{option.text}" does not match the executed shape '
-                f"{format_shape(actual)}"
+            yield (
+                (*claim.path, "options", index),
+                (
+                    f'the correct option "{option.text}" does not match the executed shape '
+                    f"{format_shape(actual)}"
+                ),
             )

@@ -74,7 +74,8 @@ def load_tree(
     if not root.exists():
         report.files.append(
             FileOutcome(
-                str(root), FileStatus.FAILED,
+                str(root),
+                FileStatus.FAILED,
                 errors=[AuthoringError(str(root), 1, (), "no such file or folder")],
             )
         )
@@ -105,16 +106,16 @@ def _load_one(
     try:
         with UnitOfWork(session_factory) as uow:
             sets = SetRepository(uow.session)
-            saved = sets.save(
-                challenge_set, source_path=str(parsed.path.resolve()), now=clock()
-            )
+            saved = sets.save(challenge_set, source_path=str(parsed.path.resolve()), now=clock())
             for key, executed in verification.executed.items():
                 sets.set_executed(challenge_set.slug, key, executed)
             uow.commit()
     except SQLAlchemyError as error:
         message = f"could not be saved: {error.__class__.__name__}: {error}"
         return FileOutcome(
-            parsed.source, FileStatus.FAILED, slug=challenge_set.slug,
+            parsed.source,
+            FileStatus.FAILED,
+            slug=challenge_set.slug,
             errors=[AuthoringError(parsed.source, 1, (), message)],
         )
     if saved.created:
@@ -122,8 +123,11 @@ def _load_one(
     else:
         status = FileStatus.UPDATED if saved.changed else FileStatus.UNCHANGED
     return FileOutcome(
-        parsed.source, status, slug=challenge_set.slug,
-        contents=challenge_set.describe(), save=saved,
+        parsed.source,
+        status,
+        slug=challenge_set.slug,
+        contents=challenge_set.describe(),
+        save=saved,
     )
 
 
@@ -140,8 +144,6 @@ def _retire_missing(
             and row.source_path.startswith(prefix)
             and row.source_path not in present
         }
-        retired = sets.retire_missing(
-            {row.slug for row in sets.all_rows()} - gone, clock()
-        )
+        retired = sets.retire_missing({row.slug for row in sets.all_rows()} - gone, clock())
         uow.commit()
     return retired
