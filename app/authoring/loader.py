@@ -7,6 +7,7 @@ belongs to one file.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from app.authoring.errors import AuthoringError
 from app.authoring.errors import Path as ErrorPath
 from app.authoring.messages import translate
 from app.authoring.rules import check_partially, check_set
-from app.authoring.schema import SET_FILE_ADAPTER
+from app.authoring.schema import SET_FILE_ADAPTER, SLUG_PATTERN
 from app.authoring.yaml_source import Located, load_located
 from app.domain.challenge import ChallengeSet
 
@@ -51,9 +52,9 @@ def parse_text(text: str, *, source: str, default_slug: str) -> ParsedFile:
     if located is None:
         return parsed
     if not isinstance(located.data, dict):
-        parsed.errors.append(
-            AuthoringError(source, 1, (), "a challenge file is a mapping of fields (`key: value`)")
-        )
+        got = "a list" if isinstance(located.data, list) else "a single value"
+        message = f"a challenge file is a mapping of fields (`key: value` lines), not {got}"
+        parsed.errors.append(AuthoringError(source, 1, (), message))
         return parsed
     parsed.slug_line = located.line_of(("slug",))
     parsed.located = located
@@ -69,6 +70,9 @@ def parse_text(text: str, *, source: str, default_slug: str) -> ParsedFile:
         return parsed
     for path, message in check_set(spec):
         parsed.errors.append(AuthoringError(source, located.line_of(path), path, message))
+    if spec.slug is None and not SLUG_PATTERN.match(default_slug):
+        message = f"the file name makes no usable slug; add `slug:` (got {default_slug!r})"
+        parsed.errors.append(AuthoringError(source, 1, (), message))
     if parsed.errors:
         parsed.errors.sort(key=lambda e: e.line)
         return parsed
@@ -89,11 +93,17 @@ def parse_file(path: FilePath, *, source: str | None = None) -> ParsedFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        message = "the file is not UTF-8 text"
+        byte = raw[error.start : error.start + 1].hex()
+        message = f"the file is not UTF-8 text (byte 0x{byte} on this line); save it as UTF-8"
         return ParsedFile(path, name, errors=[AuthoringError(name, line, (), message)])
-    parsed = parse_text(text, source=name, default_slug=path.stem)
+    parsed = parse_text(text, source=name, default_slug=slug_from_file_name(path))
     parsed.path = path
     return parsed
+
+
+def slug_from_file_name(path: FilePath) -> str:
+    """ "GRU_Mastery.yaml" -> "gru-mastery": a file name people write, made a slug."""
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:128]
 
 
 def find_files(root: FilePath) -> list[FilePath]:
@@ -127,12 +137,8 @@ def _refuse_shared_slugs(parsed: Iterable[ParsedFile]) -> None:
         # Neither file wins: which set learners get must not depend on file order.
         for item in files:
             others = ", ".join(other.source for other in files if other is not item)
-            item.errors.append(
-                AuthoringError(
-                    item.source,
-                    item.slug_line,
-                    ("slug",),
-                    f'slug "{slug}" is also used by {others}; each set needs its own slug',
-                )
-            )
+            written = item.located is not None and ("slug",) in item.located.lines
+            origin = "" if written else " (from the file name)"
+            message = f'"{slug}"{origin} is also the slug of {others}; each set needs its own'
+            item.errors.append(AuthoringError(item.source, item.slug_line, ("slug",), message))
             item.challenge_set = None

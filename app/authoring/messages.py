@@ -50,6 +50,7 @@ _TYPE_WORDS = {
     "model_type": "expected a mapping of fields (`key: value` lines)",
     "model_attributes_type": "expected a mapping of fields (`key: value` lines)",
     "dict_type": "expected a mapping of fields (`key: value` lines)",
+    "shape_type": 'expected a shape such as "(2, 3, 5)" or [2, 3, 5]',
 }
 
 
@@ -69,21 +70,26 @@ def translate(error: ErrorDetails) -> tuple[Path, str]:
         expected = _tag_list(str(ctx.get("expected_tags", "")))
         if kind == "union_tag_not_found":
             return (*path, tag_field), _MISSING.get(tag_field, "required field is missing")
-        return (*path, tag_field), _not_one_of(ctx.get("tag"), tag_field, expected)
+        # ctx's tag is str() of the value, which would show null as "None".
+        tag = value.get(tag_field) if isinstance(value, dict) else ctx.get("tag")
+        return (*path, tag_field), _not_one_of(tag, tag_field, expected)
     if kind in {"literal_error", "enum"}:
         return path, _not_one_of(value, str(field), _tag_list(str(ctx.get("expected", ""))))
     if kind == "string_pattern_mismatch":
         return path, _pattern_message(str(field), value)
     if kind == "too_short" and field == "problems":
-        return path, _MISSING["problems"]
+        return path, "a challenge needs at least one problem; the list is empty"
     if kind == "too_short":
-        return path, f"needs at least {ctx.get('min_length')} item(s)"
+        least = ctx.get("min_length")
+        return path, f"needs at least {least} item{'' if least == 1 else 's'}"
     if kind == "too_long":
         return path, f"has {ctx.get('actual_length')} items; at most {ctx.get('max_length')}"
     if kind in _TYPE_WORDS:
         return path, f"{_TYPE_WORDS[kind]}, got {_describe(value)}"
-    if kind in {"greater_than_equal", "less_than_equal"}:
-        return path, f"{value} is out of range: {error['msg'].lower()}"
+    if kind == "greater_than_equal":
+        return path, f"{_describe(value)} is out of range; it must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return path, f"{_describe(value)} is out of range; it must be at most {ctx.get('le')}"
     return path, error["msg"]
 
 
@@ -105,9 +111,12 @@ def _not_one_of(value: Any, field: str, expected: list[str]) -> str:
     head = f"{_describe(value)} is not {noun}" if field in _NOUNS else f"{_describe(value)}"
     close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
+    choices = f"use one of {', '.join(expected)}" if len(expected) > 1 else ""
+    if len(expected) == 1:
+        choices = f"the only choice is {expected[0]}"
     if field in _NOUNS:
-        return f"{head}; use one of {', '.join(expected)}{hint}"
-    return f"{head} is not allowed; use one of {', '.join(expected)}{hint}"
+        return f"{head}; {choices}{hint}"
+    return f"{head} is not allowed; {choices}{hint}"
 
 
 def _pattern_message(field: str, value: Any) -> str:

@@ -19,7 +19,9 @@ from app.authoring.schema import (
     ItemSpecBase,
     OptionSpec,
     PatternFileSpec,
+    PracticeSpec,
     PredictOutputSpec,
+    QuizItemSpec,
     ShapeAnswerSpec,
 )
 from app.domain.challenge import Difficulty
@@ -39,6 +41,8 @@ def check_partially(data: dict[str, Any]) -> list[Finding]:
 
     So one bad field does not hide a duplicate id or a missing correct option elsewhere.
     """
+    if data.get("kind") == "pattern":
+        return list(_pattern_items_partially(data))
     problems = data.get("problems")
     if data.get("kind") != "challenge" or not isinstance(problems, list):
         return []
@@ -52,6 +56,20 @@ def check_partially(data: dict[str, Any]) -> list[Finding]:
             continue
         findings.extend(_problem(problem, ("problems", index)))
     return findings
+
+
+def _pattern_items_partially(data: dict[str, Any]) -> Iterator[Finding]:
+    models: dict[str, type[ItemSpecBase]] = {"quiz": QuizItemSpec, "practice": PracticeSpec}
+    for name, model in models.items():
+        items = data.get(name)
+        if not isinstance(items, list):
+            continue
+        for index, raw in enumerate(items):
+            try:
+                item = model.model_validate(raw)
+            except ValidationError:
+                continue
+            yield from _item(item, (name, index))
 
 
 def _challenge(spec: ChallengeFileSpec) -> Iterator[Finding]:
@@ -95,17 +113,26 @@ def _problem(problem: PredictOutputSpec | ChoiceProblemSpec, path: Path) -> Iter
         )
     if problem.options is not None:
         yield from _options(problem.options, (*path, "options"))
-    yield from _code_claims(problem.code, "raises" in problem.model_fields_set, answer, path)
+    # A predict_output problem without code was told so above; once is enough.
+    code_said = isinstance(problem, PredictOutputSpec) and problem.code is None
+    yield from _code_claims(
+        problem.code, "raises" in problem.model_fields_set, answer, path, code_said=code_said
+    )
 
 
 def _code_claims(
-    code: str | None, claims_raises: bool, answer: ShapeAnswerSpec | None, path: Path
+    code: str | None,
+    claims_raises: bool,
+    answer: ShapeAnswerSpec | None,
+    path: Path,
+    *,
+    code_said: bool = False,
 ) -> Iterator[Finding]:
-    if code is None and claims_raises:
+    if code is None and claims_raises and not code_said:
         yield (*path, "raises"), "`raises` describes what `code` does; this item has no code"
     if answer is None:
         return
-    if code is None:
+    if code is None and not code_said:
         yield (*path, "answer"), "`answer.shape_of` is evaluated after `code`; add the code"
     if answer.expected is not None:
         yield from _expected_shape(answer.expected, (*path, "answer", "expected"))
@@ -129,11 +156,24 @@ def _options(options: Sequence[OptionSpec], path: Path) -> Iterator[Finding]:
     elif len(correct) > 1:
         which = ", ".join(f"options[{index}]" for index in correct)
         yield path, f"{len(correct)} options are marked correct ({which}); mark exactly one"
-    counts = Counter(option.text.strip() for option in options)
+    first_seen: dict[str, int] = {}
     for index, option in enumerate(options):
-        if counts[option.text.strip()] > 1:
-            yield (*path, index, "text"), f'option text "{option.text}" appears more than once'
-            counts[option.text.strip()] = 0
+        text = option.text.strip()
+        if text in first_seen:
+            yield (
+                (*path, index, "text"),
+                (
+                    f'"{text}" is the same text as options[{first_seen[text]}]; '
+                    "each option needs its own"
+                ),
+            )
+        else:
+            first_seen[text] = index
+
+
+def _item(item: ItemSpecBase, path: Path) -> Iterator[Finding]:
+    yield from _options(item.options, (*path, "options"))
+    yield from _code_claims(item.code, "raises" in item.model_fields_set, item.answer, path)
 
 
 def _pattern(spec: PatternFileSpec) -> Iterator[Finding]:
@@ -143,9 +183,7 @@ def _pattern(spec: PatternFileSpec) -> Iterator[Finding]:
     ]
     for name, items in groups:
         for index, item in enumerate(items):
-            path: Path = (name, index)
-            yield from _options(item.options, (*path, "options"))
-            yield from _code_claims(item.code, "raises" in item.model_fields_set, item.answer, path)
+            yield from _item(item, (name, index))
     if spec.test is None:
         return
     mix = spec.test.mix

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from app.domain.challenge import Difficulty, Level
@@ -21,11 +29,20 @@ MAX_PROBLEMS = 50
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
 
 
+def _shown(value: Any) -> str:
+    """A value as the author wrote it in YAML: "text" quoted, true/false, numbers bare."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
 def parse_time_limit(value: Any) -> int:
     """ "2:00", "90" or 90 -> seconds, within 5 s .. 1 h."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PydanticCustomError(
-            "time_format", "{value} is not a time; write m:ss or whole seconds", {"value": value}
+            "time_format",
+            "{shown} is not a time; write m:ss or whole seconds",
+            {"shown": _shown(value)},
         )
     text = str(value).strip()
     match = _CLOCK.match(text)
@@ -40,10 +57,11 @@ def parse_time_limit(value: Any) -> int:
             {"value": text},
         )
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        shown = f"{value} seconds" if isinstance(value, int) else f'"{text}"'
         raise PydanticCustomError(
             "time_range",
-            '"{value}" is {seconds} s; a time limit must be from 0:05 to 60:00',
-            {"value": text, "seconds": seconds},
+            "{shown} is too {how}; a time limit must be from 0:05 to 60:00",
+            {"shown": shown, "how": "short" if seconds < MIN_SECONDS else "long"},
         )
     return seconds
 
@@ -51,7 +69,9 @@ def parse_time_limit(value: Any) -> int:
 def parse_attempts(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PydanticCustomError(
-            "attempts_type", "{value!r} is not a whole number of attempts", {"value": value}
+            "attempts_type",
+            "{shown} is not a whole number of attempts",
+            {"shown": _shown(value)},
         )
     if not MIN_ATTEMPTS <= value <= MAX_ATTEMPTS:
         raise PydanticCustomError(
@@ -67,6 +87,24 @@ def to_text(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return value
+
+
+def parse_expected(value: Any) -> str | list[int] | None:
+    """A shape as text ("(2, 3, 5)", checked later) or as a list of whole numbers."""
+    value = to_text(value)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for dim in value:
+            if isinstance(dim, bool) or not isinstance(dim, int):
+                raise PydanticCustomError(
+                    "shape_dims",
+                    "{shown} is not a whole number; write the shape like [2, 3, 5]",
+                    {"shown": _shown(dim)},
+                )
+        return value
+    # One message for the field, instead of one per member of a union.
+    raise PydanticCustomError("shape_type", "expected a shape")
 
 
 TimeLimit = Annotated[
@@ -89,7 +127,21 @@ Attempts = Annotated[
     WithJsonSchema({"type": "integer", "minimum": MIN_ATTEMPTS, "maximum": MAX_ATTEMPTS}),
 ]
 Text = Annotated[str, BeforeValidator(to_text)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")]
+ExpectedShape = Annotated[
+    str | list[int] | None,
+    PlainValidator(parse_expected),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"items": {"type": "integer"}, "type": "array"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN.pattern)]
 ProblemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 ExceptionName = Annotated[
     str,
@@ -113,7 +165,7 @@ class OptionSpec(Spec):
 
 class ShapeAnswerSpec(Spec):
     shape_of: str = Field(description="Expression evaluated after `code`; a tensor gives .shape.")
-    expected: Text | list[int] | None = Field(None, description='The shape, e.g. "(2, 3, 5)".')
+    expected: ExpectedShape = Field(None, description='The shape, e.g. "(2, 3, 5)".')
     device: Literal["meta"] | None = Field(None, description="Run on torch's meta device.")
 
 

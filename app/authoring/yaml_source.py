@@ -103,18 +103,37 @@ def load_located(text: str, source: str) -> tuple[Located | None, list[Authoring
     return Located(data, builder.lines), builder.errors
 
 
+# PyYAML's words for common slips, and what an author can do about each.
+_HINTS = {
+    "mapping values are not allowed": (
+        "; put text that contains `: ` in quotes, or check the indentation"
+    ),
+    "cannot start any token": "; text that starts with @ or ` must be in quotes",
+}
+
+
 def _syntax_error(error: yaml.MarkedYAMLError, text: str, source: str) -> AuthoringError:
     mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark else 1
+    lines = text.splitlines()
+    # At the end of the stream the mark points one line past the last one.
+    line = min(mark.line + 1, max(len(lines), 1)) if mark else 1
     problem = error.problem or "not valid YAML"
-    offending = text.splitlines()[line - 1] if mark and line <= len(text.splitlines()) else ""
+    offending = lines[line - 1] if mark and line <= len(lines) else ""
     if (
         "\t" in problem
         or "'\\t'" in problem
         or "\t" in offending[: (mark.column if mark else 0) + 1]
     ):
-        message = "a tab character is used for indentation; YAML needs spaces"
-    else:
-        context = f" ({error.context})" if error.context else ""
-        message = f"YAML syntax error: {problem}{context}"
+        return AuthoringError(
+            source, line, (), "a tab character is used for indentation; YAML needs spaces"
+        )
+    opened = error.context_mark.line + 1 if error.context_mark else None
+    if "end of stream" in problem and error.context == "while scanning a quoted scalar" and opened:
+        message = "YAML syntax error: this quoted text has no closing quote"
+        return AuthoringError(source, opened, (), message)
+    context = error.context or ""
+    if context and opened and opened != line:
+        context += f" that starts on line {opened}"
+    hint = next((words for key, words in _HINTS.items() if key in problem), "")
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "") + hint
     return AuthoringError(source, line, (), message)

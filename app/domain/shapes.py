@@ -19,6 +19,8 @@ class ShapeSyntaxError(ValueError):
 _TORCH_SIZE = re.compile(r"^torch\.size\s*\(\s*(.*?)\s*\)$", re.IGNORECASE | re.DOTALL)
 _BRACKETS = {"(": ")", "[": "]"}
 _SEPARATORS = re.compile(r"\s*(?:,|x|×|\*)\s*|\s+", re.IGNORECASE)
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_DIMENSION = re.compile(r"[0-9]+")
 
 
 def parse_shape(text: str) -> Shape:
@@ -30,15 +32,24 @@ def parse_shape(text: str) -> Shape:
         body = match.group(1)
         if not body:
             return ()
+    elif body.lower().startswith("torch.size"):
+        why = " is missing its closing ')'" if not body.endswith(")") else " is not a shape"
+        raise ShapeSyntaxError(f"{body!r}{why}. Write it like torch.Size([8, 3]).")
     body = _strip_brackets(body, original=text)
     body = _strip_brackets(body, original=text)  # torch.Size([8, 3]) nests one pair
-    body = body.strip().rstrip(",").strip()
+    body = body.strip()
+    if body.endswith(",") and body[:-1].strip():  # (8,) is one dimension; (,) is nothing
+        body = body[:-1].strip()
     if not body:
         return ()
     parts = _SEPARATORS.split(body)
     dims: list[int] = []
     for part in parts:
-        if not part.isdigit():
+        if not part:
+            raise ShapeSyntaxError(
+                f"{text.strip()!r} is not a shape: a number is missing. Write it like (8, 3)."
+            )
+        if not _DIMENSION.fullmatch(part):
             raise ShapeSyntaxError(
                 f"{text.strip()!r} is not a shape: {part!r} is not a whole number. "
                 "Write it like (8, 3)."

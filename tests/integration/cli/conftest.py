@@ -1,0 +1,46 @@
+"""The `quiz` command run in-process, in a temporary project folder with its own database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from app.persistence.engine import make_engine, make_session_factory
+
+GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with challenges/ (two snippet-free sets); the database is data/q.db.
+
+    The sets carry no code, so nothing here needs the sandbox.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/data/q.db")
+    monkeypatch.setenv("QUIZ_CHALLENGES_DIR", "challenges")
+    monkeypatch.setenv("QUIZ_ENV", "development")
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    challenges = tmp_path / "challenges"
+    challenges.mkdir()
+    shutil.copy(GOOD / "quick-quiz.yaml", challenges / "quick-quiz.yaml")
+    shutil.copy(GOOD / "small-pattern.yaml", challenges / "small-pattern.yaml")
+    return tmp_path
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def project_db(project: Path) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the project's database, for looking at what a command stored."""
+    engine = make_engine(f"sqlite:///{project}/data/q.db")
+    yield make_session_factory(engine)
+    engine.dispose()

@@ -1,0 +1,73 @@
+"""`quiz serve` migrates and loads challenges/ before it serves (the server itself is faked)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.config import Settings
+from app.persistence.sets import SetRepository
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Stand-ins for the web app and uvicorn, recording what serve hands them."""
+    calls: dict[str, Any] = {}
+
+    def create_app(settings: Settings) -> str:
+        calls["settings"] = settings
+        return "the app"
+
+    def run(asgi_app: object, **options: object) -> None:
+        calls["app"] = asgi_app
+        calls["options"] = options
+
+    fake_web = types.ModuleType("app.web.app")
+    fake_web.create_app = create_app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "app.web.app", fake_web)
+    monkeypatch.setattr(uvicorn, "run", run)
+    return calls
+
+
+def test_serve_migrates_loads_then_serves(
+    runner: CliRunner,
+    project: Path,
+    project_db: sessionmaker[Session],
+    served: dict[str, Any],
+) -> None:
+    result = runner.invoke(app, ["serve", "--port", "9123"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        "2 of 2 file(s) loaded",
+        "Serving torch-quiz on http://127.0.0.1:9123",
+    ]
+    assert "QUIZ_SECRET_KEY is not set" in result.stderr
+    assert served["app"] == "the app"
+    assert served["options"] == {"host": "127.0.0.1", "port": 9123, "log_level": "info"}
+    with project_db() as session:
+        assert sorted(s.slug for s in SetRepository(session).active()) == [
+            "quick-quiz",
+            "small-pattern",
+        ]
+
+
+def test_serve_still_serves_when_a_file_is_bad(
+    runner: CliRunner, project: Path, served: dict[str, Any]
+) -> None:
+    (project / "challenges" / "broken.yaml").write_text("kind: nonsense\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["serve"])
+
+    assert result.exit_code == 0, result.output
+    assert "challenges/broken.yaml:1: kind: " in result.stderr
+    assert "2 of 3 file(s) loaded" in result.stderr
+    assert served["options"]["port"] == 8000
