@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import serve, sets
+from app.cli import admin, sandbox, serve, sets
 
 app = typer.Typer(
     name="quiz",
@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 sets.register(app)
 serve.register(app)
+sandbox.register(app)
+admin.register(app)
 
 
 def main() -> None:

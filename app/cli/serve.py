@@ -1,26 +1,40 @@
-"""`quiz serve`: migrate, load challenges/, serve the web app."""
+"""`quiz serve` (and `quiz dev`, which is `serve --reload`): migrate, load, serve.
+
+With --reload, challenges/ is watched and each saved file is reloaded within about a
+second; its errors are printed here and shown on the admin content page.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from app.cli.context import load_settings, migrated_database
-from app.cli.output import warn
+from app.cli.output import error, warn
 from app.cli.sets import print_load_report
+from app.cli.verifying import checker_for, start_or_warn
 from app.domain.clock import system_clock
-from app.services.loading import load_tree
+from app.services.loading import LoadReport
+from app.services.watch import Reloader, Watcher
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+    app.command("dev")(dev)
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Reload challenge files as they are saved.")
+    ] = False,
 ) -> None:
     """Migrate the database, load challenge files, and serve the web app."""
     from app.web.app import create_app  # the web stack loads only for this command
@@ -29,8 +43,38 @@ def serve(
     if settings.uses_dev_secret:
         warn("QUIZ_SECRET_KEY is not set: using the development key (fine on your machine only)")
     database = migrated_database(settings)
-    report = load_tree(database.session_factory, settings.challenges_dir, clock=system_clock)
-    print_load_report(report)
-    database.engine.dispose()
+    sandbox = start_or_warn()
+    verify = checker_for(sandbox, database.session_factory) if sandbox else None
+    reloader = Reloader(
+        database.session_factory, settings.challenges_dir, clock=system_clock, verify=verify
+    )
+    print_load_report(reloader.reload())
+    watcher = Watcher(reloader, on_report=_print_changes, on_error=_print_failure)
+    if reload:
+        watcher.start()
+        typer.echo(f"Watching {settings.challenges_dir}/ for changes; errors at /admin/content")
     typer.echo(f"Serving torch-quiz on http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(create_app(settings, sandbox=sandbox), host=host, port=port, log_level="info")
+    finally:
+        if reload:
+            watcher.stop()
+        if sandbox is not None:
+            sandbox.close()
+        database.engine.dispose()
+
+
+def dev(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """`serve --reload`: serve and reload challenge files whenever one is saved."""
+    serve(host=host, port=port, reload=True)
+
+
+def _print_changes(report: LoadReport) -> None:
+    if not report.files and not report.retired:
+        return
+    typer.echo(f"[{datetime.now():%H:%M:%S}] reloaded")
+    print_load_report(report)
+
+
+def _print_failure(failure: Exception) -> None:
+    error(f"[{datetime.now():%H:%M:%S}] reload failed: {failure.__class__.__name__}: {failure}")

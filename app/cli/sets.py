@@ -8,11 +8,15 @@ from typing import Annotated
 
 import typer
 
-from app.authoring.loader import parse_tree
+from app.authoring.errors import format_path
+from app.authoring.loader import ParsedFile, parse_tree
 from app.authoring.schema import json_schema
 from app.cli.context import load_settings, migrated_database
-from app.cli.output import error, ok
+from app.cli.output import error, fail, ok
+from app.cli.verifying import checker_for, start_or_warn, started_sandbox
 from app.domain.clock import system_clock
+from app.sandbox.errors import SandboxUnavailable
+from app.services import content_status
 from app.services.loading import FileStatus, LoadReport, load_tree
 
 PathArg = Annotated[
@@ -34,8 +38,17 @@ def load(path: PathArg = None) -> None:
     """
     settings = load_settings()
     database = migrated_database(settings)
-    report = load_tree(
-        database.session_factory, path or settings.challenges_dir, clock=system_clock
+    root = path or settings.challenges_dir
+    sandbox = start_or_warn()
+    try:
+        verify = checker_for(sandbox, database.session_factory) if sandbox else None
+        report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+    whole_tree = root.resolve() == settings.challenges_dir.resolve()
+    content_status.record_report(
+        database.session_factory, report, clock=system_clock, whole_tree=whole_tree
     )
     print_load_report(report)
     if not report.ok:
@@ -69,43 +82,70 @@ _MARKS = {FileStatus.LOADED: "✓", FileStatus.UPDATED: "✓", FileStatus.UNCHAN
 def check(
     path: PathArg = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    run: Annotated[
+        bool, typer.Option("--run/--no-run", help="Run every snippet in the sandbox.")
+    ] = True,
+    allow_unisolated: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unisolated",
+            help="Run snippets even where the host cannot fully isolate them (trusted code only).",
+        ),
+    ] = False,
 ) -> None:
-    """Validate every challenge file; load nothing. Exit 1 on any error."""
+    """Validate every challenge file and run every snippet; load nothing. Exit 1 on any error.
+
+    Each `expected` shape, `raises` claim and correct shape option is checked against
+    what the code really does.
+    """
     settings = load_settings()
     root = path or settings.challenges_dir
     if not root.exists():
         error(f"{root}: no such file or folder")
         raise typer.Exit(1)
     parsed = parse_tree(root)
+    if run and any(item.ok for item in parsed):
+        _run_snippets(parsed, allow_unisolated=allow_unisolated)
     errors = [problem for item in parsed for problem in item.errors]
     if as_json:
-        files = [
-            {
-                "file": item.source,
-                "ok": item.ok,
-                "slug": item.challenge_set.slug if item.challenge_set else None,
-                "errors": [
-                    {
-                        "line": e.line,
-                        "path": str(e).split(": ")[1] if e.path else "",
-                        "message": e.message,
-                        "text": str(e),
-                    }
-                    for e in item.errors
-                ],
-            }
-            for item in parsed
-        ]
-        typer.echo(json.dumps({"ok": not errors, "files": files}, indent=2))
+        typer.echo(
+            json.dumps({"ok": not errors, "files": [_file_json(i) for i in parsed]}, indent=2)
+        )
     else:
         for problem in errors:
             error(str(problem))
         good = sum(1 for item in parsed if item.ok)
-        (ok if not errors else error)(
-            f"{good} of {len(parsed)} file(s) valid, {len(errors)} error(s)"
-        )
+        summary = f"{good} of {len(parsed)} file(s) valid, {len(errors)} error(s)"
+        (ok if not errors else error)(summary)
     if errors:
         raise typer.Exit(1)
+
+
+def _run_snippets(parsed: list[ParsedFile], *, allow_unisolated: bool) -> None:
+    try:
+        with started_sandbox(allow_unisolated=allow_unisolated) as sandbox:
+            checker = checker_for(sandbox, session_factory=None)
+            for item in parsed:
+                if item.ok:
+                    item.errors.extend(checker(item).errors)
+    except SandboxUnavailable as unavailable:
+        raise fail(
+            f"sandbox unavailable: {unavailable.reason}\n"
+            "Snippets were not run. `quiz check --allow-unisolated` runs them without full "
+            "isolation (trusted code only); `quiz check --no-run` only validates."
+        ) from None
+
+
+def _file_json(item: ParsedFile) -> dict[str, object]:
+    return {
+        "file": item.source,
+        "ok": item.ok,
+        "slug": item.challenge_set.slug if item.challenge_set else None,
+        "errors": [
+            {"line": e.line, "path": format_path(e.path), "message": e.message, "text": str(e)}
+            for e in item.errors
+        ],
+    }
 
 
 def schema() -> None:

@@ -268,3 +268,18 @@ class IssuerKeyRow(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_multibase: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+
+
+class ContentFileRow(Base):
+    """The latest load of each challenge file: what admins see on the content page."""
+
+    __tablename__ = "content_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024), unique=True)
+    slug: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # [{"line": 42, "text": "challenges/gru.yaml:42: problems[3].time_limit: ..."}]
+    errors: Mapped[list[Any]]
+    checked_at: Mapped[datetime]

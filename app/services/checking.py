@@ -141,13 +141,13 @@ class Checker:
             with UnitOfWork(self._session_factory) as uow:
                 cached = SnippetCache(uow.session).get(key)
             if cached is not None:
-                return SnippetResult.from_json(cached)
+                return SnippetResult.from_dict(cached)
         result = self._run(job)
         self.executed_count += 1
         if self._session_factory is not None and result.status in {"ok", "error"}:
             # Timeouts and kills depend on load; only deterministic outcomes are kept.
             with UnitOfWork(self._session_factory) as uow:
-                SnippetCache(uow.session).put(key, result.to_json(), self._now())
+                SnippetCache(uow.session).put(key, result.to_dict(), self._now())
                 uow.commit()
         return result
 

@@ -22,8 +22,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Stand-ins for the web app and uvicorn, recording what serve hands them."""
     calls: dict[str, Any] = {}
 
-    def create_app(settings: Settings) -> str:
+    def create_app(settings: Settings, **extras: object) -> str:
         calls["settings"] = settings
+        calls["extras"] = extras
         return "the app"
 
     def run(asgi_app: object, **options: object) -> None:

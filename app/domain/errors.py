@@ -1,0 +1,65 @@
+"""Errors a learner can cause: values with a message, shown plainly (never a traceback).
+
+The web layer maps each class to an HTTP status and a friendly page; nothing here
+knows about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Base class: `message` is written for the learner."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(UserError):
+    """The thing does not exist, or belongs to someone else (we do not say which)."""
+
+
+class NotSignedIn(UserError):
+    pass
+
+
+class NotAllowed(UserError):
+    pass
+
+
+class BadCredentials(UserError):
+    pass
+
+
+class UsernameTaken(UserError):
+    pass
+
+
+class InvalidInput(UserError):
+    """A form or body that cannot be used as given (e.g. a too short password)."""
+
+
+class TooManyRequests(UserError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AnswerNotUnderstood(UserError):
+    """The answer could not be read (e.g. "(3, 4" for a shape); it costs no attempt."""
+
+
+class ProblemOver(UserError):
+    """The problem already ended (answered right or out of attempts)."""
+
+
+class OutOfAttempts(ProblemOver):
+    pass
+
+
+class TimeUp(UserError):
+    """The answer arrived after the deadline plus the grace period."""
+
+
+class Unavailable(UserError):
+    """A dependency (e.g. the sandbox) is not there right now."""

@@ -1,0 +1,82 @@
+"""The rules of a timed run: deadlines, the grace period, attempts and outcomes.
+
+Plain functions over values; services apply them inside transactions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+# An answer sent just before the deadline may arrive a little after it.
+GRACE = timedelta(seconds=2)
+
+
+class Outcome(StrEnum):
+    PENDING = "pending"
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    TIMED_OUT = "timed_out"
+
+    @property
+    def is_over(self) -> bool:
+        return self is not Outcome.PENDING
+
+
+def effective_time_limit(limit_seconds: int, multiplier: float) -> float:
+    """A learner's accommodation stretches every limit."""
+    return float(limit_seconds) * multiplier
+
+
+def deadline_from(first_view: datetime, limit_seconds: float) -> datetime:
+    return first_view + timedelta(seconds=limit_seconds)
+
+
+def remaining_seconds(deadline: datetime | None, limit_seconds: float, now: datetime) -> float:
+    """Seconds left to answer; an unseen problem has its whole limit."""
+    if deadline is None:
+        return limit_seconds
+    return max(0.0, (deadline - now).total_seconds())
+
+
+def is_past_grace(deadline: datetime | None, now: datetime) -> bool:
+    return deadline is not None and now > deadline + GRACE
+
+
+def current_outcome(stored: Outcome, deadline: datetime | None, now: datetime) -> Outcome:
+    """A pending problem whose time ran out is over, whether or not anyone wrote it down."""
+    if stored is Outcome.PENDING and is_past_grace(deadline, now):
+        return Outcome.TIMED_OUT
+    return stored
+
+
+def outcome_after_attempt(correct: bool, number: int, max_attempts: int) -> Outcome:
+    if correct:
+        return Outcome.CORRECT
+    if number >= max_attempts:
+        return Outcome.INCORRECT
+    return Outcome.PENDING
+
+
+def earns_badge(outcomes: Iterable[Outcome]) -> bool:
+    collected = list(outcomes)
+    return bool(collected) and all(outcome is Outcome.CORRECT for outcome in collected)
+
+
+def run_is_over(outcomes: Iterable[Outcome]) -> bool:
+    return all(outcome.is_over for outcome in outcomes)
+
+
+def option_order(count: int, rng: random.Random) -> list[int]:
+    """A per-run display order: order[i] is the authored index shown at position i."""
+    order = list(range(count))
+    rng.shuffle(order)
+    return order
+
+
+def format_clock(seconds: float) -> str:
+    """`m:ss` as the seeds show it ("2:00 remaining")."""
+    whole = max(0, int(seconds + 0.999))  # 0.2 s left still shows 0:01
+    return f"{whole // 60}:{whole % 60:02d}"

@@ -1,0 +1,87 @@
+"""The admin's front page: the few numbers worth a glance, and what needs attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+
+from app.domain.clock import Clock
+from app.persistence.tables import AwardRow, RunRow, User
+from app.persistence.unit_of_work import UnitOfWork
+from app.services import admin_awards, analytics, audit, content_status
+from app.services.admin_awards import AwardQuery, AwardRecord, BadgeChoice
+from app.services.analytics import SetStats
+from app.services.audit import AuditEntry
+from app.services.content_status import ContentFile
+
+RECENT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    learners: int
+    admins: int
+    runs: int
+    runs_this_week: int
+    awards: int
+    awards_this_week: int
+    sets: tuple[SetStats, ...]
+    recent_awards: tuple[AwardRecord, ...]
+    recent_actions: tuple[AuditEntry, ...]
+    failed_files: tuple[ContentFile, ...]
+
+    @property
+    def flagged(self) -> int:
+        return sum(len(stats.flagged) for stats in self.sets)
+
+
+def dashboard(sessions: sessionmaker[Session], *, clock: Clock) -> Dashboard:
+    since = clock() - RECENT
+    with UnitOfWork(sessions) as uow:
+        session = uow.session
+        learners, admins = (
+            _count(session, User.id),
+            _count(session, User.id, User.is_admin.is_(True)),
+        )
+        runs = _count(session, RunRow.id)
+        runs_week = _count(session, RunRow.id, RunRow.started_at >= since)
+        awards = _count(session, AwardRow.id)
+        awards_week = _count(session, AwardRow.id, AwardRow.awarded_at >= since)
+    return Dashboard(
+        learners=learners,
+        admins=admins,
+        runs=runs,
+        runs_this_week=runs_week,
+        awards=awards,
+        awards_this_week=awards_week,
+        sets=tuple(analytics.overview(sessions, clock=clock)),
+        recent_awards=admin_awards.list_awards(sessions, AwardQuery(per_page=5)).items,
+        recent_actions=audit.entries(sessions, per_page=5).items,
+        failed_files=tuple(f for f in content_status.content_files(sessions) if f.failed),
+    )
+
+
+def _count(
+    session: Session, column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
+) -> int:
+    statement = select(func.count(column))
+    if where:
+        statement = statement.where(*where)
+    return int(session.scalar(statement) or 0)
+
+
+@dataclass(frozen=True)
+class AwardsScreen:
+    page: admin_awards.AwardPage
+    badges: tuple[BadgeChoice, ...]
+
+
+def awards_screen(sessions: sessionmaker[Session], query: AwardQuery) -> AwardsScreen:
+    """The awards page: the page of awards and the badges to filter by."""
+    return AwardsScreen(
+        admin_awards.list_awards(sessions, query), tuple(admin_awards.badge_choices(sessions))
+    )

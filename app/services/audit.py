@@ -1,0 +1,123 @@
+"""The audit log: who did what to whom, and when, for every admin action.
+
+`record` writes inside the caller's transaction, so an action and its entry commit
+together or not at all. An entry without an actor came from the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.persistence.tables import AuditLogRow, User
+from app.persistence.unit_of_work import UnitOfWork
+
+COMMAND_LINE = "command line"
+
+
+class Action(StrEnum):
+    ADMIN_CREATED = "admin.created"
+    ADMIN_PROMOTED = "admin.promoted"
+    PASSWORD_SET = "admin.password_set"  # noqa: S105 - an action's name, not a secret
+    TIME_MULTIPLIER_SET = "learner.time_multiplier_set"
+    AWARDS_EXPORTED = "awards.exported"
+    CONTENT_RELOADED = "content.reloaded"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Action.ADMIN_CREATED: "created an admin",
+    Action.ADMIN_PROMOTED: "made an admin",
+    Action.PASSWORD_SET: "set the password of",
+    Action.TIME_MULTIPLIER_SET: "set the time multiplier of",
+    Action.AWARDS_EXPORTED: "exported",
+    Action.CONTENT_RELOADED: "reloaded",
+}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str | None  # None: the command line, or an account deleted since
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+
+    @property
+    def who(self) -> str:
+        if self.actor is not None:
+            return self.actor
+        if self.detail.get("via") == COMMAND_LINE:
+            user = self.detail.get("os_user")
+            return f"command line ({user})" if user else "command line"
+        return "a deleted account"
+
+    @property
+    def label(self) -> str:
+        try:
+            return Action(self.action).label
+        except ValueError:
+            return self.action
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: tuple[AuditEntry, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    action: Action,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLogRow(actor_id=actor_id, action=action.value, target=target, detail=detail, at=at)
+    )
+
+
+def entries(
+    sessions: sessionmaker[Session],
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    action: str | None = None,
+) -> AuditPage:
+    """Newest first."""
+    page, per_page = max(page, 1), min(max(per_page, 1), 500)
+    with UnitOfWork(sessions) as uow:
+        statement = select(AuditLogRow, User.username).outerjoin(
+            User, User.id == AuditLogRow.actor_id
+        )
+        if action:
+            statement = statement.where(AuditLogRow.action == action)
+        total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        rows = uow.session.execute(
+            statement.order_by(AuditLogRow.at.desc(), AuditLogRow.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        items = tuple(
+            AuditEntry(row.id, row.at, username, row.action, row.target, row.detail or {})
+            for row, username in rows
+        )
+        return AuditPage(items, total, page, per_page)

@@ -1,0 +1,103 @@
+"""The catalog: every active set with its size, time, and the learner's best and badge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.challenge import ChallengeSet, SetKind
+from app.domain.errors import NotFound
+from app.domain.runs import Outcome
+from app.persistence.sets import SetRepository, to_domain
+from app.persistence.tables import AwardRow, RunProblemRow, RunRow
+from app.persistence.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BestResult:
+    correct: int
+    total: int
+    run_id: str
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    challenge_set: ChallengeSet
+    problem_count: int
+    total_seconds: int
+    best: BestResult | None
+    badge_earned_at: datetime | None
+    open_run_id: str | None  # an unfinished run to continue
+
+    @property
+    def kind(self) -> SetKind:
+        return self.challenge_set.kind
+
+    @property
+    def item_count(self) -> int:
+        """Problems of a challenge; flashcards, questions and exercises of a pattern."""
+        pattern = self.challenge_set.pattern
+        if pattern is None:
+            return self.problem_count
+        return len(pattern.flashcards) + len(pattern.quiz) + len(pattern.practice)
+
+
+def list_sets(sessions: sessionmaker[Session], learner_id: int | None) -> list[CatalogEntry]:
+    with UnitOfWork(sessions) as uow:
+        rows = SetRepository(uow.session).active_rows()
+        return [_entry(uow.session, to_domain(row), row.id, learner_id) for row in rows]
+
+
+def get_set(sessions: sessionmaker[Session], slug: str, learner_id: int | None) -> CatalogEntry:
+    with UnitOfWork(sessions) as uow:
+        repo = SetRepository(uow.session)
+        row = repo.row_by_slug(slug)
+        if row is None or row.retired_at is not None:
+            raise NotFound(f"There is no set called {slug!r}.")
+        return _entry(uow.session, to_domain(row), row.id, learner_id)
+
+
+def _entry(
+    session: Session, challenge_set: ChallengeSet, set_id: int, learner_id: int | None
+) -> CatalogEntry:
+    best, badge_at, open_run = None, None, None
+    if learner_id is not None and challenge_set.kind is SetKind.CHALLENGE:
+        best = _best(session, set_id, learner_id)
+        badge_at = session.scalar(
+            select(AwardRow.awarded_at).where(
+                AwardRow.user_id == learner_id, AwardRow.set_id == set_id
+            )
+        )
+        open_run = session.scalar(
+            select(RunRow.id)
+            .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
+            .where(RunRow.finished_at.is_(None))
+            .order_by(RunRow.started_at.desc())
+            .limit(1)
+        )
+    return CatalogEntry(
+        challenge_set=challenge_set,
+        problem_count=len(challenge_set.problems),
+        total_seconds=challenge_set.total_seconds,
+        best=best,
+        badge_earned_at=badge_at,
+        open_run_id=open_run,
+    )
+
+
+def _best(session: Session, set_id: int, learner_id: int) -> BestResult | None:
+    correct = func.sum(case((RunProblemRow.outcome == Outcome.CORRECT.value, 1), else_=0))
+    rows: Sequence[tuple[str, int | None, int]] = session.execute(
+        select(RunRow.id, correct, func.count(RunProblemRow.id))
+        .join(RunProblemRow, RunProblemRow.run_id == RunRow.id)
+        .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
+        .group_by(RunRow.id)
+    ).all()
+    if not rows:
+        return None
+    run_id, best_correct, total = max(rows, key=lambda r: (r[1] or 0, -r[2]))
+    return BestResult(correct=best_correct or 0, total=total, run_id=run_id)

@@ -1,0 +1,58 @@
+"""Recall & Review: a learner rates a card (Again / Hard / Good / Easy); FSRS schedules it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import Clock
+from app.domain.errors import NotFound
+from app.domain.flashcards import Rating, describe_interval, review
+from app.persistence.tables import FlashcardReviewRow
+from app.persistence.unit_of_work import UnitOfWork
+from app.services.patterns import load_pattern
+
+
+@dataclass(frozen=True)
+class CardReviewed:
+    index: int
+    rating: Rating
+    due: datetime
+    comes_back: str  # "in 10 minutes"
+
+
+def rate_card(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    learner_id: int,
+    slug: str,
+    index: int,
+    rating: Rating,
+) -> CardReviewed:
+    now = clock()
+    with UnitOfWork(sessions) as uow:
+        set_id, _found, content = load_pattern(uow.session, slug)
+        if not 0 <= index < len(content.flashcards):
+            raise NotFound("There is no such card.")
+        row = _row(uow.session, learner_id, set_id, index)
+        outcome = review(row.state if row else None, rating, now)
+        if row is None:
+            row = FlashcardReviewRow(user_id=learner_id, set_id=set_id, card_index=index)
+            uow.session.add(row)
+        row.state, row.due, row.reviewed_at = outcome.state, outcome.due, now
+        uow.commit()
+        return CardReviewed(index, rating, outcome.due, describe_interval(outcome.due, now))
+
+
+def _row(session: Session, learner_id: int, set_id: int, index: int) -> FlashcardReviewRow | None:
+    return session.scalars(
+        select(FlashcardReviewRow).where(
+            FlashcardReviewRow.user_id == learner_id,
+            FlashcardReviewRow.set_id == set_id,
+            FlashcardReviewRow.card_index == index,
+        )
+    ).one_or_none()

@@ -1,0 +1,149 @@
+"""Pattern pages: review material, checked answers and explain prompts scored by concept.
+
+Nothing here is timed; answers are checked on the server so pages work without
+JavaScript and the correct option is not in the page before the learner answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.challenge import ChallengeSet, ExplainPrompt, PatternContent, PracticeItem, QuizItem
+from app.domain.clock import Clock
+from app.domain.concepts import ConceptScore, score_explanation
+from app.domain.errors import AnswerNotUnderstood, NotFound
+from app.domain.flashcards import is_due
+from app.persistence.sets import SetRepository
+from app.persistence.tables import ChallengeSetRow, FlashcardReviewRow
+from app.persistence.unit_of_work import UnitOfWork
+
+_T = TypeVar("_T", QuizItem, PracticeItem, ExplainPrompt)
+
+
+@dataclass(frozen=True)
+class CardState:
+    index: int
+    due: datetime | None
+    is_due: bool
+
+
+@dataclass(frozen=True)
+class PatternPage:
+    challenge_set: ChallengeSet
+    content: PatternContent
+    cards: tuple[CardState, ...]
+
+    @property
+    def due_count(self) -> int:
+        return sum(1 for card in self.cards if card.is_due)
+
+
+@dataclass(frozen=True)
+class ChoiceFeedback:
+    index: int
+    chosen: int
+    correct_index: int | None
+
+    @property
+    def correct(self) -> bool:
+        return self.chosen == self.correct_index
+
+
+def load_pattern(session: Session, slug: str) -> tuple[int, ChallengeSet, PatternContent]:
+    row = session.scalars(select(ChallengeSetRow).where(ChallengeSetRow.slug == slug)).one_or_none()
+    found = SetRepository(session).get(slug)
+    if row is None or found is None or found.pattern is None:
+        raise NotFound(f"There is no pattern called {slug!r}.")
+    return row.id, found, found.pattern
+
+
+def pattern_page(
+    sessions: sessionmaker[Session], *, clock: Clock, slug: str, learner_id: int | None
+) -> PatternPage:
+    with UnitOfWork(sessions) as uow:
+        set_id, found, content = load_pattern(uow.session, slug)
+        due: dict[int, datetime] = {}
+        if learner_id is not None:
+            rows = uow.session.execute(
+                select(FlashcardReviewRow.card_index, FlashcardReviewRow.due).where(
+                    FlashcardReviewRow.user_id == learner_id,
+                    FlashcardReviewRow.set_id == set_id,
+                )
+            ).all()
+            due = {index: when for index, when in rows}
+        now = clock()
+        cards = tuple(
+            CardState(i, due.get(i), is_due(due.get(i), now))
+            for i in range(len(content.flashcards))
+        )
+        return PatternPage(found, content, cards)
+
+
+def _choice(options_count: int, raw: object) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or not 0 <= int(text) < options_count:
+        raise AnswerNotUnderstood(f"Pick one of the {options_count} options.")
+    return int(text)
+
+
+def _item(items: tuple[_T, ...], index: int) -> _T:
+    if not 0 <= index < len(items):
+        raise NotFound("There is no such question on this page.")
+    return items[index]
+
+
+def check_quiz(
+    sessions: sessionmaker[Session], *, slug: str, index: int, raw: object
+) -> ChoiceFeedback:
+    with UnitOfWork(sessions) as uow:
+        item = _item(load_pattern(uow.session, slug)[2].quiz, index)
+    correct = next((i for i, o in enumerate(item.options) if o.correct), None)
+    return ChoiceFeedback(index, _choice(len(item.options), raw), correct)
+
+
+def check_practice(
+    sessions: sessionmaker[Session], *, slug: str, index: int, raw: object
+) -> ChoiceFeedback:
+    with UnitOfWork(sessions) as uow:
+        item = _item(load_pattern(uow.session, slug)[2].practice, index)
+    correct = next((i for i, o in enumerate(item.options) if o.correct), None)
+    return ChoiceFeedback(index, _choice(len(item.options), raw), correct)
+
+
+def score_explain(
+    sessions: sessionmaker[Session], *, slug: str, index: int, text: str
+) -> ConceptScore:
+    if not text.strip():
+        raise AnswerNotUnderstood("Write a few sentences first.")
+    with UnitOfWork(sessions) as uow:
+        prompt = _item(load_pattern(uow.session, slug)[2].explain, index)
+    return score_explanation(text, prompt.concepts)
+
+
+def quiz_item(sessions: sessionmaker[Session], *, slug: str, index: int) -> QuizItem:
+    with UnitOfWork(sessions) as uow:
+        return _item(load_pattern(uow.session, slug)[2].quiz, index)
+
+
+def explain_item(sessions: sessionmaker[Session], *, slug: str, index: int) -> ExplainPrompt:
+    with UnitOfWork(sessions) as uow:
+        return _item(load_pattern(uow.session, slug)[2].explain, index)
+
+
+@dataclass(frozen=True)
+class PracticeStep:
+    challenge_set: ChallengeSet
+    item: PracticeItem
+    total: int
+
+
+def practice_step(sessions: sessionmaker[Session], *, slug: str, number: int) -> PracticeStep:
+    """Practice problem `number` (from 1) of the pattern."""
+    with UnitOfWork(sessions) as uow:
+        _set_id, found, content = load_pattern(uow.session, slug)
+    return PracticeStep(found, _item(content.practice, number - 1), len(content.practice))

@@ -1,0 +1,134 @@
+"""Taking one problem of a run: viewing it (starts its clock), answering, asking for a hint.
+
+The server owns time: the deadline is stored at first view and checked on every
+answer; the page's countdown only displays what the server says is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain import answers
+from app.domain.clock import Clock
+from app.domain.errors import AnswerNotUnderstood, OutOfAttempts, ProblemOver, TimeUp, UserError
+from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
+from app.services import awards, problem_views, run_records
+from app.services.problem_views import AttemptView, ProblemView, Reveal
+from app.services.revisions import problem_of
+from app.services.run_records import Facts, transaction
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    correct: bool
+    attempts_left: int
+    remaining_seconds: float
+    outcome: Outcome
+    reveal: Reveal | None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome.is_over
+
+
+def view_problem(
+    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+) -> ProblemView:
+    with transaction(sessions) as conn:
+        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        states = run_records.states(conn, run_id)
+        if states[number - 1].deadline is None:
+            run_records.start_clock(conn, found, clock())
+            states = run_records.states(conn, run_id)
+        now = clock()
+        if any(s.outcome(now) is not s.stored_outcome for s in states):
+            awards.settle_run(conn, run_id, now)
+            states = run_records.states(conn, run_id)
+        problem = problem_of(conn, found.revision_id, found.content_hash)
+        view = problem_views.build(conn, found, problem, states, now)
+        conn.commit()
+        return view
+
+
+def submit_answer(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    learner_id: int,
+    run_id: str,
+    number: int,
+    raw: object,
+) -> AnswerResult:
+    with transaction(sessions) as conn:
+        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        problem = problem_of(conn, found.revision_id, found.content_hash)
+        answer = answers.read_answer(problem, found.option_order, raw)  # before any attempt
+        correct = answers.is_correct(problem, answer, found.executed)
+        now = clock()
+        taken = run_records.use_attempt(conn, found.id, now, answer.option_index)
+        if taken is None and run_records.start_clock_if_unseen(conn, found, now):
+            taken = run_records.use_attempt(conn, found.id, now, answer.option_index)
+        if taken is None:
+            raise _refusal(conn, found, answer.option_index, clock)
+        number_used, deadline = taken
+        run_records.record_attempt(
+            conn, found.id, number_used, now, answer.text, answer.option_index, correct
+        )
+        outcome = outcome_after_attempt(correct, number_used, found.max_attempts)
+        reveal = None
+        if outcome.is_over:
+            run_records.end(conn, found.id, outcome, now)
+            awards.settle_run(conn, run_id, now)
+            reveal = problem_views.reveal(
+                problem, found, AttemptView(number_used, answer.text, None, correct)
+            )
+        conn.commit()
+        return AnswerResult(
+            correct=correct,
+            attempts_left=0 if outcome.is_over else found.max_attempts - number_used,
+            remaining_seconds=0.0
+            if outcome.is_over
+            else remaining_seconds(deadline, found.time_limit_seconds, now),
+            outcome=outcome,
+            reveal=reveal,
+        )
+
+
+def _refusal(conn: Connection, found: Facts, option_index: int | None, clock: Clock) -> UserError:
+    """The guarded update changed nothing: find out why, in the learner's words."""
+    state = run_records.state(conn, found.id)
+    now = clock()
+    if state.stored_outcome is Outcome.PENDING and is_past_grace(state.deadline, now):
+        awards.settle_run(conn, found.run_id, now)
+        conn.commit()
+        return TimeUp("Time's up: this problem is over.")
+    pending = state.stored_outcome is Outcome.PENDING
+    if pending and option_index is not None and run_records.tried(conn, found.id, option_index):
+        return AnswerNotUnderstood("You already tried that option; pick another one.")
+    return _over_error(state.stored_outcome, state.attempts_used >= found.max_attempts)
+
+
+def _over_error(outcome: Outcome, out_of_attempts: bool) -> UserError:
+    if outcome is Outcome.TIMED_OUT:
+        return TimeUp("Time's up: this problem is over.")
+    if outcome is Outcome.CORRECT:
+        return ProblemOver("You already answered this problem correctly.")
+    if outcome is Outcome.INCORRECT or out_of_attempts:
+        return OutOfAttempts("No attempts left: this problem is over.")
+    return ProblemOver("This problem is over.")
+
+
+def take_hint(
+    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+) -> str | None:
+    """The problem's hint; its first use is recorded with the time."""
+    with transaction(sessions) as conn:
+        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        problem = problem_of(conn, found.revision_id, found.content_hash)
+        if problem.hint is not None:
+            run_records.mark_hint_used(conn, found.id, clock())
+        conn.commit()
+        return problem.hint

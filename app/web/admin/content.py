@@ -1,0 +1,48 @@
+"""Content for instructors: each file's latest load (errors included), and problem previews."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.services import admin_preview, content_status
+from app.web.admin.schemas import ContentFileOut
+from app.web.deps import SessionsDep
+from app.web.templating import is_htmx, render
+
+pages = APIRouter()
+api = APIRouter()
+
+
+@pages.get("/content")
+def content(request: Request, sessions: SessionsDep) -> HTMLResponse:
+    files = content_status.content_files(sessions)
+    # The page polls itself (htmx) so a saved file's errors show up without a reload.
+    template = "admin/_content_files.html" if is_htmx(request) else "admin/content.html"
+    return render(request, template, {"files": files})
+
+
+@pages.get("/sets/{slug}")
+def outline(request: Request, slug: str, sessions: SessionsDep) -> HTMLResponse:
+    found = admin_preview.set_outline(sessions, slug=slug)
+    return render(request, "admin/outline.html", {"outline": found})
+
+
+@pages.get("/sets/{slug}/problems/{key}")
+def preview(request: Request, slug: str, key: str, sessions: SessionsDep) -> HTMLResponse:
+    shown = admin_preview.problem_preview(sessions, slug=slug, key=key)
+    has_runner = request.app.state.sandbox is not None
+    return render(request, "admin/preview.html", {"p": shown, "has_runner": has_runner})
+
+
+@pages.post("/sets/{slug}/problems/{key}/run")
+async def run_now(request: Request, slug: str, key: str, sessions: SessionsDep) -> HTMLResponse:
+    result = await admin_preview.run_problem_code(
+        request.app.state.sandbox, sessions, slug=slug, key=key
+    )
+    return render(request, "admin/_run_result.html", {"result": result})
+
+
+@api.get("/content")
+def content_json(sessions: SessionsDep) -> list[ContentFileOut]:
+    return [ContentFileOut.model_validate(f) for f in content_status.content_files(sessions)]

@@ -1,0 +1,156 @@
+"""Verifiable badges on the web: a learner's signed credential, the public verification
+page, and the issuer's keys at stable addresses.
+
+Not admin routes: a learner downloads their own credentials, anyone may verify one,
+and the keys are public by design.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+
+from app.services import credentials
+from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck
+from app.web.deps import ClockDep, LearnerId, SessionsDep
+from app.web.security import verify_api_request, verify_form_csrf
+from app.web.templating import render
+
+api = APIRouter(prefix="/api", tags=["credentials"], dependencies=[Depends(verify_api_request)])
+pages = APIRouter(include_in_schema=False, dependencies=[Depends(verify_form_csrf)])
+public = APIRouter(tags=["credentials"])
+
+
+def _site(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@api.get("/me/badges/{award_id}/credential")
+def credential(
+    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
+) -> JSONResponse:
+    """The award as a signed Open Badges 3.0 credential: the OpenBadgeCredential, with its
+    VC-JWT (EdDSA) in `proof.jwt`. Verify it at /credentials/verify."""
+    issued = credentials.issue_credential(
+        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
+    )
+    return JSONResponse(issued.document(), media_type="application/json")
+
+
+@pages.get("/me/badges/{award_id}/credential.json")
+def credential_file(
+    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
+) -> Response:
+    issued = credentials.issue_credential(
+        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
+    )
+    body = json.dumps(issued.document(), indent=2, ensure_ascii=False)
+    return _download(body, "application/json", f"badge-{award_id}.json")
+
+
+@pages.get("/me/badges/{award_id}/credential.jwt")
+def credential_jwt(
+    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
+) -> Response:
+    """The bare VC-JWT, for wallets and verifiers that take one."""
+    issued = credentials.issue_credential(
+        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
+    )
+    return _download(issued.jwt, credentials.JWT_MEDIA_TYPE, f"badge-{award_id}.jwt")
+
+
+def _download(body: str, media_type: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@pages.get("/credentials/verify")
+def verify_page(request: Request) -> HTMLResponse:
+    return render(request, "credentials/verify.html", {"check": None, "pasted": ""})
+
+
+@pages.post("/credentials/verify")
+async def verify_form(
+    request: Request,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    credential_text: Annotated[str, Form(max_length=MAX_CREDENTIAL_CHARS)] = "",
+    credential_file: UploadFile | None = None,
+) -> HTMLResponse:
+    text = credential_text
+    if credential_file is not None and credential_file.filename:
+        raw = await credential_file.read(MAX_CREDENTIAL_CHARS + 1)
+        text = raw.decode("utf-8", errors="replace")
+    check = credentials.verify_credential(sessions, clock=clock, text=text)
+    return render(request, "credentials/verify.html", {"check": check, "pasted": text})
+
+
+class VerifyIn(BaseModel):
+    credential: str | dict[str, Any]
+
+
+class VerifyOut(BaseModel):
+    verdict: str
+    genuine: bool
+    headline: str
+    explanation: str
+    award_on_record: bool | None
+    credential: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, check: CredentialCheck) -> VerifyOut:
+        return cls(
+            verdict=check.verdict.value,
+            genuine=check.verdict.is_genuine,
+            headline=check.headline,
+            explanation=check.explanation,
+            award_on_record=check.award_on_record,
+            credential=check.credential,
+        )
+
+
+@api.post("/credentials/verify")
+def verify_json(body: VerifyIn, sessions: SessionsDep, clock: ClockDep) -> VerifyOut:
+    """Check a credential (the JSON download, or the bare JWT) against this site's keys."""
+    text = body.credential if isinstance(body.credential, str) else json.dumps(body.credential)
+    return VerifyOut.of(credentials.verify_credential(sessions, clock=clock, text=text))
+
+
+@public.get("/issuer")
+def issuer(request: Request, sessions: SessionsDep, clock: ClockDep) -> dict[str, Any]:
+    """The issuer profile named in every credential, with its verification key."""
+    keys = credentials.issuer_keys(sessions, clock=clock)
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": keys[0].did,
+        "type": ["Profile"],
+        "name": credentials.ISSUER_NAME,
+        "url": _site(request),
+        "verificationMethod": [
+            {
+                "id": key.verification_method,
+                "type": "Multikey",
+                "controller": key.did,
+                "publicKeyMultibase": key.multibase,
+            }
+            for key in keys
+        ],
+    }
+
+
+@public.get("/issuer/key")
+def issuer_key(sessions: SessionsDep, clock: ClockDep) -> JSONResponse:
+    """The signing key as a JWK (RFC 8037); the same key is the issuer's did:key."""
+    key = credentials.issuer_keys(sessions, clock=clock)[0]
+    return JSONResponse(key.jwk, media_type="application/jwk+json")
+
+
+@public.get("/.well-known/jwks.json")
+def jwks(sessions: SessionsDep, clock: ClockDep) -> JSONResponse:
+    """Every key that verifies this site's credentials, as a JWK Set."""
+    keys = credentials.issuer_keys(sessions, clock=clock)
+    return JSONResponse({"keys": [key.jwk for key in keys]}, media_type="application/jwk-set+json")

@@ -1,0 +1,20 @@
+"""/admin: the front page for admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.services import admin_dashboard
+from app.web.admin import figures
+from app.web.deps import ClockDep, SessionsDep
+from app.web.templating import render
+
+pages = APIRouter()
+api = APIRouter()
+
+
+@pages.get("")
+def dashboard(request: Request, sessions: SessionsDep, clock: ClockDep) -> HTMLResponse:
+    board = admin_dashboard.dashboard(sessions, clock=clock)
+    return render(request, "admin/dashboard.html", {"board": board, "figures": figures})

@@ -1,0 +1,204 @@
+"""JSON bodies of the admin API, read from the services' values (documented at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.services.admin_awards import AwardPage
+
+
+class _FromValues(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AwardOut(_FromValues):
+    award_id: str
+    learner: str
+    learner_id: int
+    badge: str = Field(validation_alias="badge_name")
+    set: str = Field(validation_alias="set_slug")
+    set_title: str
+    awarded_at: datetime
+    run_id: str
+    run_duration_seconds: float | None = Field(validation_alias="duration_seconds")
+    attempts_used: int
+    hints_used: int
+    problems: int
+
+
+class AwardPageOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    awards: list[AwardOut]
+
+    @classmethod
+    def of(cls, page: AwardPage) -> AwardPageOut:
+        return cls(
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+            pages=page.pages,
+            awards=[AwardOut.model_validate(item) for item in page.items],
+        )
+
+
+class OptionOut(_FromValues):
+    text: str
+    correct: bool
+    first_choice: int
+    chosen: int
+    current: bool
+
+
+class ShapeCountOut(_FromValues):
+    shape: str
+    count: int
+
+
+class ProblemStatsOut(_FromValues):
+    key: str
+    position: int
+    title: str
+    type: str
+    level: str
+    multiple_choice: bool
+    retired: bool
+    revisions: int
+    learners: int
+    takes: int
+    in_progress: int
+    right_first: int
+    right_final: int
+    first_try_rate: float | None
+    final_rate: float | None
+    hint_rate: float | None
+    timeout_rate: float | None
+    median_seconds: float | None
+    median_limit_seconds: float | None
+    discrimination: float | None
+    discrimination_runs: int
+    options: list[OptionOut]
+    wrong_shapes: list[ShapeCountOut]
+    wrong_answers: int
+    flags: list[str]
+
+
+class ScopeOut(_FromValues):
+    first_run_only: bool
+    since: Any
+    until: Any
+
+
+class SetStatsOut(_FromValues):
+    slug: str
+    title: str
+    badge_name: str | None
+    retired: bool
+    scope: ScopeOut
+    runs_started: int
+    runs_finished: int
+    learners: int
+    learners_awarded: int
+    perfect_runs: int
+    finish_rate: float | None
+    badge_rate: float | None
+    perfect_rate: float | None
+    median_run_seconds: float | None
+    score_distribution: list[int]
+    problems: list[ProblemStatsOut]
+
+
+class LearnerOut(_FromValues):
+    id: int
+    username: str
+    created_at: datetime
+    is_admin: bool
+    time_multiplier: float
+    runs: int
+    awards: int
+    last_run_at: datetime | None
+
+
+class LearnerPageOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    learners: list[LearnerOut]
+
+
+class RunLineOut(_FromValues):
+    run_id: str
+    set_slug: str
+    set_title: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_seconds: float | None
+    problems: int
+    correct: int
+    timed_out: int
+    attempts_used: int
+    hints_used: int
+    time_multiplier: float
+    badge_awarded: bool
+
+
+class AwardLineOut(_FromValues):
+    award_id: str
+    badge_name: str
+    set_slug: str
+    set_title: str
+    awarded_at: datetime
+    run_id: str
+
+
+class LearnerRecordOut(_FromValues):
+    learner: LearnerOut
+    runs: list[RunLineOut]
+    awards: list[AwardLineOut]
+
+
+class MultiplierIn(BaseModel):
+    time_multiplier: float = Field(ge=1.0, le=4.0, examples=[1.5])
+
+
+class AccommodationOut(_FromValues):
+    learner_id: int
+    username: str
+    time_multiplier: float
+    previous: float
+    problems_updated: int
+
+
+class AuditEntryOut(_FromValues):
+    id: int
+    at: datetime
+    who: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+
+
+class AuditPageOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    entries: list[AuditEntryOut]
+
+
+class FileErrorOut(_FromValues):
+    line: int
+    text: str
+
+
+class ContentFileOut(_FromValues):
+    source: str
+    slug: str | None
+    status: str
+    summary: str
+    errors: list[FileErrorOut]
+    checked_at: datetime

@@ -1,0 +1,220 @@
+"""JSON bodies of the API (CONTRACT §3): the shapes clients rely on, built from service values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.services.awards import AwardView
+from app.services.catalog import CatalogEntry
+from app.services.problem_views import ProblemView
+from app.services.problems import AnswerResult
+from app.services.runs import RunProblemSummary, RunSummary
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64, examples=["ada"])
+    password: str = Field(max_length=256, examples=["a long passphrase"])
+
+
+class LearnerOut(BaseModel):
+    id: int
+    username: str
+    is_admin: bool
+    time_multiplier: float
+
+
+class BadgeOut(BaseModel):
+    name: str
+    description: str
+
+
+class SetOut(BaseModel):
+    slug: str
+    kind: str
+    title: str
+    topic: str | None
+    summary: str | None
+    problem_count: int
+    total_seconds: int
+    badge: BadgeOut | None
+    badge_earned: bool
+    best_correct: int | None
+
+    @classmethod
+    def of(cls, entry: CatalogEntry) -> SetOut:
+        found = entry.challenge_set
+        badge = found.badge
+        return cls(
+            slug=found.slug,
+            kind=found.kind.value,
+            title=found.title,
+            topic=found.topic,
+            summary=found.summary,
+            problem_count=entry.problem_count,
+            total_seconds=entry.total_seconds,
+            badge=BadgeOut(name=badge.name, description=badge.description) if badge else None,
+            badge_earned=entry.badge_earned_at is not None,
+            best_correct=entry.best.correct if entry.best else None,
+        )
+
+
+class RunProblemOut(BaseModel):
+    n: int
+    title: str
+    type: str
+    level: str
+    time_limit_seconds: float
+    max_attempts: int
+    attempts_used: int
+    hint_used: bool
+    outcome: str
+
+    @classmethod
+    def of(cls, p: RunProblemSummary) -> RunProblemOut:
+        return cls(
+            n=p.number,
+            title=p.title,
+            type=p.type.value,
+            level=p.level,
+            time_limit_seconds=p.time_limit_seconds,
+            max_attempts=p.max_attempts,
+            attempts_used=p.attempts_used,
+            hint_used=p.hint_used,
+            outcome=p.outcome.value,
+        )
+
+
+class RunOut(BaseModel):
+    run_id: str
+    slug: str
+    title: str
+    started_at: datetime
+    finished: bool
+    badge_awarded: bool
+    correct: int
+    problems: list[RunProblemOut]
+
+    @classmethod
+    def of(cls, run: RunSummary) -> RunOut:
+        return cls(
+            run_id=run.run_id,
+            slug=run.set_slug,
+            title=run.set_title,
+            started_at=run.started_at,
+            finished=run.finished,
+            badge_awarded=run.badge_awarded,
+            correct=run.correct_count,
+            problems=[RunProblemOut.of(p) for p in run.problems],
+        )
+
+
+class OptionOut(BaseModel):
+    text: str
+
+
+class ProblemOut(BaseModel):
+    """A problem without its answer; `explanation` and the answer only once it is over."""
+
+    run_id: str
+    n: int
+    total: int
+    type: str
+    level: str
+    title: str
+    prompt: str
+    code: str | None
+    topic: str | None
+    time_limit_seconds: float
+    remaining_seconds: float
+    max_attempts: int
+    attempts_left: int
+    options: list[OptionOut] | None
+    hint: str | None
+    outcome: str
+    finished: bool
+    explanation: str | None = None
+    correct_answer: str | None = None
+    correct_index: int | None = None
+
+    @classmethod
+    def of(cls, v: ProblemView) -> ProblemOut:
+        reveal = v.reveal
+        return cls(
+            run_id=v.run_id,
+            n=v.number,
+            total=v.total,
+            type=v.type.value,
+            level=v.level.value,
+            title=v.title,
+            prompt=v.prompt,
+            code=v.code,
+            topic=v.topic,
+            time_limit_seconds=v.time_limit_seconds,
+            remaining_seconds=round(v.remaining_seconds, 3),
+            max_attempts=v.max_attempts,
+            attempts_left=v.attempts_left,
+            options=[OptionOut(text=t) for t in v.options] if v.is_multiple_choice else None,
+            hint=v.hint,
+            outcome=v.outcome.value,
+            finished=v.finished,
+            explanation=reveal.explanation if reveal else None,
+            correct_answer=reveal.correct_answer if reveal else None,
+            correct_index=reveal.correct_index if reveal else None,
+        )
+
+
+class AnswerIn(BaseModel):
+    answer: int | str = Field(description="Option index from 0, or a shape such as (2, 3, 5)")
+
+
+class AnswerOut(BaseModel):
+    correct: bool
+    attempts_left: int
+    remaining_seconds: float
+    finished: bool
+    outcome: str
+    explanation: str | None = None
+    correct_answer: str | None = None
+    correct_index: int | None = None
+
+    @classmethod
+    def of(cls, r: AnswerResult) -> AnswerOut:
+        reveal = r.reveal
+        return cls(
+            correct=r.correct,
+            attempts_left=r.attempts_left,
+            remaining_seconds=round(r.remaining_seconds, 3),
+            finished=r.finished,
+            outcome=r.outcome.value,
+            explanation=reveal.explanation if reveal else None,
+            correct_answer=reveal.correct_answer if reveal else None,
+            correct_index=reveal.correct_index if reveal else None,
+        )
+
+
+class HintOut(BaseModel):
+    hint: str | None
+
+
+class AwardOut(BaseModel):
+    id: str
+    badge_name: str
+    badge_description: str
+    set_slug: str
+    set_title: str
+    run_id: str
+    awarded_at: datetime
+
+    @classmethod
+    def of(cls, a: AwardView) -> AwardOut:
+        return cls(
+            id=a.id,
+            badge_name=a.badge_name,
+            badge_description=a.badge_description,
+            set_slug=a.set_slug,
+            set_title=a.set_title,
+            run_id=a.run_id,
+            awarded_at=a.awarded_at,
+        )

@@ -1,0 +1,70 @@
+"""The app factory: builds the engine, services' collaborators, middleware and routes.
+
+Nothing happens at import time; `quiz serve` and the tests call `create_app(settings)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings
+from app.domain.clock import Clock, system_clock
+from app.persistence.engine import make_engine, make_session_factory
+from app.services.throttle import LoginThrottle, RateLimiter
+from app.web import errors, health
+from app.web.admin import router as admin_router
+from app.web.api import router as api_router
+from app.web.deps import AppContext
+from app.web.pages import router as pages_router
+from app.web.runner import runner_for
+from app.web.sessions import SessionMiddleware
+from app.web.templating import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    sandbox: object | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="torch-quiz",
+        summary="Timed PyTorch challenges: runs, attempts, hints, badges.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.clock = clock
+    app.state.runner = runner_for(settings.database_url)
+    app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
+    app.state.sandbox = sandbox
+    app.state.hasher = password_hasher or PasswordHasher()
+    app.state.throttle = LoginThrottle(clock)
+    app.state.playground_limiter = RateLimiter(clock, limit=10, window=timedelta(minutes=1))
+    app.state.templates = make_templates()
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_router.include(app)
+    app.include_router(health.router)
+    app.include_router(pages_router.router)
+    app.include_router(admin_router.router)
+    errors.install(app)
+    return app

@@ -1,0 +1,120 @@
+"""FastAPI dependencies as `Annotated` aliases: what a route needs, named in its signature.
+
+All are `async def`: they only read request state, and FastAPI would otherwise send
+each one through the thread pool. Role checks live here and nowhere else
+(`AdminLearner`), so admin pages build on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import Clock
+from app.domain.errors import NotAllowed, NotFound, NotSignedIn
+from app.services import accounts
+from app.services.accounts import Learner
+from app.services.throttle import LoginThrottle
+from app.web.runner import ServiceRunner
+
+
+async def _sessions(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+async def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+async def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+async def _throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.throttle
+    return throttle
+
+
+async def _runner(request: Request) -> ServiceRunner:
+    runner: ServiceRunner = request.app.state.runner
+    return runner
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What every service call needs from the app, as one dependency (each costs time)."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    run: ServiceRunner
+
+
+async def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+SessionsDep = Annotated[sessionmaker[Session], Depends(_sessions)]
+App = Annotated[AppContext, Depends(_context)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
+ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
+Run = Annotated[ServiceRunner, Depends(_runner)]
+
+
+async def optional_learner_id(request: Request) -> int | None:
+    uid = request.session.get("uid")
+    return uid if isinstance(uid, int) else None
+
+
+async def learner_id(request: Request) -> int:
+    uid = await optional_learner_id(request)
+    if uid is None:
+        raise NotSignedIn("Sign in to continue.")
+    return uid
+
+
+OptionalLearnerId = Annotated[int | None, Depends(optional_learner_id)]
+LearnerId = Annotated[int, Depends(learner_id)]
+
+
+async def current_learner(
+    request: Request, sessions: SessionsDep, run: Run, uid: LearnerId
+) -> Learner:
+    try:
+        return await run(accounts.get_learner, sessions, uid)
+    except NotFound:
+        request.session.clear()
+        raise NotSignedIn("Sign in to continue.") from None
+
+
+CurrentLearner = Annotated[Learner, Depends(current_learner)]
+
+
+async def admin_learner(learner: CurrentLearner) -> Learner:
+    if not learner.is_admin:
+        raise NotAllowed("Only administrators may do that.")
+    return learner
+
+
+AdminLearner = Annotated[Learner, Depends(admin_learner)]
+
+
+async def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
+def sign_in(request: Request, learner: Learner) -> None:
+    """A fresh session on sign-in (no fixation), keeping nothing from before."""
+    request.session.clear()
+    request.session.update({"uid": learner.id, "name": learner.username})

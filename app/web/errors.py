@@ -1,0 +1,88 @@
+"""Errors a user can cause, as HTTP: JSON under /api, a friendly page elsewhere."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from app.domain import errors
+from app.web.templating import render
+
+STATUS: dict[type[errors.UserError], int] = {
+    errors.NotFound: 404,
+    errors.NotSignedIn: 401,
+    errors.NotAllowed: 403,
+    errors.BadCredentials: 401,
+    errors.UsernameTaken: 409,
+    errors.InvalidInput: 422,
+    errors.TooManyRequests: 429,
+    errors.AnswerNotUnderstood: 422,
+    errors.ProblemOver: 409,
+    errors.TimeUp: 410,
+    errors.Unavailable: 503,
+}
+
+
+def status_for(error: errors.UserError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def user_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.UserError)
+    status = status_for(exc)
+    headers = {}
+    if isinstance(exc, errors.TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if is_api(request):
+        body = {"detail": exc.message, "error": type(exc).__name__}
+        return JSONResponse(body, status_code=status, headers=headers)
+    if isinstance(exc, errors.NotSignedIn):
+        target = quote(request.url.path, safe="/")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"message": exc.message, "status": status},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if is_api(request):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    message = "Some of the form was missing or not understood. Go back and try again."
+    return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": "Not found."}, status_code=404)
+    message = "There is nothing at this address."
+    return render(request, "error.html", {"message": message, "status": 404}, status_code=404)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug: the traceback goes to the log, the learner gets a plain apology."""
+    if is_api(request):
+        return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
+    message = "Something went wrong on our side. Please try again in a moment."
+    return render(request, "error.html", {"message": message, "status": 500}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.UserError, user_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(404, not_found)
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,86 @@
+"""Sign in, register, sign out: forms that post back and redirect (PRG)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.errors import BadCredentials, InvalidInput, TooManyRequests, UsernameTaken
+from app.services import accounts
+from app.web.deps import ClientAddress, ClockDep, HasherDep, SessionsDep, ThrottleDep, sign_in
+from app.web.errors import status_for
+from app.web.templating import render
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=256)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: "//evil.example" and full URLs go home instead."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    sessions: SessionsDep,
+    hasher: HasherDep,
+    throttle: ThrottleDep,
+    client: ClientAddress,
+    username: Text,
+    password: Text,
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        # Hashing takes tens of milliseconds: always off the event loop.
+        learner = await run_in_threadpool(
+            accounts.authenticate,
+            sessions, hasher, throttle, username=username, password=password, client=client,
+        )  # fmt: skip
+    except (BadCredentials, TooManyRequests) as error:
+        context = {"next": safe_next(next), "error": error.message, "username": username}
+        return render(request, "login.html", context, status_code=status_for(error))
+    sign_in(request, learner)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get("/register")
+async def register_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "register.html", {"next": safe_next(next)})
+
+
+@router.post("/register")
+async def register(
+    request: Request,
+    sessions: SessionsDep,
+    hasher: HasherDep,
+    clock: ClockDep,
+    username: Text,
+    password: Text,
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        learner = await run_in_threadpool(
+            accounts.register, sessions, hasher, clock=clock, username=username, password=password
+        )
+    except (InvalidInput, UsernameTaken) as error:
+        context = {"next": safe_next(next), "error": error.message, "username": username}
+        return render(request, "register.html", context, status_code=status_for(error))
+    sign_in(request, learner)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,116 @@
+"""A pattern page: Recall & Review cards, the quiz, explain prompts (seed 001)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.domain.errors import AnswerNotUnderstood
+from app.domain.flashcards import Rating
+from app.services import flashcards, patterns
+from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDep
+from app.web.runner import ServiceRunner
+from app.web.templating import is_htmx, render
+
+router = APIRouter()
+Index = Annotated[int, Path(ge=0, le=1000)]
+
+
+async def _page(
+    request: Request,
+    run: ServiceRunner,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: int | None,
+    slug: str,
+    **extra: Any,
+) -> HTMLResponse:
+    page = await run(patterns.pattern_page, sessions, clock=clock, slug=slug, learner_id=learner)
+    context = {"page": page, "set": page.challenge_set, "c": page.content, **extra}
+    return render(request, "pattern.html", context)
+
+
+@router.get("/patterns/{slug}")
+async def pattern(
+    request: Request,
+    slug: str,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: OptionalLearnerId,
+    run: Run,
+) -> HTMLResponse:
+    return await _page(request, run, sessions, clock, learner, slug)
+
+
+@router.post("/patterns/{slug}/cards/{i}")
+async def rate(
+    request: Request,
+    slug: str,
+    i: Index,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: LearnerId,
+    run: Run,
+    rating: Annotated[int, Form(ge=1, le=4)],
+) -> Response:
+    reviewed = await run(
+        flashcards.rate_card,
+        sessions, clock=clock, learner_id=learner, slug=slug, index=i, rating=Rating(rating),
+    )  # fmt: skip
+    if is_htmx(request):
+        return render(request, "_card_rated.html", {"reviewed": reviewed})
+    return RedirectResponse(f"/patterns/{slug}#card-{i}", status_code=303)
+
+
+@router.post("/patterns/{slug}/quiz/{i}")
+async def quiz_answer(
+    request: Request,
+    slug: str,
+    i: Index,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: OptionalLearnerId,
+    run: Run,
+    choice: Annotated[str, Form()] = "",
+) -> Response:
+    item = await run(patterns.quiz_item, sessions, slug=slug, index=i)
+    context: dict[str, Any] = {"slug": slug, "i": i, "item": item}
+    try:
+        context["feedback"] = await run(
+            patterns.check_quiz, sessions, slug=slug, index=i, raw=choice
+        )
+    except AnswerNotUnderstood as error:
+        return render(
+            request, "_quiz_item.html", {**context, "error": error.message}, status_code=422
+        )
+    if is_htmx(request):
+        return render(request, "_quiz_item.html", context)
+    return await _page(
+        request, run, sessions, clock, learner, slug, quiz_feedback=context["feedback"]
+    )
+
+
+@router.post("/patterns/{slug}/explain/{i}")
+async def explain(
+    request: Request,
+    slug: str,
+    i: Index,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: OptionalLearnerId,
+    run: Run,
+    text: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    item = await run(patterns.explain_item, sessions, slug=slug, index=i)
+    context: dict[str, Any] = {"slug": slug, "i": i, "text": text, "item": item}
+    try:
+        context["score"] = await run(
+            patterns.score_explain, sessions, slug=slug, index=i, text=text
+        )
+    except AnswerNotUnderstood as error:
+        context["error"] = error.message
+    if is_htmx(request):
+        return render(request, "_explain_item.html", context)
+    return await _page(request, run, sessions, clock, learner, slug, explained=context)

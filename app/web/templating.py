@@ -1,0 +1,59 @@
+"""Jinja2 pages with a layout switch: htmx requests get the fragment, others the full page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.domain.flashcards import Rating
+from app.domain.runs import format_clock
+from app.web import rendering
+from app.web.security import csrf_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+LETTERS = "ABCDEFGHIJ"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.auto_reload = False  # no stat() of every template per page; restart to see edits
+    env.filters.update(
+        md=rendering.markdown,
+        md_inline=rendering.markdown_inline,
+        code=rendering.code_block,
+        clock=format_clock,
+        letter=lambda index: LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1),
+        minutes=lambda seconds: format_clock(seconds),
+    )
+    env.globals.update(ratings=list(Rating))
+    return templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    full = {
+        "layout": "_partial.html" if is_htmx(request) else "base.html",
+        "csrf_token": csrf_token(request.session),
+        "viewer": request.session.get("name"),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(
+        request, template, full, status_code=status_code, headers=headers
+    )

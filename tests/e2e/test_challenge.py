@@ -1,0 +1,121 @@
+"""A learner takes a challenge to its badge, uses a hint, and lets a timer run out."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import QUICK_SECONDS, register, shot
+
+_names = itertools.count()
+
+pytestmark = pytest.mark.e2e
+
+
+def learner(page: Page) -> None:
+    register(page, f"learner{next(_names)}")
+
+
+def choose(page: Page, text: str) -> None:
+    """Pick an option by its text with the keyboard: its number key, then Enter."""
+    labels = page.locator(".option-text").all_inner_texts()
+    page.keyboard.press(str(labels.index(text) + 1))
+    page.keyboard.press("Enter")
+
+
+def test_take_a_challenge_to_its_badge(page: Page) -> None:
+    learner(page)
+    shot(page, "catalog")
+    page.get_by_role("link", name="GRU Test Badge").click()
+    expect(page.get_by_text("Get all challenges correct to earn this badge!")).to_be_visible()
+    shot(page, "intro")
+    page.get_by_role("button", name="Start challenge").click()
+
+    # 1: a free-text shape, with a mistake, an unreadable answer and a hint.
+    expect(page.get_by_role("timer")).to_contain_text(re.compile(r"[12]:\d\d"))
+    expect(page.get_by_text("❓ Predict Output")).to_be_visible()
+    expect(page.get_by_text("Attempts: 2 left")).to_be_visible()
+    shot(page, "problem")
+    page.get_by_label("Your answer").fill("(3, 4")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("missing its closing")
+    expect(page.get_by_text("Attempts: 2 left")).to_be_visible()
+    page.get_by_label("Your answer").fill("(2, 5)")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("✗ Incorrect — 1 attempt left")).to_be_visible()
+    assert "(batch, seq_len, hidden)" not in page.content()
+    page.get_by_role("button", name="Hint").click()
+    expect(page.locator("#hint")).to_contain_text("Batch comes first.")
+    shot(page, "problem-wrong-hint")
+    page.get_by_label("Your answer").fill("torch.Size([2, 3, 5])")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("✓ Correct")).to_be_visible()
+    expect(page.locator(".reveal")).to_contain_text("(batch, seq_len, hidden)")
+    page.get_by_role("link", name="Next problem →").click()
+
+    # 2 and 3: multiple choice by keyboard; a wrong option stays disabled.
+    wrong = next(t for t in page.locator(".option-text").all_inner_texts() if t != "Alpha answer")
+    choose(page, wrong)
+    expect(page.get_by_text("✗ Incorrect — 1 attempt left")).to_be_visible()
+    expect(page.locator(".option.tried input")).to_be_disabled()
+    choose(page, "Alpha answer")
+    expect(page.get_by_text("✓ Correct")).to_be_visible()
+    shot(page, "problem-correct")
+    page.get_by_role("link", name="Next problem →").click()
+    choose(page, "Charlie answer")
+    expect(page.get_by_text("✓ Correct")).to_be_visible()
+    page.get_by_role("link", name="See results").click()
+
+    expect(page.get_by_text("Badge earned")).to_be_visible()
+    expect(page.get_by_role("heading", name="GRU Tester")).to_be_visible()
+    shot(page, "result")
+    page.get_by_role("link", name="My badges").first.click()
+    expect(page.get_by_role("heading", name="GRU Tester")).to_be_visible()
+    shot(page, "badges")
+
+
+def test_timer_runs_out_and_shows_the_explanation(page: Page) -> None:
+    learner(page)
+    page.goto("/challenges/quick-test")
+    page.get_by_role("button", name="Start challenge").click()
+    timer = page.get_by_role("timer")
+    expect(timer).to_contain_text("remaining")
+    assert "The answer to quick" not in page.content()
+    # The server's deadline plus its grace, and a little: the page asks again by itself.
+    wait = (QUICK_SECONDS + 8) * 1000
+    expect(page.locator("#timer-announcer")).to_have_text("Time's up", timeout=wait)
+    expect(page.get_by_text("⏰ Time's up")).to_be_visible(timeout=wait)
+    expect(page.locator(".reveal")).to_contain_text("The answer to quick is Alpha answer.")
+    expect(page.locator(".option input").first).to_be_disabled()
+    shot(page, "timed-out")
+
+
+def test_refresh_keeps_the_deadline(page: Page) -> None:
+    learner(page)
+    page.goto("/challenges/gru-test")
+    page.get_by_role("button", name="Start challenge").click()
+    first = float(page.get_by_role("timer").get_attribute("data-remaining") or 0)
+    page.reload()
+    again = float(page.get_by_role("timer").get_attribute("data-remaining") or 0)
+    assert again <= first
+
+
+def test_timer_announces_at_60_30_and_10_seconds(page: Page) -> None:
+    """The browser's clock is driven by the test; the server's deadline is not involved."""
+    learner(page)
+    page.clock.install()
+    page.goto("/challenges/gru-test")
+    page.get_by_role("button", name="Start challenge").click()
+    page.get_by_role("link", name="Problem 2, pending").click()  # a 90 s problem
+    announcer = page.locator("#timer-announcer")
+    expect(announcer).to_have_text("")
+    page.clock.run_for(31_000)
+    expect(announcer).to_have_text("1 minute remaining")
+    expect(page.get_by_role("timer")).to_contain_text("0:59")
+    page.clock.run_for(30_000)
+    expect(announcer).to_have_text("30 seconds remaining")
+    page.clock.run_for(20_000)
+    expect(announcer).to_have_text("10 seconds remaining")

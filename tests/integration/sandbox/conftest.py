@@ -1,0 +1,87 @@
+"""One real sandbox for the whole package: a zygote, its pool, full isolation.
+
+A secret is planted in this (the server's) environment before the sandbox starts, and a
+file stands for the database: tests check that neither ever reaches a job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from app.sandbox.client import Sandbox
+from app.sandbox.protocol import SandboxLimits
+
+SECRET = "tq-planted-secret-7c0ffee51d"
+DATABASE_MARKER = "tq-database-row-4b1d"
+
+
+@pytest.fixture(scope="session")
+def planted_secret() -> str:
+    return SECRET
+
+
+@pytest.fixture(scope="session")
+def database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "quiz.db"
+    path.write_text(f"SQLite format 3 ... {DATABASE_MARKER}")
+    return path
+
+
+@contextmanager
+def server_environment(**variables: str) -> Iterator[None]:
+    """The server's environment while the sandbox starts; restored after, for other tests."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def sandbox(planted_secret: str, database_file: Path) -> Iterator[Sandbox]:
+    if os.geteuid() != 0:
+        pytest.skip("the OS-level sandbox needs root (CI runs as root)")
+    # Three slots: the hostile corpus keeps two busy while other work goes on.
+    box = Sandbox(SandboxLimits(), pool_size=3)
+    with server_environment(
+        QUIZ_SECRET_KEY=planted_secret, DATABASE_URL=f"sqlite:///{database_file}"
+    ):
+        box.start()
+    try:
+        yield box
+    finally:
+        box.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll for something the kernel finishes asynchronously (a killed process leaving)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def processes_named(name: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == name:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found

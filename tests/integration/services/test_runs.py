@@ -1,0 +1,66 @@
+"""Runs from start to result: snapshots, badges awarded exactly once, retakes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import FakeClock
+from app.domain.runs import Outcome
+from app.services import awards, catalog, problems, runs
+from app.services.accounts import Learner
+from app.services.runs import RunSummary
+
+
+def solve(sessions: sessionmaker[Session], clock: FakeClock, who: Learner, run: RunSummary) -> None:
+    correct = {1: "(2, 3, 5)", 2: "Alpha answer", 3: "Charlie answer"}
+    for n, text in correct.items():
+        shown = problems.view_problem(
+            sessions, clock=clock, learner_id=who.id, run_id=run.run_id, number=n
+        )
+        raw: object = text if not shown.is_multiple_choice else shown.options.index(text)
+        problems.submit_answer(
+            sessions, clock=clock, learner_id=who.id, run_id=run.run_id, number=n, raw=raw
+        )
+
+
+def test_new_run_lists_its_problems(run) -> None:
+    assert [p.number for p in run.problems] == [1, 2, 3]
+    assert all(p.outcome is Outcome.PENDING for p in run.problems)
+    assert run.problems[0].time_limit_seconds == 120
+
+
+def test_perfect_run_awards_the_badge_once(loaded, clock, learner, run) -> None:
+    solve(loaded, clock, learner, run)
+    summary = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=run.run_id)
+    assert summary.finished
+    assert summary.badge_awarded
+    assert summary.all_correct
+    retake = runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
+    solve(loaded, clock, learner, retake)
+    again = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=retake.run_id)
+    assert again.all_correct
+    assert not again.badge_awarded
+    earned = awards.list_awards(loaded, learner.id)
+    assert [a.badge_name for a in earned] == ["GRU Tester"]
+
+
+def test_run_with_a_timeout_finishes_without_badge(loaded, clock, learner, run) -> None:
+    for n in (1, 2, 3):
+        problems.view_problem(
+            loaded, clock=clock, learner_id=learner.id, run_id=run.run_id, number=n
+        )
+    clock.advance(600)
+    summary = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=run.run_id)
+    assert summary.finished
+    assert not summary.badge_awarded
+    assert {p.outcome for p in summary.problems} == {Outcome.TIMED_OUT}
+
+
+def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> None:
+    solve(loaded, clock, learner, run)
+    entries = {e.challenge_set.slug: e for e in catalog.list_sets(loaded, learner.id)}
+    gru = entries["gru-test"]
+    assert gru.best is not None
+    assert (gru.best.correct, gru.best.total) == (3, 3)
+    assert gru.badge_earned_at is not None
+    assert entries["seq-pattern"].best is None

@@ -1,0 +1,54 @@
+"""POST /api/playground/run with a stand-in sandbox (the real one is tested by its owner)."""
+
+from __future__ import annotations
+
+from app.sandbox.errors import SandboxUnavailable
+from app.sandbox.protocol import SnippetJob, SnippetResult
+from app.web.app import create_app
+from tests.conftest import FAST_HASHER, PASSWORD, TestClient
+
+
+class FakeSandbox:
+    def __init__(self, *, fail: bool = False) -> None:
+        self.jobs: list[SnippetJob] = []
+        self.fail = fail
+
+    async def run_async(self, job: SnippetJob) -> SnippetResult:
+        if self.fail:
+            raise SandboxUnavailable("no isolation here")
+        self.jobs.append(job)
+        return SnippetResult(status="ok", stdout="hi\n", duration_ms=3.0, tensors={"x": [2, 3]})
+
+
+def signed_in(settings, clock, loaded, sandbox: FakeSandbox) -> TestClient:
+    app = create_app(settings, clock=clock, sandbox=sandbox, password_hasher=FAST_HASHER)
+    client = TestClient(app)
+    client.post("/api/auth/register", json={"username": "ada", "password": PASSWORD})
+    return client
+
+
+def test_runs_the_snippet_and_reports_shapes(settings, clock, loaded) -> None:
+    sandbox = FakeSandbox()
+    with signed_in(settings, clock, loaded, sandbox) as client:
+        body = client.post("/api/playground/run", json={"code": "x = 1"}).json()
+    assert body["status"] == "ok"
+    assert body["stdout"] == "hi\n"
+    assert body["tensors"] == {"x": [2, 3]}
+    assert {"exception", "duration_ms", "stderr"} <= body.keys()
+    assert sandbox.jobs[0].collect_shapes
+
+
+def test_rate_limited_per_learner(settings, clock, loaded) -> None:
+    with signed_in(settings, clock, loaded, FakeSandbox()) as client:
+        codes = [
+            client.post("/api/playground/run", json={"code": "1"}).status_code for _ in range(11)
+        ]
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429
+
+
+def test_unavailable_sandbox_is_503(settings, clock, loaded) -> None:
+    with signed_in(settings, clock, loaded, FakeSandbox(fail=True)) as client:
+        assert client.post("/api/playground/run", json={"code": "1"}).status_code == 503
+        client.post("/api/auth/logout", json={})
+        assert client.post("/api/playground/run", json={"code": "1"}).status_code == 401
