@@ -22,11 +22,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
+# Browser tests drive Debian's Chromium (with fonts for text and the ❓🔧🧠 icons);
+# install them when missing.
+BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-noto-color-emoji
 browser:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto color emoji"; then \
+	  echo "Installing Debian's $(BROWSER_PACKAGES) for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	fi
 
 run: setup
 	$(BIN)/quiz serve --host 127.0.0.1 --port 8000
