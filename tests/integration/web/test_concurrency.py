@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -11,8 +12,9 @@ from tests.live_server import LiveServer
 
 
 def test_concurrent_answers_over_http(app) -> None:
-    with LiveServer(app) as server:
-        asyncio.run(_hammer(server.url))
+    with LiveServer(app) as server, ThreadPoolExecutor(1) as pool:
+        # A loop of its own: the browser tests' Playwright may own this thread's loop.
+        pool.submit(lambda: asyncio.run(_hammer(server.url))).result()
 
 
 async def _hammer(url: str) -> None:
