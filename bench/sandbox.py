@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,15 @@ def throughput(
     return count / (time.perf_counter() - started), samples
 
 
+def cpu_ms(box: Sandbox) -> float:
+    """CPU used so far by this process, the zygote and the job processes it reaped."""
+    with open(f"/proc/{box.zygote_pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    zygote_ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return zygote_ticks * 1000 / os.sysconf("SC_CLK_TCK") + (own.ru_utime + own.ru_stime) * 1000
+
+
 def _ran(result: Any) -> None:
     # "error" is a normal outcome: some seeds raise on purpose (`raises:` in the YAML).
     if result.status not in ("ok", "error"):
@@ -151,6 +161,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=2, help="jobs that run at once")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     snippets = seed_snippets()
     print(f"{len(snippets)} seed snippets; {os.cpu_count()} cores")
     cold_samples = cold(snippets, args.cold)
@@ -161,13 +172,22 @@ def main() -> None:
         time.sleep(1)  # let the pool fill, as it is between requests in service
         warm(box, snippets, 20)  # first jobs of each identity
         warm_samples = warm(box, snippets, args.warm)
+        cpu_before = cpu_ms(box)
         rate, loaded = throughput(box, snippets, args.jobs, args.threads)
+        time.sleep(0.5)  # the last job processes are reaped
+        per_job = (cpu_ms(box) - cpu_before) / args.jobs
     print(line("cold  python -I snippet.py", cold_samples))
     print(line("warm  Sandbox.run, fully isolated", warm_samples))
     print(line(f"load  {args.threads} threads, pool {args.pool}", loaded))
     ratio = statistics.median(cold_samples) / statistics.median(warm_samples)
     print(f"cold/warm p50 ratio  {ratio:.0f}x")
     print(f"throughput           {rate:.1f} jobs/s ({args.threads} threads, pool {args.pool})")
+    cores = os.cpu_count() or 1
+    print(
+        f"cpu per job          {per_job:.1f} ms (server + zygote + job process), "
+        f"a ceiling of {cores * 1000 / per_job:.0f} jobs/s on {cores} idle cores"
+    )
+    print(f"load average before  {load_before:.1f} (other work on the machine)")
 
 
 if __name__ == "__main__":

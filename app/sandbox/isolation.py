@@ -39,7 +39,6 @@ REQUIRED_FEATURES = (
     "no_new_privs",
     "seccomp",
 )
-OPTIONAL_FEATURES = ("user_namespace", "cgroups")
 FEATURES = (
     "user_namespace",
     "pid_namespace",

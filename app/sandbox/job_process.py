@@ -22,17 +22,13 @@ from typing import Any, NoReturn
 
 from app.sandbox import linux, runner
 from app.sandbox.isolation import Identity, IsolationFailed, IsolationPlan, isolate, verify
+from app.sandbox.preload import THREAD_ENVIRONMENT
 from app.sandbox.protocol import JOB_MAX, FrameDecoder, SnippetJob, encode_frame
 from app.sandbox.rootfs import SCRATCH
 
 RESULT_FD = 3
-_JOB_ENVIRONMENT = {
-    "HOME": SCRATCH,
-    "TMPDIR": SCRATCH,
-    "LANG": "C.UTF-8",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
+# All a job finds in os.environ (the zygote started with none).
+_JOB_ENVIRONMENT = {"HOME": SCRATCH, "TMPDIR": SCRATCH, "LANG": "C.UTF-8", **THREAD_ENVIRONMENT}
 
 
 def child_main(

@@ -1,7 +1,7 @@
 """What a snippet job is, what comes back, the limits, and the bytes in between.
 
-This module is the only part of `app` that the zygote and its job processes share
-with the server, so it imports nothing but the standard library.
+Both sides import this module (the server, and the zygote with its job processes), so
+it imports nothing but the standard library.
 
 Processes and channels
 ----------------------
@@ -17,7 +17,8 @@ imports torch once, then forks one child per job. The channels:
       {"op": "config", "limits": {...}, "identities": N, "base_uid": U, "strict": bool}
           once, first.
       {"op": "spawn", "identity": k}
-          fork a child that isolates itself as identity k (uid U+k, cgroup slot-k).
+          fork a child that isolates itself as identity k: uid B+k, where B is the
+          first uid of the block this zygote holds (`uid_blocks`), and cgroup slot-k.
       {"op": "shutdown"}      (EOF on the socket means the same)
     zygote -> host
       {"op": "hello", "pid": P, "report": {...}}        after warm-up and the probe
@@ -25,8 +26,8 @@ imports torch once, then forks one child per job. The channels:
       {"op": "spawn_failed", "identity": k, "reason": "..."}
       {"op": "reaped", "pid": P, "status": S, "oom": bool}   S as from waitpid()
 
-``job``      host -> child, a pipe: one frame holding ``SnippetJob`` plus the limits the
-    child applies itself, then EOF.
+``job``      host -> child, a pipe: one frame, {"job": {SnippetJob fields},
+    "output_bytes": N}, then EOF. The child starts reading only once it is isolated.
 ``out/err``  child -> host, pipes that are the job's fd 1 and 2. Raw bytes; the host
     keeps the first ``output_bytes`` of each and marks the rest as truncated.
 ``result``   child -> host, a pipe carrying frames:

@@ -105,13 +105,11 @@ def warm_up() -> None:
     compile("import torch\nx = torch.zeros(1)\nprint(x.shape)", SNIPPET_FILE, "exec")
 
 
-def execute(
-    job: SnippetJob, output_bytes: int, *, stdout_fd: int = 1, stderr_fd: int = 2
-) -> dict[str, Any]:
+def execute(job: SnippetJob, output_bytes: int) -> dict[str, Any]:
     """Run `job` in this process; return the result frame's fields (no stdout/stderr)."""
     # __stdout__ too: a snippet printing to it must not get around the cap.
-    sys.stdout = sys.__stdout__ = CappedStream(stdout_fd, output_bytes)  # type: ignore[misc, assignment]
-    sys.stderr = sys.__stderr__ = CappedStream(stderr_fd, output_bytes)  # type: ignore[misc, assignment]
+    sys.stdout = sys.__stdout__ = CappedStream(1, output_bytes)  # type: ignore[misc, assignment]
+    sys.stderr = sys.__stderr__ = CappedStream(2, output_bytes)  # type: ignore[misc, assignment]
     _reseed()
     on_meta = job.device == "meta"
     printed_meta: list[bool] = []

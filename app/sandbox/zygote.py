@@ -14,8 +14,6 @@ back to its own PID namespace.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import json
 import os
 import selectors
@@ -24,87 +22,35 @@ import signal
 import socket
 import sys
 import tempfile
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from app.sandbox import linux
+from app.sandbox import linux, preload
 from app.sandbox.cgroups import CgroupSet, create_cgroups
 from app.sandbox.isolation import Identity, IsolationPlan
 from app.sandbox.protocol import CONTROL_MAX, FrameDecoder, SandboxLimits, decode_message
 from app.sandbox.rootfs import plan_root
 from app.sandbox.seccomp_policy import build_filter
+from app.sandbox.uid_blocks import claim_uid_block
 
-_THREAD_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _PROBE_TIMEOUT = 20.0
-_HUGE_PAGE = 2 * 1024 * 1024
-_MADV_COLLAPSE = 25
+_STAGING_PREFIX = "torch-quiz-root-"
 
 
 def main(control_fd: int) -> None:
-    _import_torch()
+    preload.prepare_interpreter()
     control = socket.socket(fileno=control_fd)
     config = decode_message(control.recv(CONTROL_MAX))
-    zygote = Zygote(control, config)
+    try:
+        zygote = Zygote(control, config)
+    except Exception as exc:  # say why before dying, so the host can tell the user
+        failure = {"features": {"zygote": [False, f"{type(exc).__name__}: {exc}"]}}
+        control.send(json.dumps({"op": "hello", "pid": os.getpid(), "report": failure}).encode())
+        raise
     try:
         zygote.serve()
     finally:
         zygote.cleanup()
-
-
-def _import_torch() -> None:
-    """Heavy imports and first-use costs, paid once here instead of in every job."""
-    # Thread counts must be fixed before torch loads its OpenMP runtime: a job may not
-    # start threads behind the pids limit's back, and forking a threaded process is unsafe.
-    os.environ.update(_THREAD_ENVIRONMENT)
-    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
-    import torch  # imported here, after the environment is set
-
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    _warm_up(torch)
-    gc.collect()
-    # Keep the warm heap out of the collector's way, so children do not copy it on write.
-    gc.freeze()
-    _collapse_into_huge_pages()
-
-
-def _collapse_into_huge_pages() -> None:
-    """Back the zygote's heap with 2 MiB pages: fork and exit then copy and free a few
-    hundred page-table entries instead of ~35,000, which halves a job's fixed cost.
-
-    A child's first write to a huge page splits it, so copy-on-write stays 4 KiB.
-    MADV_COLLAPSE (Linux 6.1) may fail for lack of free huge pages: that only costs speed.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    with open("/proc/self/maps") as maps:
-        regions = [line.split() for line in maps]
-    for fields in regions:
-        anonymous = len(fields) == 5 or fields[5] == "[heap]"
-        if fields[1] != "rw-p" or not anonymous:
-            continue
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        first = -(-start // _HUGE_PAGE) * _HUGE_PAGE
-        last = end // _HUGE_PAGE * _HUGE_PAGE
-        if last > first:
-            libc.madvise(first, last - first, _MADV_COLLAPSE)
-
-
-def _warm_up(torch: Any) -> None:
-    import torch.nn.functional
-    import torch.optim
-
-    from app.sandbox import runner  # noqa: F401 - the job side, ready for forks
-
-    torch.manual_seed(0)
-    x = torch.randn(4, 3, 8)
-    for layer in (torch.nn.GRU(8, 5, batch_first=True), torch.nn.LSTM(8, 5)):
-        output, _ = layer(x)
-        output.sum().backward()
-    conv = torch.nn.Conv2d(3, 4, 3)
-    conv(torch.randn(1, 3, 8, 8)).relu().mean().backward()
-    torch.nn.functional.softmax(torch.randn(2, 5) @ torch.randn(5, 3), dim=-1)
 
 
 @dataclass
@@ -116,15 +62,16 @@ class _Child:
 class Zygote:
     def __init__(self, control: socket.socket, config: dict[str, Any]) -> None:
         # Imported only now: the job side imports torch, which must come after
-        # _import_torch has fixed the thread counts.
+        # prepare_interpreter has fixed the thread counts.
         from app.sandbox.job_process import child_main
 
         self.child_main = child_main
         self.control = control
         self.limits = SandboxLimits.from_dict(config["limits"])
         count = int(config["identities"])
-        base_uid = int(config["base_uid"])
-        self.staging = tempfile.mkdtemp(prefix="torch-quiz-root-")
+        # Held open for the zygote's life; its children close it with everything else.
+        first_uid, self.uid_lock = claim_uid_block(int(config["base_uid"]), count)
+        self.staging = _staging_directory()
         self.cgroups, cgroups_detail = _make_cgroups(self.limits, count)
         self.plan = IsolationPlan(
             root=plan_root(self.staging),
@@ -136,8 +83,8 @@ class Zygote:
         self.identities = [
             Identity(
                 index=k,
-                uid=base_uid + k,
-                gid=base_uid + k,
+                uid=first_uid + k,
+                gid=first_uid + k,
                 cgroup=None if self.cgroups is None else self.cgroups.slots[k],
             )
             for k in range(count)
@@ -316,3 +263,19 @@ def _open_own_pid_namespace() -> int | None:
         return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+
+
+def _staging_directory() -> str:
+    """An empty directory for children to mount their root on (in their own namespace).
+
+    Named after this zygote, so that the next one can remove those left behind by a
+    zygote that was killed; rmdir only ever removes empty ones.
+    """
+    parent = tempfile.gettempdir()
+    for name in os.listdir(parent):
+        owner = name.removeprefix(_STAGING_PREFIX).partition("-")[0]
+        mine = name.startswith(_STAGING_PREFIX) and owner.isdigit()
+        if mine and not os.path.exists(f"/proc/{owner}"):
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(parent, name))
+    return tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import sysconfig
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +21,21 @@ import pytest
 
 from app.sandbox.client import Sandbox
 from app.sandbox.protocol import SnippetJob, SnippetResult
-from tests.integration.sandbox.conftest import DATABASE_MARKER, processes_named, wait_until
+from tests.integration.sandbox.conftest import DATABASE_MARKER
+from tests.integration.sandbox.helpers import processes_named, wait_until
 
 pytestmark = pytest.mark.sandbox
 
-OUTSIDE = ["/etc/tq-pwned", "/usr/lib/tq-pwned", "/tq-pwned", "/work/main/tq-pwned"]
+PROJECT = Path(__file__).resolve().parents[3]
+# Places a job must not write: the system, the project, and the (visible, read-only)
+# site-packages a job imports from.
+OUTSIDE = [
+    "/etc/tq-pwned",
+    "/usr/lib/tq-pwned",
+    "/tq-pwned",
+    str(PROJECT / "tq-pwned"),
+    os.path.join(sysconfig.get_paths()["purelib"], "tq_pwned.py"),
+]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pytest
 
 from app.sandbox.client import BASE_UID, Sandbox
 from app.sandbox.isolation import REQUIRED_FEATURES
-from app.sandbox.protocol import SnippetJob
+from app.sandbox.protocol import SandboxLimits, SnippetJob
+from app.sandbox.uid_blocks import BLOCK, BLOCKS
 
 pytestmark = pytest.mark.sandbox
 
@@ -59,7 +60,7 @@ def test_the_job_runs_as_an_unprivileged_slot_uid(inside: dict[str, object]) -> 
     uid = inside["uid"]
     assert isinstance(uid, list)
     assert len(set(uid)) == 1
-    assert BASE_UID <= uid[0] < BASE_UID + 100
+    assert BASE_UID <= uid[0] < BASE_UID + BLOCK * BLOCKS
     assert inside["gid"] == uid
     assert inside["groups"] == []
     assert inside["cap_eff"] == "0000000000000000"
@@ -101,10 +102,12 @@ def test_the_zygote_holds_nothing_of_the_app_but_the_sandbox_worker(
         "app.sandbox.isolation",
         "app.sandbox.job_process",
         "app.sandbox.linux",
+        "app.sandbox.preload",
         "app.sandbox.protocol",
         "app.sandbox.rootfs",
         "app.sandbox.runner",
         "app.sandbox.seccomp_policy",
+        "app.sandbox.uid_blocks",
         "app.sandbox.zygote",
     }
     modules = inside["app_modules"]
@@ -127,3 +130,12 @@ def test_concurrent_jobs_never_share_a_uid(sandbox: Sandbox) -> None:
         results = list(pool.map(sandbox.run, [job] * 3))
     assert [r.status for r in results] == ["ok"] * 3
     assert len({r.stdout for r in results}) == 3
+
+
+def test_two_sandboxes_on_one_host_never_share_uids(sandbox: Sandbox) -> None:
+    job = SnippetJob("import os\nprint(os.getuid())")
+    ours = {int(sandbox.run(job).stdout) for _ in range(8)}
+    with Sandbox(SandboxLimits(), pool_size=1) as other:
+        theirs = {int(other.run(job).stdout) for _ in range(4)}
+    assert len({uid // BLOCK for uid in ours}) == 1
+    assert {uid // BLOCK for uid in theirs}.isdisjoint({uid // BLOCK for uid in ours})

@@ -9,7 +9,7 @@ import pytest
 
 from app.sandbox.client import Sandbox
 from app.sandbox.protocol import SandboxLimits, SnippetJob
-from tests.integration.sandbox.conftest import wait_until
+from tests.integration.sandbox.helpers import wait_until
 
 pytestmark = pytest.mark.sandbox
 
