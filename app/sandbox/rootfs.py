@@ -92,6 +92,16 @@ def enter_root(plan: RootPlan, tmpfs_bytes: int, uid: int, gid: int) -> None:
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = plan.staging
     linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=1m,mode=0755")
+    # Scratch first: when Python itself lives under /tmp (a checkout in /tmp/...), its
+    # read-only binds then land inside the scratch tmpfs instead of being hidden by it.
+    os.makedirs(root + SCRATCH)
+    linux.mount(
+        "tmpfs",
+        root + SCRATCH,
+        "tmpfs",
+        linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC,
+        f"size={tmpfs_bytes},nr_inodes={_TMPFS_INODES},mode=1777",
+    )
     for source, target in plan.binds:
         inside = root + target
         os.makedirs(inside, exist_ok=True)
@@ -109,14 +119,6 @@ def enter_root(plan: RootPlan, tmpfs_bytes: int, uid: int, gid: int) -> None:
     os.symlink("/proc/self/fd", root + "/dev/fd")
     os.makedirs(root + "/proc")
     linux.mount("proc", root + "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    os.makedirs(root + SCRATCH)
-    linux.mount(
-        "tmpfs",
-        root + SCRATCH,
-        "tmpfs",
-        linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC,
-        f"size={tmpfs_bytes},nr_inodes={_TMPFS_INODES},mode=1777",
-    )
     os.makedirs(root + "/etc", exist_ok=True)
     with open(root + "/etc/passwd", "w") as passwd:
         passwd.write(f"sandbox:x:{uid}:{gid}:snippet:{SCRATCH}:/nonexistent\n")
