@@ -108,3 +108,9 @@ def api(client: TestClient) -> TestClient:
     response = client.post("/api/auth/register", json={"username": "ada", "password": PASSWORD})
     assert response.status_code == 201, response.text
     return client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running on the main
+    thread for the rest of the session, and tests that call asyncio.run() need it free."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
