@@ -1,19 +1,32 @@
 """Web bench: viewing a problem and submitting an answer, against a bare FastAPI endpoint.
 
-Each server runs as its own process (`uvicorn`, one worker, same options) on 127.0.0.1;
-this process drives 64 keep-alive connections with a small raw-socket HTTP/1.1 client
-(a Python HTTP library would be slower than the servers it measures) and prints
-requests/s, p50 and p99 latency, and each figure's ratio to the bare endpoint.
+Two servers, each its own process (`uvicorn`, one worker, uvloop and httptools, the
+same options), on 127.0.0.1: a bare FastAPI endpoint and the app. The load is 64
+keep-alive connections driven closed-loop (each sends its next request when the last
+one's response is in) by a raw-socket HTTP/1.1 client: non-blocking sockets on epoll,
+requests built up front, by default in one process. The machine has two cores, shared
+by client and server; this client needs a fraction of one at the bare endpoint's rate
+(`wrk -t1 -c64` gives the same bare figure), so the server is what is measured.
 
-    python bench/web.py [--seconds 5] [--connections 64]
+Each kind of request is warmed up, then measured in slices taken in turn (bare, view,
+page, answer, bare, ...), so that all kinds see the same machine even when other work
+comes and goes on it. Printed: requests/s, p50 and p99 latency, the ratio of each
+throughput to the bare endpoint's, and the load average.
+
+The learners, their runs and their first views are set up through the services before
+the servers start (only signing in goes over HTTP), so setting up stays quick.
+
+    python bench/web.py [--seconds 5] [--rounds 5] [--connections 64] [--clients 1]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import math
+import multiprocessing
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,9 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,7 +46,9 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password-123"
 PROBLEMS = 5  # as in the seeds
 ATTEMPTS = 10
-RUNS_PER_CONNECTION = 10  # 500 answers each: more than a connection sends in a bench
+WARM_UP = 1.0
+MAX_ANSWERS_PER_SECOND = 10_000  # runs are set up for this rate; the bench says if it ran out
+DRAIN = 10.0  # seconds to wait, after a phase, for the responses still on their way
 
 
 # -- the servers --------------------------------------------------------------------
@@ -53,15 +70,30 @@ def quiz_app(database: str) -> object:
     from app.config import Settings
     from app.web.app import create_app
 
-    return create_app(Settings(DATABASE_URL=database, QUIZ_SECRET_KEY="b" * 40))
+    settings = Settings(DATABASE_URL=database, QUIZ_SECRET_KEY="b" * 40)
+    return create_app(settings, password_hasher=cheap_hasher())
+
+
+def cheap_hasher() -> Any:
+    """Signing in is not measured; with the default cost, 64 sign-ins take seconds."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def serve(kind: str, port: int, database: str) -> None:
     import uvicorn
 
     app = bare_app() if kind == "bare" else quiz_app(database)
-    options = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
-    options["timeout_keep_alive"] = 120  # the set-up (signing in 64 learners) takes a while
+    options = {
+        "host": "127.0.0.1",
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_keep_alive": 120,
+    }
     profile = os.environ.get("BENCH_PROFILE") if kind == "quiz" else None
     if not profile:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
@@ -92,25 +124,34 @@ class Server:
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return self
             except OSError:
                 time.sleep(0.05)
+        self.process.kill()
         raise RuntimeError("server did not start")
 
     def __exit__(self, *exc: object) -> None:
         self.process.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly on ^C
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 # -- the data -----------------------------------------------------------------------
 
 
-def prepare(database: str, learners: int) -> None:
-    """A challenge of 5 free-text problems with 10 attempts each, and the learners."""
-    from argon2 import PasswordHasher
+def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
+    """A challenge of 5 free-text problems with 10 attempts each; learners; their runs.
 
+    Every problem of every run is viewed once (its clock starts), as a learner would
+    before answering. Returns each learner's run ids.
+    """
     from app.domain.challenge import (
         Badge,
         ChallengeSet,
@@ -125,7 +166,7 @@ def prepare(database: str, learners: int) -> None:
     from app.persistence.migrations import upgrade
     from app.persistence.sets import SetRepository
     from app.persistence.unit_of_work import UnitOfWork
-    from app.services import accounts
+    from app.services import accounts, problems, runs
 
     engine = make_engine(database)
     upgrade(engine)
@@ -143,60 +184,38 @@ def prepare(database: str, learners: int) -> None:
         explanation="(2, 3).",
         answer=ShapeAnswer(shape_of="x", expected=(2, 3)),
     )
-    problems = tuple(Problem(**{**problem.__dict__, "key": f"p{i}"}) for i in range(PROBLEMS))
+    items = tuple(Problem(**{**problem.__dict__, "key": f"p{i}"}) for i in range(PROBLEMS))
     challenge = ChallengeSet(
         slug="bench",
         kind=SetKind.CHALLENGE,
         title="Bench",
         topic="PyTorch",
         badge=Badge("Bench", "Benched."),
-        problems=problems,
+        problems=items,
     )
     with UnitOfWork(sessions) as uow:
         SetRepository(uow.session).save(challenge, source_path="bench", now=system_clock())
         uow.commit()
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    hasher = cheap_hasher()
+    run_ids: list[list[str]] = []
     for i in range(learners):
-        accounts.register(
+        learner = accounts.register(
             sessions, hasher, clock=system_clock, username=f"bench{i}", password=PASSWORD
         )
+        mine = []
+        for _ in range(runs_each):
+            run = runs.start_run(sessions, clock=system_clock, learner_id=learner.id, slug="bench")
+            for n in range(1, PROBLEMS + 1):
+                problems.view_problem(
+                    sessions, clock=system_clock, learner_id=learner.id, run_id=run.run_id, number=n
+                )
+            mine.append(run.run_id)
+        run_ids.append(mine)
     engine.dispose()
+    return run_ids
 
 
 # -- the client -----------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    count: int
-    seconds: float
-    latencies: list[float]
-    errors: int
-
-    @property
-    def rps(self) -> float:
-        return self.count / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else 0.0
-
-
-class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def request(self, raw: bytes) -> tuple[int, bytes, bytes]:
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        body = await self.reader.readexactly(length) if length else b""
-        return status, head, body
 
 
 def build(method: str, path: str, port: int, cookie: str = "", body: bytes = b"") -> bytes:
@@ -208,139 +227,309 @@ def build(method: str, path: str, port: int, cookie: str = "", body: bytes = b""
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def connect(port: int) -> Connection:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    return Connection(reader, writer)
+def response_length(buffer: bytes | bytearray) -> tuple[int, int] | None:
+    """(status, whole length) of the response at the start of `buffer`, once its head is in."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end]).lower()
+    at = head.find(b"\r\ncontent-length:")
+    if at < 0:
+        raise RuntimeError(f"no Content-Length in {head[:200]!r}")
+    stop = head.find(b"\r\n", at + 2)
+    length = int(head[at + 17 : stop if stop > 0 else len(head)])
+    return int(head[9:12]), end + 4 + length
 
 
-async def sign_in_and_start(port: int, i: int) -> tuple[Connection, str, list[str]]:
-    conn = await connect(port)
+def request(sock: socket.socket, raw: bytes) -> tuple[int, bytes, bytes]:
+    """One blocking request, for setting up: (status, head, body)."""
+    sock.sendall(raw)
+    buffer = b""
+    while (found := response_length(buffer)) is None or len(buffer) < found[1]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        buffer += chunk
+    status, length = found
+    end = buffer.find(b"\r\n\r\n")
+    return status, buffer[:end], buffer[end + 4 : length]
+
+
+def connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def sign_in(port: int, i: int, run_id: str) -> tuple[socket.socket, str]:
+    """A keep-alive connection signed in as learner `i`, and its session cookie.
+
+    The cookie is the one a browser would hold after its first page (which adds the
+    form token to the session): with the sign-in cookie alone, every page would mint
+    a new token and send a new cookie.
+    """
+    sock = connect(port)
     body = json.dumps({"username": f"bench{i}", "password": PASSWORD}).encode()
-    status, head, _ = await conn.request(build("POST", "/api/auth/login", port, body=body))
+    status, head, _ = request(sock, build("POST", "/api/auth/login", port, body=body))
     assert status == 200, status
-    cookie = next(
-        line.split(b":", 1)[1].split(b";")[0].strip().decode()
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"set-cookie:")
-    )
-    run_ids = []
-    for _ in range(RUNS_PER_CONNECTION):
-        start = build("POST", "/api/challenges/bench/runs", port, cookie)
-        status, _, created = await conn.request(start)
-        assert status == 201, status
-        run_ids.append(json.loads(created)["run_id"])
-        for n in range(1, PROBLEMS + 1):  # learners see a problem (its clock starts) first
-            view = build("GET", f"/api/runs/{run_ids[-1]}/problems/{n}", port, cookie)
-            status, _, _ = await conn.request(view)
-            assert status == 200, status
-    return conn, cookie, run_ids
+    cookie = set_cookie(head)
+    assert cookie, "no session cookie"
+    status, head, _ = request(sock, build("GET", f"/runs/{run_id}/problems/1", port, cookie))
+    assert status == 200, status
+    return sock, set_cookie(head) or cookie
 
 
-Next = Callable[[int], bytes]
+def set_cookie(head: bytes) -> str:
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"set-cookie:"):
+            return line.split(b":", 1)[1].split(b";")[0].strip().decode()
+    return ""
 
 
-async def drive(name: str, conns: list[Connection], nexts: list[Next], seconds: float) -> Result:
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    exhausted: int = 0  # connections that ran out of requests before the end
+
+    def add(self, other: Result) -> None:
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.exhausted = max(self.exhausted, other.exhausted)
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rps(self) -> float:
+        return self.count / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else 0.0
+
+
+@dataclass
+class Stream:
+    """One connection and the requests it sends in turn (`repeat`: the one, forever)."""
+
+    sock: socket.socket
+    requests: Sequence[bytes]
+    repeat: bool = False
+    sent: int = 0
+
+    def next_request(self) -> bytes | None:
+        if self.repeat:
+            return self.requests[0]
+        if self.sent >= len(self.requests):
+            return None
+        return self.requests[self.sent]
+
+
+def send(sock: socket.socket, raw: bytes) -> None:
+    if sock.send(raw) != len(raw):  # a request is far smaller than a socket's buffer
+        raise RuntimeError("a request was not sent whole")
+
+
+def drive(streams: Sequence[Stream], seconds: float) -> tuple[list[float], int, int]:
+    """Closed-loop load on these connections: (latencies, errors, exhausted connections).
+
+    Responses that arrive after the end are read (so the connection is clean for the
+    next phase) but not counted.
+    """
+    poller = select.epoll()
+    by_fd = {s.sock.fileno(): s for s in streams}
+    buffers = {fd: bytearray() for fd in by_fd}
+    started: dict[int, float] = {}
     latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker(conn: Connection, next_request: Next) -> None:
-        nonlocal errors
-        n = 0
-        while time.perf_counter() < stop:
-            raw = next_request(n)
-            if not raw:
-                return
-            started = time.perf_counter()
-            status, _, _ = await conn.request(raw)
-            latencies.append(time.perf_counter() - started)
+    errors = exhausted = 0
+    now = time.perf_counter()
+    stop = now + seconds
+    for fd, stream in by_fd.items():
+        stream.sock.setblocking(False)
+        poller.register(fd, select.EPOLLIN)
+        raw = stream.next_request()
+        if raw is None:
+            exhausted += 1
+            continue
+        send(stream.sock, raw)
+        stream.sent += 1
+        started[fd] = now
+    while started:
+        now = time.perf_counter()
+        if now > stop + DRAIN:
+            raise RuntimeError(f"{len(started)} responses did not arrive")
+        for fd, _ in poller.poll(1.0):
+            stream = by_fd[fd]
+            buffer = buffers[fd]
+            chunk = stream.sock.recv(262144)
+            if not chunk:
+                raise RuntimeError("the server closed a connection")
+            buffer += chunk
+            found = response_length(buffer)
+            if found is None or len(buffer) < found[1]:
+                continue
+            status, length = found
+            if len(buffer) > length:
+                raise RuntimeError("more than one response to one request")
+            buffer.clear()
+            done = time.perf_counter()
+            begun = started.pop(fd)
+            if done > stop:
+                continue  # drain: the phase is over
+            latencies.append(done - begun)
             errors += status >= 400
-            n += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker(c, f) for c, f in zip(conns, nexts, strict=True)))
-    return Result(name, len(latencies), time.perf_counter() - began, latencies, errors)
-
-
-async def bench_bare(port: int, connections: int, seconds: float) -> Result:
-    conns = [await connect(port) for _ in range(connections)]
-    raw = build("GET", "/bare", port)
-    await drive("warm-up", conns, [lambda n: raw] * connections, 1.0)
-    return await drive("bare FastAPI endpoint", conns, [lambda n: raw] * connections, seconds)
-
-
-async def bench_quiz(port: int, connections: int, seconds: float) -> list[Result]:
-    setups = [await sign_in_and_start(port, i) for i in range(connections)]
-    conns = [conn for conn, _, _ in setups]
-
-    def viewer(cookie: str, run_ids: list[str]) -> Next:
-        raw = build("GET", f"/api/runs/{run_ids[0]}/problems/1", port, cookie)
-        return lambda n: raw
-
-    def answerer(cookie: str, run_ids: list[str]) -> Next:
-        def next_request(n: int) -> bytes:
-            # Every answer wrong, so each problem takes all its attempts, then the next.
-            run, rest = divmod(n, PROBLEMS * ATTEMPTS)
-            problem, attempt = divmod(rest, ATTEMPTS)
-            if run >= len(run_ids):
-                return b""
-            body = json.dumps({"answer": f"({attempt + 7}, {problem + 1})"}).encode()
-            path = f"/api/runs/{run_ids[run]}/problems/{problem + 1}/answer"
-            return build("POST", path, port, cookie, body)
-
-        return next_request
-
-    def page(cookie: str, run_ids: list[str]) -> Next:
-        raw = build("GET", f"/runs/{run_ids[0]}/problems/1", port, cookie)
-        return lambda n: raw
-
-    views = [viewer(cookie, run) for _, cookie, run in setups]
-    await drive("warm-up", conns, views, 1.0)
-    results = [await drive("view a problem (API)", conns, views, seconds)]
-    pages = [page(cookie, run) for _, cookie, run in setups]
-    results.append(await drive("view a problem (HTML page)", conns, pages, seconds))
-    answers = [answerer(cookie, run) for _, cookie, run in setups]
-    results.append(await drive("submit an answer (API)", conns, answers, seconds))
-    return results
+            raw = stream.next_request()
+            if raw is None:
+                exhausted += 1
+                continue
+            send(stream.sock, raw)
+            stream.sent += 1
+            started[fd] = time.perf_counter()
+    poller.close()
+    for stream in streams:
+        stream.sock.setblocking(True)
+    return latencies, errors, exhausted
 
 
-def report(bare: Result, results: list[Result], connections: int) -> None:
-    print(f"\n{connections} connections, one uvicorn worker per server, 127.0.0.1\n")
+def _drive_and_report(streams: Sequence[Stream], seconds: float, pipe: Pipe) -> None:
+    latencies, errors, exhausted = drive(streams, seconds)
+    pipe.send((latencies, errors, exhausted, [s.sent for s in streams]))
+    pipe.close()
+
+
+def phase(name: str, streams: Sequence[Stream], seconds: float, clients: int) -> Result:
+    """Drive the streams from `clients` processes (forked: they share the sockets)."""
+    result = Result(name, seconds)
+    if clients <= 1:
+        result.latencies, result.errors, result.exhausted = drive(streams, seconds)
+        return result
+    context = multiprocessing.get_context("fork")
+    shares = [streams[i::clients] for i in range(clients)]
+    workers = []
+    for share in shares:
+        ours, theirs = context.Pipe(duplex=False)
+        process = context.Process(target=_drive_and_report, args=(share, seconds, theirs))
+        process.start()
+        theirs.close()
+        workers.append((process, ours, share))
+    for process, pipe, share in workers:
+        latencies, errors, exhausted, sent = pipe.recv()
+        process.join()
+        result.latencies += latencies
+        result.errors += errors
+        result.exhausted += exhausted
+        for stream, count in zip(share, sent, strict=True):
+            stream.sent = count  # the child's progress, so the next phase carries on from it
+    return result
+
+
+def answers(run_ids: list[str], port: int, cookie: str) -> list[bytes]:
+    """Every answer wrong, so each problem takes all its attempts, then the next."""
+    out = []
+    for run_id in run_ids:
+        for n in range(1, PROBLEMS + 1):
+            path = f"/api/runs/{run_id}/problems/{n}/answer"
+            for attempt in range(ATTEMPTS):
+                body = json.dumps({"answer": f"({attempt + 7}, {n})"}).encode()
+                out.append(build("POST", path, port, cookie, body))
+    return out
+
+
+def bench(
+    bare_port: int, quiz_port: int, run_ids: list[list[str]], args: argparse.Namespace
+) -> list[Result]:
+    """Each kind of request in turn, in `rounds` slices, so that all see the same machine."""
+    raw = build("GET", "/bare", bare_port)
+    bare = [Stream(connect(bare_port), [raw], repeat=True) for _ in run_ids]
+    signed_in = [sign_in(quiz_port, i, runs[0]) for i, runs in enumerate(run_ids)]
+
+    def viewing(path: str) -> list[Stream]:
+        return [
+            Stream(sock, [build("GET", path.format(run=runs[0]), quiz_port, cookie)], repeat=True)
+            for (sock, cookie), runs in zip(signed_in, run_ids, strict=True)
+        ]
+
+    loads = {
+        "bare FastAPI endpoint": bare,
+        "view a problem (API)": viewing("/api/runs/{run}/problems/1"),
+        "view a problem (HTML page)": viewing("/runs/{run}/problems/1"),
+        "submit an answer (API)": [
+            Stream(sock, answers(runs, quiz_port, cookie))
+            for (sock, cookie), runs in zip(signed_in, run_ids, strict=True)
+        ],
+    }
+    for streams in loads.values():
+        phase("warm-up", streams, WARM_UP, args.clients)
+    results = {name: Result(name, 0.0) for name in loads}
+    for _ in range(args.rounds):
+        for name, streams in loads.items():
+            results[name].add(phase(name, streams, args.seconds / args.rounds, args.clients))
+    for stream in loads["bare FastAPI endpoint"]:
+        stream.sock.close()
+    for sock, _ in signed_in:
+        sock.close()
+    return list(results.values())
+
+
+def report(results: list[Result], args: argparse.Namespace, load: str) -> None:
+    print(
+        f"\n{args.connections} connections, one uvicorn worker per server (uvloop, httptools),"
+        f" 127.0.0.1, {args.clients} client process(es), {args.rounds} rounds of"
+        f" {args.seconds / args.rounds:g} s per kind; load average {load}\n"
+    )
     print(f"{'':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
-    for r in [bare, *results]:
+    bare = results[0]
+    for r in results:
         ratio = r.rps / bare.rps
         print(
             f"{r.name:32} {r.rps:9.0f} {r.percentile(0.50):8.1f} {r.percentile(0.99):8.1f}"
             f" {r.errors:7d} {ratio:8.0%}"
         )
+        if r.exhausted:
+            print(f"  ({r.exhausted} connections ran out of runs: raise MAX_ANSWERS_PER_SECOND)")
     answer = results[-1]
     target = answer.rps >= 0.4 * bare.rps and answer.percentile(0.99) < 50
     verdict = "met" if target else "NOT met"
     print(f"\nanswer submission target (>= 40% of bare, p99 < 50 ms): {verdict}")
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured, per kind")
+    parser.add_argument("--rounds", type=int, default=5, help="slices of each kind, taken in turn")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--clients", type=int, default=1, help="client processes")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "PORT", "DATABASE"))
     args = parser.parse_args()
     if args.serve:
         kind, port, database = args.serve
         serve(kind, int(port), database)
         return
+    answers_each = MAX_ANSWERS_PER_SECOND * (args.seconds + WARM_UP) / args.connections
+    runs_each = math.ceil(answers_each / (PROBLEMS * ATTEMPTS))
     workdir = Path(tempfile.mkdtemp(prefix="quiz-bench-"))
     database = f"sqlite:///{workdir / 'bench.db'}"
     try:
-        prepare(database, args.connections)
-        with Server("bare", database) as server:
-            bare = asyncio.run(bench_bare(server.port, args.connections, args.seconds))
-        with Server("quiz", database) as server:
-            results = asyncio.run(bench_quiz(server.port, args.connections, args.seconds))
-        report(bare, results, args.connections)
+        run_ids = prepare(database, args.connections, runs_each)
+        with Server("bare", database) as bare, Server("quiz", database) as quiz:
+            results = bench(bare.port, quiz.port, run_ids, args)
+            load = load_average()
+        report(results, args, load)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    os.sys.stdout.flush()
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -6,14 +6,31 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.runs import Outcome, earns_badge, run_is_over
+from app.persistence.prepared import Prepared
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import run_records
+
+# Built once: runs are settled whenever an answer ends a problem, and on views.
+_END_AT = Prepared(
+    update(RunProblemRow)
+    .where(
+        RunProblemRow.run_id == bindparam("run"),
+        RunProblemRow.position == bindparam("number"),
+        RunProblemRow.outcome == Outcome.PENDING.value,
+    )
+    .values(outcome=bindparam("new_outcome"), finished_at=bindparam("at"))
+)
+_FINISH = Prepared(
+    update(RunRow)
+    .where(RunRow.id == bindparam("run"), RunRow.finished_at.is_(None))
+    .values(finished_at=bindparam("at"))
+)
 
 
 def settle_run(conn: Connection, run_id: str, now: datetime) -> list[Outcome]:
@@ -30,24 +47,12 @@ def settle_run(conn: Connection, run_id: str, now: datetime) -> list[Outcome]:
 
 
 def _end_at(conn: Connection, run_id: str, position: int, outcome: Outcome, now: datetime) -> None:
-    conn.execute(
-        update(RunProblemRow)
-        .where(
-            RunProblemRow.run_id == run_id,
-            RunProblemRow.position == position,
-            RunProblemRow.outcome == Outcome.PENDING.value,
-        )
-        .values(outcome=outcome.value, finished_at=now)
-    )
+    params = {"run": run_id, "number": position, "new_outcome": outcome.value, "at": now}
+    _END_AT.change(conn, params)
 
 
 def _finish(conn: Connection, run_id: str, now: datetime) -> bool:
-    result = conn.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id, RunRow.finished_at.is_(None))
-        .values(finished_at=now)
-    )
-    return bool(result.rowcount)
+    return bool(_FINISH.change(conn, {"run": run_id, "at": now}))
 
 
 def _award(conn: Connection, run_id: str, now: datetime) -> None:

@@ -12,7 +12,7 @@ from app.domain.errors import InvalidInput, TooManyRequests, Unavailable
 from app.sandbox.client import SnippetRejected
 from app.sandbox.errors import SandboxBusy, SandboxError
 from app.sandbox.protocol import SnippetJob, SnippetResult
-from app.services.throttle import RateLimiter
+from app.services.throttle import TokenBucket
 
 MAX_CODE = 20_000
 
@@ -24,7 +24,7 @@ class SnippetRunner(Protocol):
 
 
 async def run_snippet(
-    runner: SnippetRunner | None, limiter: RateLimiter, *, learner_id: int, code: str
+    runner: SnippetRunner | None, limiter: TokenBucket, *, learner_id: int, code: str
 ) -> dict[str, Any]:
     """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes."""
     if not code.strip():

@@ -7,7 +7,8 @@ never both win, on SQLite (one writer) or PostgreSQL (row locks) alike.
 What a run problem *is* (its revision, option order, limits, owner) never changes
 after the run starts, so it is cached per process; only its state (deadline,
 attempts, hint, outcome) is read each time. Answering then costs one guarded UPDATE,
-one INSERT and a commit.
+one INSERT and a commit, each statement compiled once and run on the driver's
+cursor (app.persistence.prepared).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import NotFound
 from app.domain.runs import GRACE, Outcome, current_outcome, deadline_from
+from app.persistence.prepared import Prepared
 from app.persistence.tables import (
     AttemptRow,
     ChallengeSetRow,
@@ -43,8 +45,7 @@ from app.persistence.tables import (
     RunRow,
 )
 
-# Statements are built once with bind parameters: SQLAlchemy then reuses their compiled
-# form, which on the answer path costs a fifth of building them per request.
+# Statements are built once, with bind parameters, and compiled once per engine.
 _RPT = cast(Table, RunProblemRow.__table__)
 _ATT = cast(Table, AttemptRow.__table__)
 _RP, _AT = _RPT.c, _ATT.c
@@ -101,10 +102,12 @@ _facts: dict[tuple[str, int], Facts] = {}
 _lock = Lock()
 _MAX_CACHED = 50_000
 
-_FACTS = (
+_SIBLINGS = _RPT.alias("siblings")
+_TOTAL = select(func.max(_SIBLINGS.c.position)).where(_SIBLINGS.c.run_id == _RP.run_id)
+_FACTS = Prepared(  # in the order of Facts' fields
     select(
-        _RP.id, _RP.run_id, _RP.position, RunRow.user_id, ChallengeSetRow.slug,
-        ChallengeSetRow.title, ChallengeSetRow.topic, _RP.revision_id,
+        _RP.id, _RP.run_id, _RP.position, _TOTAL.scalar_subquery(), RunRow.user_id,
+        ChallengeSetRow.slug, ChallengeSetRow.title, ChallengeSetRow.topic, _RP.revision_id,
         ProblemRevisionRow.content_hash, ProblemRevisionRow.executed, _RP.option_order,
         _RP.time_limit_seconds, _RP.max_attempts,
     )
@@ -113,16 +116,15 @@ _FACTS = (
     .join(ProblemRevisionRow, ProblemRevisionRow.id == _RP.revision_id)
     .where(_RP.run_id == _RUN, _RP.position == _POS)
 )  # fmt: skip
-_TOTAL = select(func.max(_RP.position)).where(_RP.run_id == _RUN)
 _STATE_COLUMNS = (_RP.position, _RP.deadline, _RP.attempts_used, _RP.hint_used_at, _RP.outcome)
-_STATES = select(*_STATE_COLUMNS).where(_RP.run_id == _RUN).order_by(_RP.position)
-_STATE = select(*_STATE_COLUMNS).where(_RP.id == _ID)
-_START = (
+_STATES = Prepared(select(*_STATE_COLUMNS).where(_RP.run_id == _RUN).order_by(_RP.position))
+_STATE = Prepared(select(*_STATE_COLUMNS).where(_RP.id == _ID))
+_START = Prepared(
     update(_RPT)
     .where(_RP.id == _ID, _RP.deadline.is_(None))
     .values(first_viewed_at=_NOW, deadline=bindparam("new_deadline"))
 )
-_DEADLINE = select(_RP.deadline).where(_RP.id == _ID)
+_DEADLINE = Prepared(select(_RP.deadline).where(_RP.id == _ID))
 _GUARD = (
     _RP.id == _ID,
     _RP.outcome == _PENDING,
@@ -131,23 +133,28 @@ _GUARD = (
 )
 _TRIED = exists().where(_AT.run_problem_id == _ID, _AT.option_index == bindparam("option"))
 _USE = update(_RPT).values(attempts_used=_RP.attempts_used + 1)
-_USE_ANY = _USE.where(*_GUARD).returning(_RP.attempts_used, _RP.deadline)
-_USE_NEW_OPTION = _USE.where(*_GUARD, ~_TRIED).returning(_RP.attempts_used, _RP.deadline)
-_RECORD = insert(_ATT)
-_TRIED_ONE = select(_AT.id).where(
-    _AT.run_problem_id == _ID, _AT.option_index == bindparam("option")
+_USE_ANY = Prepared(_USE.where(*_GUARD).returning(_RP.attempts_used, _RP.deadline))
+_USE_NEW_OPTION = Prepared(_USE.where(*_GUARD, ~_TRIED).returning(_RP.attempts_used, _RP.deadline))
+_ATTEMPT_COLUMNS = (
+    "run_problem_id", "number", "submitted_at", "answer_text", "option_index", "correct"
+)  # fmt: skip
+_RECORD = Prepared(insert(_ATT), columns=_ATTEMPT_COLUMNS)
+_TRIED_ONE = Prepared(
+    select(_AT.id).where(_AT.run_problem_id == _ID, _AT.option_index == bindparam("option"))
 )
-_ATTEMPTS = (
+_ATTEMPTS = Prepared(
     select(_AT.number, _AT.answer_text, _AT.option_index, _AT.correct)
     .where(_AT.run_problem_id == _ID)
     .order_by(_AT.number)
 )
-_END = (
+_END = Prepared(
     update(_RPT)
     .where(_RP.id == _ID, _RP.outcome == _PENDING)
     .values(outcome=bindparam("new_outcome"), finished_at=_NOW)
 )
-_HINT = update(_RPT).where(_RP.id == _ID, _RP.hint_used_at.is_(None)).values(hint_used_at=_NOW)
+_HINT = Prepared(
+    update(_RPT).where(_RP.id == _ID, _RP.hint_used_at.is_(None)).values(hint_used_at=_NOW)
+)
 
 
 def facts(conn: Connection, *, run_id: str, number: int, learner_id: int) -> Facts:
@@ -161,26 +168,10 @@ def facts(conn: Connection, *, run_id: str, number: int, learner_id: int) -> Fac
 
 
 def _load_facts(conn: Connection, run_id: str, number: int) -> Facts | None:
-    row = conn.execute(_FACTS, {"run_id": run_id, "position": number}).one_or_none()
+    row = _FACTS.first(conn, {"run_id": run_id, "position": number})
     if row is None:
         return None
-    total = conn.scalar(_TOTAL, {"run_id": run_id})
-    found = Facts(
-        id=row.id,
-        run_id=row.run_id,
-        position=row.position,
-        total=int(total or 0),
-        user_id=row.user_id,
-        set_slug=row.slug,
-        set_title=row.title,
-        topic=row.topic,
-        revision_id=row.revision_id,
-        content_hash=row.content_hash,
-        executed=row.executed,
-        option_order=row.option_order,
-        time_limit_seconds=row.time_limit_seconds,
-        max_attempts=row.max_attempts,
-    )
+    found = Facts(*row)
     with _lock:
         if len(_facts) >= _MAX_CACHED:
             _facts.clear()
@@ -189,36 +180,30 @@ def _load_facts(conn: Connection, run_id: str, number: int) -> Facts | None:
 
 
 def states(conn: Connection, run_id: str) -> list[State]:
-    rows = conn.execute(
-        select(_RP.position, _RP.deadline, _RP.attempts_used, _RP.hint_used_at, _RP.outcome)
-        .where(_RP.run_id == run_id)
-        .order_by(_RP.position)
-    )
+    rows = _STATES.rows(conn, {"run_id": run_id})
     return [State(r[0], r[1], r[2], r[3] is not None, Outcome(r[4])) for r in rows]
 
 
 def state(conn: Connection, record_id: int) -> State:
-    r = conn.execute(
-        select(_RP.position, _RP.deadline, _RP.attempts_used, _RP.hint_used_at, _RP.outcome).where(
-            _RP.id == record_id
-        )
-    ).one()
+    r = _STATE.first(conn, {"rp_id": record_id})
+    if r is None:
+        raise LookupError(f"run problem {record_id} is missing")
     return State(r[0], r[1], r[2], r[3] is not None, Outcome(r[4]))
 
 
 def start_clock(conn: Connection, found: Facts, now: datetime) -> datetime:
     """Store the deadline on first view; a later view (another tab, a refresh) keeps it."""
     start_clock_if_unseen(conn, found, now)
-    stored: datetime | None = conn.scalar(_DEADLINE, {"rp_id": found.id})
-    assert stored is not None
-    return stored
+    stored = _DEADLINE.first(conn, {"rp_id": found.id})
+    deadline: datetime | None = stored[0] if stored else None
+    assert deadline is not None  # set just now, or by an earlier view
+    return deadline
 
 
 def start_clock_if_unseen(conn: Connection, found: Facts, now: datetime) -> bool:
     """An answer to a problem never viewed starts its clock, as a view would have."""
     deadline = deadline_from(now, found.time_limit_seconds)
-    result = conn.execute(_START, {"rp_id": found.id, "at": now, "new_deadline": deadline})
-    return bool(result.rowcount)
+    return bool(_START.change(conn, {"rp_id": found.id, "at": now, "new_deadline": deadline}))
 
 
 def use_attempt(
@@ -231,7 +216,7 @@ def use_attempt(
     """
     statement = _USE_ANY if option_index is None else _USE_NEW_OPTION
     params = {"rp_id": record_id, "earliest_deadline": now - GRACE, "option": option_index}
-    row = conn.execute(statement, params).one_or_none()
+    row = statement.first(conn, params)
     if row is None:
         return None
     number, deadline = row
@@ -243,8 +228,8 @@ def record_attempt(
     conn: Connection, record_id: int, number: int, now: datetime, text: str,
     option_index: int | None, correct: bool,
 ) -> None:  # fmt: skip
-    conn.execute(
-        _RECORD,
+    _RECORD.change(
+        conn,
         {
             "run_problem_id": record_id, "number": number, "submitted_at": now,
             "answer_text": text, "option_index": option_index, "correct": correct,
@@ -253,25 +238,19 @@ def record_attempt(
 
 
 def tried(conn: Connection, record_id: int, option_index: int) -> bool:
-    return conn.scalar(_TRIED_ONE, {"rp_id": record_id, "option": option_index}) is not None
+    return _TRIED_ONE.first(conn, {"rp_id": record_id, "option": option_index}) is not None
 
 
 def attempts(conn: Connection, record_id: int) -> list[tuple[int, str, int | None, bool]]:
-    rows = conn.execute(
-        select(
-            AttemptRow.number, AttemptRow.answer_text, AttemptRow.option_index, AttemptRow.correct
-        )
-        .where(AttemptRow.run_problem_id == record_id)
-        .order_by(AttemptRow.number)
-    )
+    rows = _ATTEMPTS.rows(conn, {"rp_id": record_id})
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def end(conn: Connection, record_id: int, outcome: Outcome, now: datetime) -> bool:
     """Set the final outcome once; False when the problem had already ended."""
-    result = conn.execute(_END, {"rp_id": record_id, "new_outcome": outcome.value, "at": now})
-    return bool(result.rowcount)
+    params = {"rp_id": record_id, "new_outcome": outcome.value, "at": now}
+    return bool(_END.change(conn, params))
 
 
 def mark_hint_used(conn: Connection, record_id: int, now: datetime) -> None:
-    conn.execute(_HINT, {"rp_id": record_id, "at": now})
+    _HINT.change(conn, {"rp_id": record_id, "at": now})

@@ -1,4 +1,4 @@
-"""Login throttling: too many failed sign-ins per username or per client wait a while.
+"""Login throttling (too many failed sign-ins wait a while) and a token-bucket rate limit.
 
 In memory, per process: enough for one server process; a shared store would replace
 it when the app runs several.
@@ -6,6 +6,7 @@ it when the app runs several.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from datetime import datetime, timedelta
 from threading import Lock
@@ -63,23 +64,45 @@ class LoginThrottle:
         return failures
 
 
-class RateLimiter:
-    """At most `limit` events per key within `window` (e.g. playground runs per learner)."""
+_MAX_KEYS = 10_000  # buckets kept before the full ones are dropped
 
-    def __init__(self, clock: Clock, *, limit: int, window: timedelta) -> None:
+
+class TokenBucket:
+    """A burst of `capacity` events per key, then `per_second` sustained (playground runs).
+
+    Each key's bucket holds up to `capacity` tokens and gains `per_second` of them per
+    second; an event takes one. Time comes from the injected clock.
+    """
+
+    def __init__(self, clock: Clock, *, capacity: int, per_second: float) -> None:
         self._clock = clock
-        self._limit = limit
-        self._window = window
-        self._events: defaultdict[str, deque[datetime]] = defaultdict(deque)
+        self._capacity = float(capacity)
+        self._rate = per_second
+        self._buckets: dict[str, tuple[float, datetime]] = {}  # key -> (tokens, as of)
         self._lock = Lock()
 
     def take(self, key: str) -> None:
         now = self._clock()
         with self._lock:
-            events = self._events[key]
-            while events and events[0] <= now - self._window:
-                events.popleft()
-            if len(events) >= self._limit:
-                wait = int((events[0] + self._window - now).total_seconds()) + 1
-                raise TooManyRequests(f"Slow down: try again in {wait} seconds.", wait)
-            events.append(now)
+            tokens = self._tokens(key, now)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                wait = math.ceil((1 - tokens) / self._rate)
+                unit = "second" if wait == 1 else "seconds"
+                raise TooManyRequests(f"Slow down: try again in {wait} {unit}.", wait)
+            if len(self._buckets) >= _MAX_KEYS:
+                self._forget_full(now)
+            self._buckets[key] = (tokens - 1, now)
+
+    def _tokens(self, key: str, now: datetime) -> float:
+        held = self._buckets.get(key)
+        if held is None:
+            return self._capacity
+        tokens, since = held
+        gained = max(0.0, (now - since).total_seconds()) * self._rate
+        return min(self._capacity, tokens + gained)
+
+    def _forget_full(self, now: datetime) -> None:
+        """A full bucket is the same as none: drop those, so idle keys do not pile up."""
+        for key in [k for k in self._buckets if self._tokens(k, now) >= self._capacity]:
+            del self._buckets[key]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -17,13 +16,14 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
-from app.services.throttle import LoginThrottle, RateLimiter
+from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
 from app.web.deps import AppContext
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
+from app.web.security import ApiCsrfMiddleware
 from app.web.sessions import SessionMiddleware
 from app.web.templating import make_templates
 
@@ -58,8 +58,10 @@ def create_app(
     app.state.sandbox = sandbox
     app.state.hasher = password_hasher or PasswordHasher()
     app.state.throttle = LoginThrottle(clock)
-    app.state.playground_limiter = RateLimiter(clock, limit=10, window=timedelta(minutes=1))
+    # A learner may run 2 snippets a second, in bursts of 10.
+    app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
     app.state.templates = make_templates()
+    app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)

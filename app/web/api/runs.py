@@ -2,19 +2,20 @@
 
 Viewing and answering are the hot paths: they return the JSON themselves (the model
 is built from service values, so FastAPI's second validation would be wasted work)
-and declare their model for the docs.
+and declare their model for the docs; answering reads its body itself (see bodies).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.services import problems, runs
+from app.web.api.bodies import body_schema, read_json
 from app.web.api.schemas import AnswerIn, AnswerOut, HintOut, ProblemOut, RunOut
-from app.web.deps import App, LearnerId
+from app.web.deps import SignedIn
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 N = Annotated[int, Path(ge=1, le=1000, description="Problem number, from 1")]
@@ -25,18 +26,18 @@ def _json(model: AnswerOut | ProblemOut) -> Response:
 
 
 @router.get("/{run_id}")
-async def get_run(run_id: str, app: App, learner: LearnerId) -> RunOut:
-    summary = await app.run(
-        runs.run_summary, app.sessions, clock=app.clock, learner_id=learner, run_id=run_id
+async def get_run(run_id: str, me: SignedIn) -> RunOut:
+    summary = await me.run(
+        runs.run_summary, me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id
     )
     return RunOut.of(summary)
 
 
 @router.get("/{run_id}/problems/{n}", response_model=ProblemOut)
-async def view_problem(run_id: str, n: N, app: App, learner: LearnerId) -> Response:
-    view = await app.run(
+async def view_problem(run_id: str, n: N, me: SignedIn) -> Response:
+    view = await me.run(
         problems.view_problem,
-        app.sessions, clock=app.clock, learner_id=learner, run_id=run_id, number=n,
+        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
     )  # fmt: skip
     return _json(ProblemOut.of(view))
 
@@ -49,20 +50,22 @@ async def view_problem(run_id: str, n: N, app: App, learner: LearnerId) -> Respo
         410: {"description": "Time is up (deadline plus a 2 s grace)"},
         422: {"description": "The answer could not be read; no attempt was used"},
     },
+    openapi_extra=body_schema(AnswerIn),
 )
-async def answer(run_id: str, n: N, body: AnswerIn, app: App, learner: LearnerId) -> Response:
-    result = await app.run(
+async def answer(run_id: str, n: N, request: Request, me: SignedIn) -> Response:
+    body = await read_json(request, AnswerIn)
+    result = await me.run(
         problems.submit_answer,
-        app.sessions, clock=app.clock, learner_id=learner, run_id=run_id, number=n,
+        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
         raw=body.answer,
     )  # fmt: skip
     return _json(AnswerOut.of(result))
 
 
 @router.post("/{run_id}/problems/{n}/hint")
-async def hint(run_id: str, n: N, app: App, learner: LearnerId) -> HintOut:
-    text = await app.run(
+async def hint(run_id: str, n: N, me: SignedIn) -> HintOut:
+    text = await me.run(
         problems.take_hint,
-        app.sessions, clock=app.clock, learner_id=learner, run_id=run_id, number=n,
+        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
     )  # fmt: skip
     return HintOut(hint=text)

@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable
 from app.services import awards, problems, runs
-from app.web.deps import ClockDep, LearnerId, Run, SessionsDep
+from app.web.deps import LearnerCall, SignedIn
 from app.web.errors import status_for
-from app.web.runner import ServiceRunner
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -21,10 +20,7 @@ AnswerField = Annotated[str, Form(max_length=200)]
 
 async def _problem_page(
     request: Request,
-    run: ServiceRunner,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: int,
+    me: LearnerCall,
     run_id: str,
     n: int,
     *,
@@ -32,83 +28,58 @@ async def _problem_page(
     typed: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    view = await run(
-        problems.view_problem, sessions, clock=clock, learner_id=learner, run_id=run_id, number=n
-    )
+    view = await me.run(
+        problems.view_problem,
+        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
+    )  # fmt: skip
     context = {"p": view, "notice": notice, "typed": typed}
     return render(request, "problem.html", context, status_code=status_code)
 
 
 @router.get("/runs/{run_id}/problems/{n}")
-async def problem(
-    request: Request,
-    run_id: str,
-    n: N,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-) -> HTMLResponse:
-    return await _problem_page(request, run, sessions, clock, learner, run_id, n)
+async def problem(request: Request, run_id: str, n: N, me: SignedIn) -> HTMLResponse:
+    return await _problem_page(request, me, run_id, n)
 
 
 @router.post("/runs/{run_id}/problems/{n}/answer")
 async def answer(
-    request: Request,
-    run_id: str,
-    n: N,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-    answer: AnswerField = "",
+    request: Request, run_id: str, n: N, me: SignedIn, answer: AnswerField = ""
 ) -> Response:
     try:
-        await run(
+        await me.run(
             problems.submit_answer,
-            sessions, clock=clock, learner_id=learner, run_id=run_id, number=n, raw=answer,
+            me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
+            raw=answer,
         )  # fmt: skip
     except (AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable) as error:
         return await _problem_page(
-            request, run, sessions, clock, learner, run_id, n,
+            request, me, run_id, n,
             notice=error.message, typed=answer, status_code=status_for(error),
         )  # fmt: skip
     if is_htmx(request):
-        return await _problem_page(request, run, sessions, clock, learner, run_id, n)
+        return await _problem_page(request, me, run_id, n)
     return RedirectResponse(f"/runs/{run_id}/problems/{n}", status_code=303)
 
 
 @router.post("/runs/{run_id}/problems/{n}/hint")
-async def hint(
-    request: Request,
-    run_id: str,
-    n: N,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-) -> Response:
-    text = await run(
-        problems.take_hint, sessions, clock=clock, learner_id=learner, run_id=run_id, number=n
-    )
+async def hint(request: Request, run_id: str, n: N, me: SignedIn) -> Response:
+    text = await me.run(
+        problems.take_hint,
+        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
+    )  # fmt: skip
     if is_htmx(request):
         return render(request, "_hint.html", {"hint": text})
     return RedirectResponse(f"/runs/{run_id}/problems/{n}#hint", status_code=303)
 
 
 @router.get("/runs/{run_id}")
-async def result(
-    request: Request,
-    run_id: str,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-) -> HTMLResponse:
-    summary = await run(runs.run_summary, sessions, clock=clock, learner_id=learner, run_id=run_id)
+async def result(request: Request, run_id: str, me: SignedIn) -> HTMLResponse:
+    summary = await me.run(
+        runs.run_summary, me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id
+    )
     held = [
         a
-        for a in await run(awards.list_awards, sessions, learner)
+        for a in await me.run(awards.list_awards, me.sessions, me.learner_id)
         if a.set_slug == summary.set_slug
     ]
     return render(request, "result.html", {"run": summary, "award": held[0] if held else None})

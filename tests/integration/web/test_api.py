@@ -23,7 +23,10 @@ def test_healthz(client: TestClient) -> None:
 def test_openapi_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert "/api/runs/{run_id}/problems/{n}/answer" in paths
+    answer = paths["/api/runs/{run_id}/problems/{n}/answer"]["post"]
+    body = answer["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["answer"]
+    assert [p["name"] for p in answer["parameters"]] == ["run_id", "n"]
 
 
 def test_register_login_and_wrong_password(client: TestClient) -> None:
@@ -199,3 +202,23 @@ def test_signed_out_api_is_401(client: TestClient) -> None:
 def test_playground_without_sandbox_is_503(api: TestClient) -> None:
     response = api.post("/api/playground/run", json={"code": "print(1)"})
     assert response.status_code == 503
+
+
+def test_an_unreadable_answer_body_is_422_and_costs_no_attempt(api: TestClient) -> None:
+    run = start(api)
+    url = f"/api/runs/{run['run_id']}/problems/1"
+    api.get(url)
+    missing = api.post(url + "/answer", json={"reply": "(2, 3, 5)"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "answer"]
+    broken = api.post(url + "/answer", content=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422
+    assert api.get(url).json()["attempts_left"] == 2
+
+
+def test_every_api_post_needs_json_or_a_header(api: TestClient) -> None:
+    run = start(api)
+    forged = api.post(f"/api/runs/{run['run_id']}/problems/1/answer", data={"answer": "1"})
+    assert forged.status_code == 403
+    assert forged.json()["error"] == "NotAllowed"
+    assert api.post("/api/admin/learners/1/time-multiplier", data={}).status_code == 403

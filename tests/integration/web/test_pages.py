@@ -115,7 +115,7 @@ def test_problem_page_without_js(browser: TestClient, clock: FakeClock) -> None:
 
 
 def test_wrong_option_stays_disabled(browser: TestClient) -> None:
-    url = start_run(browser).replace("/1", "/2")
+    url = start_run(browser).removesuffix("/1") + "/2"  # not .replace: run ids hold "1"s
     html = browser.get(url).text
     options = re.findall(r'<span class="option-text">([^<]+)</span>', html)
     wrong = next(i for i, text in enumerate(options) if text != "Alpha answer")
@@ -167,6 +167,10 @@ def test_result_page_and_badges(browser: TestClient) -> None:
     assert "All 3 problems correct" in result
     badges = browser.get("/me/badges").text
     assert "GRU Tester" in badges
+    download = re.search(r'href="(/me/badges/[^"]+/credential\.json)"', badges)
+    assert download is not None
+    credential = browser.get(download.group(1)).json()
+    assert "OpenBadgeCredential" in credential["type"]
     assert "🏅 Earned" in browser.get("/").text
     assert "3/3" in browser.get("/").text
 

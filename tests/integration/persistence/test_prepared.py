@@ -1,0 +1,105 @@
+"""Prepared statements give what Connection.execute gives: same SQL, types and transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    insert,
+    select,
+    update,
+)
+
+from app.persistence.engine import make_engine
+from app.persistence.prepared import Prepared
+from app.persistence.tables import UTCDateTime
+
+METADATA = MetaData()
+THINGS = Table(
+    "things",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime),
+    Column("data", JSON),
+    Column("flag", Boolean),
+    Column("count", Integer),
+    Column("label", Integer, default=7),  # computed in Python: Core fills it in
+)
+AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+ADD = Prepared(insert(THINGS), columns=("id", "at", "data", "flag", "count", "label"))
+ADD_DEFAULT = Prepared(insert(THINGS), columns=("id", "at"))
+BUMP = Prepared(
+    update(THINGS)
+    .where(THINGS.c.id == bindparam("thing"), THINGS.c.at >= bindparam("since"))
+    .values(count=THINGS.c.count + 1)
+    .returning(THINGS.c.count, THINGS.c.at)
+)
+ALL = Prepared(
+    select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag, THINGS.c.label).order_by(
+        THINGS.c.id
+    )
+)
+
+
+@pytest.fixture(params=["qmark", "named"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """SQLite as the app uses it, and with named parameters (prepared falls back to Core)."""
+    url = f"sqlite:///{tmp_path / 'things.db'}"
+    named = request.param == "named"
+    engine = create_engine(url, paramstyle="named") if named else make_engine(url)
+    METADATA.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def add(engine: Engine, thing: int, *, commit: bool) -> None:
+    with engine.connect() as conn:
+        values = {"id": thing, "at": AT, "data": {"shape": [2, 3]}, "flag": True}
+        ADD.change(conn, {**values, "count": 0, "label": 1})
+        if commit:
+            conn.commit()
+
+
+def test_rows_read_back_as_core_reads_them(engine: Engine) -> None:
+    add(engine, 1, commit=True)
+    with engine.connect() as conn:
+        core = [tuple(row) for row in conn.execute(ALL.statement)]
+        prepared = ALL.rows(conn, {})
+    assert prepared == core == [(1, AT, {"shape": [2, 3]}, True, 1)]
+    assert prepared[0][1].tzinfo is UTC
+
+
+def test_binds_compare_as_core_binds_them(engine: Engine) -> None:
+    add(engine, 1, commit=True)
+    with engine.connect() as conn:
+        assert BUMP.first(conn, {"thing": 1, "since": AT}) == (1, AT)
+        assert BUMP.first(conn, {"thing": 1, "since": AT.replace(microsecond=1)}) is None
+        conn.commit()
+    with engine.connect() as conn:
+        assert conn.scalar(select(THINGS.c.count)) == 1
+
+
+def test_nothing_is_kept_without_commit(engine: Engine) -> None:
+    add(engine, 1, commit=False)
+    add(engine, 2, commit=True)
+    with engine.connect() as conn:
+        assert [row[0] for row in ALL.rows(conn, {})] == [2]
+
+
+def test_column_defaults_are_filled_in(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert ADD_DEFAULT.change(conn, {"id": 3, "at": AT}) == 1
+        assert ALL.rows(conn, {}) == [(3, AT, None, None, 7)]
