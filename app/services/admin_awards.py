@@ -22,6 +22,7 @@ from app.persistence.durations import seconds_between
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import audit
+from app.services.paging import Page
 
 MAX_PER_PAGE = 1000
 
@@ -88,16 +89,7 @@ class AwardRecord:
         }
 
 
-@dataclass(frozen=True)
-class AwardPage:
-    items: tuple[AwardRecord, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+AwardPage = Page[AwardRecord]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from app.domain.errors import NotFound
 from app.domain.runs import Outcome, current_outcome
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
+from app.services.paging import Page
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,7 @@ class LearnerLine:
     last_run_at: datetime | None
 
 
-@dataclass(frozen=True)
-class LearnerPage:
-    items: tuple[LearnerLine, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+LearnerPage = Page[LearnerLine]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.persistence.tables import AuditLogRow, User
 from app.persistence.unit_of_work import UnitOfWork
+from app.services.paging import Page
 
 COMMAND_LINE = "command line"
 
@@ -69,16 +70,7 @@ class AuditEntry:
             return self.action
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    items: tuple[AuditEntry, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+AuditPage = Page[AuditEntry]
 
 
 def record(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.services.awards import AwardView
 from app.services.catalog import CatalogEntry
-from app.services.problem_views import ProblemView
+from app.services.problem_views import ProblemView, Reveal
 from app.services.problems import AnswerResult
 from app.services.runs import RunProblemSummary, RunSummary
 
@@ -140,7 +141,6 @@ class ProblemOut(BaseModel):
 
     @classmethod
     def of(cls, v: ProblemView) -> ProblemOut:
-        reveal = v.reveal
         return cls(
             run_id=v.run_id,
             n=v.number,
@@ -159,9 +159,7 @@ class ProblemOut(BaseModel):
             hint=v.hint,
             outcome=v.outcome.value,
             finished=v.finished,
-            explanation=reveal.explanation if reveal else None,
-            correct_answer=reveal.correct_answer if reveal else None,
-            correct_index=reveal.correct_index if reveal else None,
+            **_revealed(v.reveal),
         )
 
 
@@ -181,16 +179,13 @@ class AnswerOut(BaseModel):
 
     @classmethod
     def of(cls, r: AnswerResult) -> AnswerOut:
-        reveal = r.reveal
         return cls(
             correct=r.correct,
             attempts_left=r.attempts_left,
             remaining_seconds=round(r.remaining_seconds, 3),
             finished=r.finished,
             outcome=r.outcome.value,
-            explanation=reveal.explanation if reveal else None,
-            correct_answer=reveal.correct_answer if reveal else None,
-            correct_index=reveal.correct_index if reveal else None,
+            **_revealed(r.reveal),
         )
 
 
@@ -218,3 +213,14 @@ class AwardOut(BaseModel):
             run_id=a.run_id,
             awarded_at=a.awarded_at,
         )
+
+
+def _revealed(reveal: Reveal | None) -> dict[str, Any]:
+    """The answer and explanation, present only once the problem is over."""
+    if reveal is None:
+        return {"explanation": None, "correct_answer": None, "correct_index": None}
+    return {
+        "explanation": reveal.explanation,
+        "correct_answer": reveal.correct_answer,
+        "correct_index": reveal.correct_index,
+    }
