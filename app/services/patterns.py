@@ -13,7 +13,14 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.challenge import ChallengeSet, ExplainPrompt, PatternContent, PracticeItem, QuizItem
+from app.domain.challenge import (
+    ChallengeSet,
+    ExplainPrompt,
+    Option,
+    PatternContent,
+    PracticeItem,
+    QuizItem,
+)
 from app.domain.clock import Clock
 from app.domain.concepts import ConceptScore, score_explanation
 from app.domain.errors import AnswerNotUnderstood, NotFound
@@ -102,8 +109,7 @@ def check_quiz(
 ) -> ChoiceFeedback:
     with UnitOfWork(sessions) as uow:
         item = _item(load_pattern(uow.session, slug)[2].quiz, index)
-    correct = next((i for i, o in enumerate(item.options) if o.correct), None)
-    return ChoiceFeedback(index, _choice(len(item.options), raw), correct)
+    return _feedback(item.options, index, raw)
 
 
 def check_practice(
@@ -111,8 +117,12 @@ def check_practice(
 ) -> ChoiceFeedback:
     with UnitOfWork(sessions) as uow:
         item = _item(load_pattern(uow.session, slug)[2].practice, index)
-    correct = next((i for i, o in enumerate(item.options) if o.correct), None)
-    return ChoiceFeedback(index, _choice(len(item.options), raw), correct)
+    return _feedback(item.options, index, raw)
+
+
+def _feedback(options: tuple[Option, ...], index: int, raw: object) -> ChoiceFeedback:
+    correct = next((i for i, option in enumerate(options) if option.correct), None)
+    return ChoiceFeedback(index, _choice(len(options), raw), correct)
 
 
 def score_explain(
