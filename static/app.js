@@ -1,5 +1,5 @@
-// torch-quiz in the browser: the live countdown, keyboard shortcuts and focus after
-// partial updates. Everything else works without JavaScript; the server owns the clock,
+// torch-quiz in the browser: the live countdown, keyboard shortcuts, "Run it"'s editor
+// (Ctrl+Enter runs, Reset restores the snippet) and focus after partial updates. Everything else works without JavaScript; the server owns the clock,
 // so this only displays the remaining time it was given and asks again at zero.
 (function () {
   "use strict";
@@ -123,6 +123,27 @@
     }
   }
 
+  function onRunKey(event) {
+    // Ctrl+Enter (Cmd+Enter) in the editor runs it; plain Enter is a new line.
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var code = event.target.closest && event.target.closest("[data-run-code]");
+    if (!code) return;
+    event.preventDefault();
+    code.form.requestSubmit();
+  }
+
+  function onClick(event) {
+    // Without JavaScript, Reset is a link that reloads the page with the snippet as it was.
+    var reset = event.target.closest && event.target.closest("[data-reset-code]");
+    var code = reset && document.querySelector("[data-run-code]");
+    if (!code) return;
+    event.preventDefault();
+    code.value = code.dataset.original;
+    code.focus();
+    code.setSelectionRange(0, 0);
+    code.scrollTop = 0;
+  }
+
   function afterSwap(event) {
     var target = event.detail && event.detail.target;
     if (!target) return;
@@ -132,12 +153,20 @@
       focusable.setAttribute("tabindex", "-1");
       focusable.focus({ preventScroll: true });
       if (feedback && feedback.textContent.trim()) feedback.scrollIntoView({ block: "nearest" });
+    } else if (target.id === "run-output") {
+      target.scrollIntoView({ block: "nearest" });
     }
   }
 
-  function afterSettle() {
+  function afterSettle(event) {
     // A swapped-out button takes the focus with it; give it to the new content instead.
     if (document.activeElement && document.activeElement !== document.body) return;
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "run-output") {
+      // The Run button was disabled while running, which dropped the focus.
+      var run = document.querySelector("[data-run-form] button[type=submit]");
+      if (run) { run.focus({ preventScroll: true }); return; }
+    }
     var hint = document.querySelector("#hint[tabindex]");
     var rated = document.querySelector(".rated");
     if (hint) hint.focus();
@@ -145,6 +174,8 @@
   }
 
   document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onRunKey);
+  document.addEventListener("click", onClick);
   document.addEventListener("htmx:load", init);
   document.addEventListener("htmx:afterSwap", afterSwap);
   document.addEventListener("htmx:afterSettle", afterSettle);

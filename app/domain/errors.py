@@ -57,6 +57,10 @@ class OutOfAttempts(ProblemOver):
     pass
 
 
+class ProblemNotOver(UserError):
+    """Something that waits for the end of a problem (running its code) came too soon."""
+
+
 class TimeUp(UserError):
     """The answer arrived after the deadline plus the grace period."""
 

@@ -1,20 +1,33 @@
-"""The playground: run a learner's snippet in the sandbox ("Run it", POST /api/playground/run).
+"""The playground: run a learner's snippet in the sandbox (POST /api/playground/run), and
+"Run it" on a problem page once the problem is over.
 
 The app is handed its sandbox (`create_app(sandbox=...)`); without one, or when the
-sandbox reports itself unavailable, the playground answers 503 and nothing runs.
+sandbox reports itself unavailable, the playground answers 503 and nothing runs. Both
+ways in share one rate limit per learner; the sandbox's own queue is the global cap.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, ParamSpec, Protocol, TypeVar
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import Clock
 from app.domain.errors import InvalidInput, TooManyRequests, Unavailable
 from app.sandbox.client import SnippetRejected
 from app.sandbox.errors import SandboxBusy, SandboxError
 from app.sandbox.protocol import SnippetJob, SnippetResult
+from app.services import problems
 from app.services.throttle import TokenBucket
 
 MAX_CODE = 20_000
+UNAVAILABLE = "The code runner is not available on this server"
+NO_SANDBOX = f"{UNAVAILABLE}: it was started without a sandbox."
+BUSY_RETRY_SECONDS = 2
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class SnippetRunner(Protocol):
@@ -23,26 +36,72 @@ class SnippetRunner(Protocol):
     async def run_async(self, job: SnippetJob) -> SnippetResult: ...
 
 
+class Offload(Protocol):
+    """How async code calls a synchronous service (`app.web.runner.ServiceRunner`)."""
+
+    async def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+
 async def run_snippet(
     runner: SnippetRunner | None, limiter: TokenBucket, *, learner_id: int, code: str
 ) -> dict[str, Any]:
     """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes."""
-    if not code.strip():
-        raise InvalidInput("There is no code to run.")
-    if runner is None:
-        raise Unavailable("The code runner is not available on this server.")
-    limiter.take(f"learner:{learner_id}")
-    return await execute(runner, code)
+    result = await _run_limited(runner, limiter, learner_id=learner_id, code=code)
+    return result.to_dict()
+
+
+async def run_problem_code(
+    runner: SnippetRunner | None,
+    limiter: TokenBucket,
+    sessions: sessionmaker[Session],
+    *,
+    call: Offload,
+    clock: Clock,
+    learner_id: int,
+    run_id: str,
+    number: int,
+    code: str,
+) -> SnippetResult:
+    """Run `code` (a problem's snippet, or the learner's edit of it) from its page.
+
+    Only once the problem is over: before, ProblemNotOver, and nothing runs or counts
+    against the rate limit. The database check goes through `call`, as routes' do.
+    """
+    await call(
+        problems.ensure_runnable,
+        sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number,
+    )  # fmt: skip
+    return await _run_limited(runner, limiter, learner_id=learner_id, code=code)
 
 
 async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:
     """Run without a rate limit (admins previewing their own content use this too)."""
+    return (await _execute(runner, code)).to_dict()
+
+
+async def _run_limited(
+    runner: SnippetRunner | None, limiter: TokenBucket, *, learner_id: int, code: str
+) -> SnippetResult:
+    if not code.strip():
+        raise InvalidInput("There is no code to run.")
+    if runner is None:
+        raise Unavailable(NO_SANDBOX)
     try:
-        result = await runner.run_async(SnippetJob(code=code, collect_shapes=True))
+        limiter.take(f"learner:{learner_id}")
+    except TooManyRequests as error:
+        wait = error.retry_after
+        raise TooManyRequests(f"Too many runs — try again in {wait} s.", wait) from None
+    return await _execute(runner, code)
+
+
+async def _execute(runner: SnippetRunner, code: str) -> SnippetResult:
+    try:
+        return await runner.run_async(SnippetJob(code=code, collect_shapes=True))
     except SnippetRejected as error:
         raise InvalidInput(str(error)) from error
     except SandboxBusy as error:
-        raise TooManyRequests(str(error), retry_after=2) from error
+        wait = BUSY_RETRY_SECONDS
+        message = f"Too many runs on this server right now — try again in {wait} s."
+        raise TooManyRequests(message, retry_after=wait) from error
     except SandboxError as error:
-        raise Unavailable(f"The code runner is not available: {error}") from error
-    return result.to_dict()
+        raise Unavailable(f"{UNAVAILABLE}: {error}") from error

@@ -1,4 +1,5 @@
-"""Taking one problem of a run: viewing it (starts its clock), answering, asking for a hint.
+"""Taking one problem of a run: viewing it (starts its clock), answering, asking for a hint,
+and whether its code may be run yet.
 
 The server owns time: the deadline is stored at first view and checked on every
 answer; the page's countdown only displays what the server says is left.
@@ -13,7 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import answers
 from app.domain.clock import Clock
-from app.domain.errors import AnswerNotUnderstood, OutOfAttempts, ProblemOver, TimeUp, UserError
+from app.domain.errors import (
+    AnswerNotUnderstood,
+    InvalidInput,
+    OutOfAttempts,
+    ProblemNotOver,
+    ProblemOver,
+    TimeUp,
+    UserError,
+)
 from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
 from app.services import awards, problem_views, run_records
 from app.services.problem_views import AttemptView, ProblemView, Reveal
@@ -132,3 +141,20 @@ def take_hint(
             run_records.mark_hint_used(conn, found.id, clock())
         conn.commit()
         return problem.hint
+
+
+def ensure_runnable(
+    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+) -> None:
+    """A problem's code may be run ("Run it") once the problem is over, if it has code.
+
+    The code is on the page from the start, but what it prints is the answer. Over is
+    what the page shows as over (`State.outcome`: correct, out of attempts, or past the
+    deadline and its grace). Only reads: refusing changes nothing.
+    """
+    with transaction(sessions) as conn:
+        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        if not run_records.state(conn, found.id).outcome(clock()).is_over:
+            raise ProblemNotOver("You can run this code once the problem is over.")
+        if problem_of(conn, found.revision_id, found.content_hash).code is None:
+            raise InvalidInput("This problem has no code to run.")

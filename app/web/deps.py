@@ -107,10 +107,12 @@ async def current_learner(
     request: Request, sessions: SessionsDep, run: Run, uid: LearnerId
 ) -> Learner:
     try:
-        return await run(accounts.get_learner, sessions, uid)
+        learner = await run(accounts.get_learner, sessions, uid)
     except NotFound:
         request.session.clear()
         raise NotSignedIn("Sign in to continue.") from None
+    remember_role(request, learner)
+    return learner
 
 
 CurrentLearner = Annotated[Learner, Depends(current_learner)]
@@ -136,3 +138,15 @@ def sign_in(request: Request, learner: Learner) -> None:
     """A fresh session on sign-in (no fixation), keeping nothing from before."""
     request.session.clear()
     request.session.update({"uid": learner.id, "name": learner.username})
+    remember_role(request, learner)
+
+
+def remember_role(request: Request, learner: Learner) -> None:
+    """Whether the nav shows "Admin": noted at sign-in, refreshed wherever the learner is
+    loaded anyway (`current_learner`: every admin page). Only the link depends on it;
+    each admin route checks the database (`admin_learner`), so a stale note opens nothing.
+    """
+    if learner.is_admin:
+        request.session["admin"] = True
+    else:
+        request.session.pop("admin", None)

@@ -21,6 +21,7 @@ STATUS: dict[type[errors.UserError], int] = {
     errors.TooManyRequests: 429,
     errors.AnswerNotUnderstood: 422,
     errors.ProblemOver: 409,
+    errors.ProblemNotOver: 409,
     errors.TimeUp: 410,
     errors.Unavailable: 503,
 }

@@ -19,6 +19,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LETTERS = "ABCDEFGHIJ"
 
 
+def duration(ms: float) -> str:
+    """A run's duration as a person reads it: 0.4 ms, 12 ms, 1.3 s."""
+    if ms < 10:
+        return f"{ms:.1f} ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return f"{ms / 1000:.1f} s"
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -30,6 +39,7 @@ def make_templates() -> Jinja2Templates:
         clock=format_clock,
         letter=lambda index: LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1),
         minutes=lambda seconds: format_clock(seconds),
+        duration=duration,
     )
     env.globals.update(ratings=list(Rating))
     return templates
@@ -52,6 +62,7 @@ def render(
         "layout": "_partial.html" if is_htmx(request) else "base.html",
         "csrf_token": csrf_token(request.session),
         "viewer": request.session.get("name"),
+        "viewer_is_admin": request.session.get("admin") is True,
         **(context or {}),
     }
     return templates.TemplateResponse(

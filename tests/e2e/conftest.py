@@ -2,7 +2,9 @@
 
 One server and one browser per session; each test gets a fresh browser context (its
 own cookies). The seed challenges load from challenges/, plus test-only sets: one
-with known answers and one whose problem lasts 5 seconds (for the timer).
+with known answers and one whose problem lasts 5 seconds (for the timer). "Run it"
+goes to a stand-in sandbox (tests.fakes), so these tests need no root; the real one
+runs the same page in tests/integration/sandbox.
 Set QUIZ_SHOTS=/tmp/shots to save screenshots of each page at 1280 and 375 px.
 """
 
@@ -23,6 +25,7 @@ from app.services.loading import load_tree
 from app.web.app import create_app
 from tests import builders
 from tests.conftest import FAST_HASHER, save_sets
+from tests.fakes import FakeRunner
 from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Itera
         builders.challenge("quick-test", (quick,), title="Quick Test"),
     )
     engine.dispose()
-    app = create_app(settings, password_hasher=FAST_HASHER)
+    app = create_app(settings, sandbox=FakeRunner(), password_hasher=FAST_HASHER)
     with LiveServer(app) as live:
         yield live.url
 

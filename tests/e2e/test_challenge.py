@@ -54,6 +54,20 @@ def test_take_a_challenge_to_its_badge(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_text("✓ Correct")).to_be_visible()
     expect(page.locator(".reveal")).to_contain_text("(batch, seq_len, hidden)")
+
+    # Over: "Run it" runs the snippet (htmx swaps in the output); Reset undoes an edit.
+    editor = page.get_by_label("Code to run")
+    expect(editor).to_have_value(re.compile(r"output = torch\.zeros\(2, 3, 5\)"))
+    page.get_by_role("button", name="Run", exact=True).click()
+    output = page.locator("#run-output")
+    expect(output).to_contain_text("Finished")
+    expect(output.locator("pre")).to_have_text("torch.Size([2, 3, 5])")
+    expect(output.get_by_role("table")).to_contain_text("output")
+    expect(page).to_have_url(re.compile(r"/problems/1$"))  # only the output was swapped in
+    shot(page, "run-it")
+    editor.fill("print('edited')")
+    page.get_by_role("link", name="Reset").click()
+    expect(editor).to_have_value(re.compile(r"^import torch\n"))
     page.get_by_role("link", name="Next problem →").click()
 
     # 2 and 3: multiple choice by keyboard; a wrong option stays disabled.

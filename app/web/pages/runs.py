@@ -1,14 +1,24 @@
-"""Taking a run in the browser: the problem page, answering, hints and the result."""
+"""Taking a run in the browser: the problem page, answering, hints, "Run it" and the result."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.domain.errors import AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable
-from app.services import awards, problems, runs
+from app.domain.errors import (
+    AnswerNotUnderstood,
+    InvalidInput,
+    ProblemNotOver,
+    ProblemOver,
+    TimeUp,
+    TooManyRequests,
+    Unavailable,
+)
+from app.sandbox.protocol import SnippetResult
+from app.services import awards, playground, problems, runs
 from app.web.deps import LearnerCall, SignedIn
 from app.web.errors import status_for
 from app.web.templating import is_htmx, render
@@ -16,6 +26,16 @@ from app.web.templating import is_htmx, render
 router = APIRouter()
 N = Annotated[int, Path(ge=1, le=1000)]
 AnswerField = Annotated[str, Form(max_length=200)]
+CodeField = Annotated[str, Form(max_length=playground.MAX_CODE)]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What "Run it" on the page sent, and what that did or why it did not run."""
+
+    code: str
+    result: SnippetResult | None = None
+    error: str | None = None
 
 
 async def _problem_page(
@@ -26,13 +46,20 @@ async def _problem_page(
     *,
     notice: str | None = None,
     typed: str = "",
+    ran: Ran | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     view = await me.run(
         problems.view_problem,
         me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
     )  # fmt: skip
-    context = {"p": view, "notice": notice, "typed": typed}
+    context = {
+        "p": view,
+        "notice": notice,
+        "typed": typed,
+        "ran": ran,
+        "runner_unavailable": playground.NO_SANDBOX if request.app.state.sandbox is None else None,
+    }
     return render(request, "problem.html", context, status_code=status_code)
 
 
@@ -70,6 +97,26 @@ async def hint(request: Request, run_id: str, n: N, me: SignedIn) -> Response:
     if is_htmx(request):
         return render(request, "_hint.html", {"hint": text})
     return RedirectResponse(f"/runs/{run_id}/problems/{n}#hint", status_code=303)
+
+
+@router.post("/runs/{run_id}/problems/{n}/run")
+async def run_code(
+    request: Request, run_id: str, n: N, me: SignedIn, code: CodeField = ""
+) -> HTMLResponse:
+    """The same playground as the API (its rate limit too); htmx swaps in the output."""
+    status = 200
+    try:
+        result = await playground.run_problem_code(
+            request.app.state.sandbox, request.app.state.playground_limiter, me.sessions,
+            call=me.run, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
+            code=code,
+        )  # fmt: skip
+        ran = Ran(code, result=result)
+    except (ProblemNotOver, InvalidInput, TooManyRequests, Unavailable) as error:
+        ran, status = Ran(code, error=error.message), status_for(error)
+    if is_htmx(request):
+        return render(request, "_run_output.html", {"ran": ran}, status_code=status)
+    return await _problem_page(request, me, run_id, n, ran=ran, status_code=status)
 
 
 @router.get("/runs/{run_id}")

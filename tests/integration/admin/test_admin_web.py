@@ -178,7 +178,12 @@ def test_preview_runs_the_code_when_a_runner_is_plugged_in(admin: TestClient) ->
 
     class Runner:  # the sandbox's interface (app.sandbox.client.Sandbox.run_async)
         async def run_async(self, job: SnippetJob) -> SnippetResult:
-            return SnippetResult(status="ok", stdout="torch.Size([2, 3, 5])\n", duration_ms=12)
+            return SnippetResult(
+                status="ok",
+                stdout="torch.Size([2, 3, 5])\n",
+                duration_ms=12,
+                tensors={"output": [2, 3, 5]},
+            )
 
     page = admin.get("/admin/sets/gru-test/problems/shape").text
     assert "Run it now" not in page  # no sandbox in tests
@@ -190,6 +195,8 @@ def test_preview_runs_the_code_when_a_runner_is_plugged_in(admin: TestClient) ->
     )
     assert result.status_code == 200
     assert "torch.Size([2, 3, 5])" in result.text
+    assert "Tensor shapes" in result.text
+    assert "<code>output</code>" in result.text
     assert "<html" not in result.text
 
 

@@ -8,16 +8,7 @@ import pytest
 
 from app.domain.clock import FakeClock
 from tests.conftest import PASSWORD, TestClient
-from tests.integration.web.helpers import HX, csrf, text
-
-
-def start_run(browser: TestClient) -> str:
-    page = browser.get("/challenges/gru-test").text
-    response = browser.post(
-        "/challenges/gru-test/runs", data={"csrf_token": csrf(page)}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return response.headers["location"]
+from tests.integration.web.helpers import HX, csrf, start_run, text
 
 
 @pytest.mark.parametrize(

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from app.sandbox.errors import SandboxUnavailable
-from app.sandbox.protocol import SnippetJob, SnippetResult
+from app.sandbox.protocol import SnippetResult
 from app.web.app import create_app
 from tests.conftest import FAST_HASHER, PASSWORD, TestClient
+from tests.fakes import FakeRunner
+
+HI = SnippetResult(status="ok", stdout="hi\n", duration_ms=3.0, tensors={"x": [2, 3]})
 
 
-class FakeSandbox:
-    def __init__(self, *, fail: bool = False) -> None:
-        self.jobs: list[SnippetJob] = []
-        self.fail = fail
-
-    async def run_async(self, job: SnippetJob) -> SnippetResult:
-        if self.fail:
-            raise SandboxUnavailable("no isolation here")
-        self.jobs.append(job)
-        return SnippetResult(status="ok", stdout="hi\n", duration_ms=3.0, tensors={"x": [2, 3]})
-
-
-def signed_in(settings, clock, loaded, sandbox: FakeSandbox) -> TestClient:
+def signed_in(settings, clock, loaded, sandbox: FakeRunner) -> TestClient:
     app = create_app(settings, clock=clock, sandbox=sandbox, password_hasher=FAST_HASHER)
     client = TestClient(app)
     client.post("/api/auth/register", json={"username": "ada", "password": PASSWORD})
@@ -28,7 +19,7 @@ def signed_in(settings, clock, loaded, sandbox: FakeSandbox) -> TestClient:
 
 
 def test_runs_the_snippet_and_reports_shapes(settings, clock, loaded) -> None:
-    sandbox = FakeSandbox()
+    sandbox = FakeRunner(HI)
     with signed_in(settings, clock, loaded, sandbox) as client:
         body = client.post("/api/playground/run", json={"code": "x = 1"}).json()
     assert body["status"] == "ok"
@@ -39,7 +30,7 @@ def test_runs_the_snippet_and_reports_shapes(settings, clock, loaded) -> None:
 
 
 def test_rate_limited_per_learner(settings, clock, loaded) -> None:
-    with signed_in(settings, clock, loaded, FakeSandbox()) as client:
+    with signed_in(settings, clock, loaded, FakeRunner(HI)) as client:
         codes = [
             client.post("/api/playground/run", json={"code": "1"}).status_code for _ in range(11)
         ]
@@ -50,7 +41,9 @@ def test_rate_limited_per_learner(settings, clock, loaded) -> None:
 
 
 def test_unavailable_sandbox_is_503(settings, clock, loaded) -> None:
-    with signed_in(settings, clock, loaded, FakeSandbox(fail=True)) as client:
+    with signed_in(
+        settings, clock, loaded, FakeRunner(error=SandboxUnavailable("no isolation here"))
+    ) as client:
         assert client.post("/api/playground/run", json={"code": "1"}).status_code == 503
         client.post("/api/auth/logout", json={})
         assert client.post("/api/playground/run", json={"code": "1"}).status_code == 401
