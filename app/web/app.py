@@ -21,6 +21,7 @@ from app.web import errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
 from app.web.deps import AppContext
+from app.web.direct_routes import DirectRoutes
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
@@ -48,6 +49,8 @@ def create_app(
         title="torch-quiz",
         summary="Timed PyTorch challenges: runs, attempts, hints, badges.",
         lifespan=lifespan,
+        # Nothing here exports traces, metrics or logs; checking for it costs every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -61,6 +64,8 @@ def create_app(
     # A learner may run 2 snippets a second, in bursts of 10.
     app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
     app.state.templates = make_templates()
+    # Innermost first: direct routes run inside the CSRF check and the session.
+    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
     app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -95,9 +95,17 @@ class LearnerCall:
     run: ServiceRunner
 
 
-async def learner_call(request: Request) -> LearnerCall:
+def signed_in(request: Request) -> LearnerCall:
+    """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
+    uid = request.session.get("uid")
+    if not isinstance(uid, int):
+        raise NotSignedIn("Sign in to continue.")
     context: AppContext = request.app.state.context
-    return LearnerCall(await learner_id(request), context.sessions, context.clock, context.run)
+    return LearnerCall(uid, context.sessions, context.clock, context.run)
+
+
+async def learner_call(request: Request) -> LearnerCall:
+    return signed_in(request)
 
 
 SignedIn = Annotated[LearnerCall, Depends(learner_call)]

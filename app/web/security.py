@@ -62,7 +62,7 @@ class ApiCsrfMiddleware:
         if (
             scope["type"] == "http"
             and scope["method"] not in SAFE_METHODS
-            and _route_path(scope).startswith("/api/")
+            and route_path(scope).startswith("/api/")
             and not _is_api_call(scope["headers"])
         ):
             body = {"detail": self.MESSAGE, "error": NotAllowed.__name__}
@@ -71,7 +71,7 @@ class ApiCsrfMiddleware:
         await self.app(scope, receive, send)
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path the routes see: without the root path the app may be mounted under."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")

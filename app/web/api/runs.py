@@ -1,8 +1,10 @@
 """Taking a run over JSON: view a problem (starts its clock), answer, hint, result.
 
-Viewing and answering are the hot paths: they return the JSON themselves (the model
-is built from service values, so FastAPI's second validation would be wasted work)
-and declare their model for the docs; answering reads its body itself (see bodies).
+Viewing and answering are the hot paths, served as direct routes (see
+app.web.direct_routes): their endpoints take only the request, read the learner,
+the problem's address and the body themselves, and return the JSON themselves (the
+model is built from service values, so FastAPI's second validation would be wasted
+work). Their parameters, body and model are declared for the docs all the same.
 """
 
 from __future__ import annotations
@@ -12,17 +14,35 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from app.domain.errors import NotFound
 from app.services import problems, runs
 from app.web.api.bodies import body_schema, read_json
 from app.web.api.schemas import AnswerIn, AnswerOut, HintOut, ProblemOut, RunOut
-from app.web.deps import SignedIn
+from app.web.deps import SignedIn, signed_in
 
 router = APIRouter(prefix="/runs", tags=["runs"])
-N = Annotated[int, Path(ge=1, le=1000, description="Problem number, from 1")]
+MAX_PROBLEMS = 1000
+N = Annotated[int, Path(ge=1, le=MAX_PROBLEMS, description="Problem number, from 1")]
+PROBLEM = "/{run_id}/problems/{n:int}"  # the direct routes' path: `n` arrives as an int
+ADDRESS = [
+    {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "n", "in": "path", "required": True, "description": "Problem number, from 1",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PROBLEMS},
+    },
+]  # fmt: skip
 
 
 def _json(model: AnswerOut | ProblemOut) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _address(request: Request) -> tuple[str, int]:
+    run_id: str = request.path_params["run_id"]
+    n: int = request.path_params["n"]
+    if not 1 <= n <= MAX_PROBLEMS:
+        raise NotFound("There is no such problem in your runs.")
+    return run_id, n
 
 
 @router.get("/{run_id}")
@@ -33,8 +53,9 @@ async def get_run(run_id: str, me: SignedIn) -> RunOut:
     return RunOut.of(summary)
 
 
-@router.get("/{run_id}/problems/{n}", response_model=ProblemOut)
-async def view_problem(run_id: str, n: N, me: SignedIn) -> Response:
+@router.get(PROBLEM, response_model=ProblemOut, openapi_extra={"parameters": ADDRESS})
+async def view_problem(request: Request) -> Response:
+    me, (run_id, n) = signed_in(request), _address(request)
     view = await me.run(
         problems.view_problem,
         me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
@@ -43,16 +64,17 @@ async def view_problem(run_id: str, n: N, me: SignedIn) -> Response:
 
 
 @router.post(
-    "/{run_id}/problems/{n}/answer",
+    PROBLEM + "/answer",
     response_model=AnswerOut,
     responses={
         409: {"description": "No attempts left, or the problem is already over"},
         410: {"description": "Time is up (deadline plus a 2 s grace)"},
         422: {"description": "The answer could not be read; no attempt was used"},
     },
-    openapi_extra=body_schema(AnswerIn),
+    openapi_extra={"parameters": ADDRESS, **body_schema(AnswerIn)},
 )
-async def answer(run_id: str, n: N, request: Request, me: SignedIn) -> Response:
+async def answer(request: Request) -> Response:
+    me, (run_id, n) = signed_in(request), _address(request)
     body = await read_json(request, AnswerIn)
     result = await me.run(
         problems.submit_answer,
@@ -69,3 +91,6 @@ async def hint(run_id: str, n: N, me: SignedIn) -> HintOut:
         me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
     )  # fmt: skip
     return HintOut(hint=text)
+
+
+DIRECT = (view_problem, answer)

@@ -161,6 +161,14 @@ def test_answer_status_codes(api: TestClient, clock: FakeClock) -> None:
     assert api.get(late).json()["outcome"] == "timed_out"
 
 
+def test_a_problem_number_out_of_range_is_404(api: TestClient) -> None:
+    run = start(api)
+    base = f"/api/runs/{run['run_id']}/problems"
+    for n in ("0", "6", "1001", "99999999999999999999", "two"):
+        assert api.get(f"{base}/{n}").status_code == 404, n
+        assert api.post(f"{base}/{n}/answer", json={"answer": "(1,)"}).status_code == 404, n
+
+
 def test_hint_is_recorded(api: TestClient) -> None:
     run = start(api)
     url = f"/api/runs/{run['run_id']}/problems/1"

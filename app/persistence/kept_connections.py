@@ -1,0 +1,100 @@
+"""Core units of work on a connection kept per thread (SQLite only).
+
+Answering a problem is one guarded UPDATE, one INSERT and a commit, some 50 µs of
+SQLite. Checking a connection out of SQLAlchemy's pool for it and back in again costs
+another 20 µs (a `Connection`, the pool's bookkeeping, its reset), so on SQLite each
+thread keeps the connection of its Core units of work. In `quiz serve` that is the
+event loop's thread: app.web.runner runs SQLite services inline.
+
+Only a few threads keep one, so the pool always has connections left for everything
+else; a unit of work nested in another, or on a further thread, checks one out as
+before. Kept connections close when the engine is disposed (so dispose an engine
+when done with it, as for its pool). Other databases always check out: their pool is
+sized for the threads that use them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Connection]:
+    """A connection outside any transaction; what is not committed is rolled back."""
+    keeper = _keeper(engine)
+    kept = keeper.take(engine) if keeper is not None else None
+    if keeper is None or kept is None:
+        with engine.connect() as connection:
+            yield connection
+        return
+    try:
+        yield kept
+    finally:
+        keeper.give_back(kept)
+
+
+class _Keeper:
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[int, Connection] = {}  # by thread
+        self._in_use: set[int] = set()
+        event.listen(engine, "engine_disposed", self.close)
+
+    def take(self, engine: Engine) -> Connection | None:
+        thread = threading.get_ident()
+        with self._lock:
+            if thread in self._in_use:
+                return None  # nested: the outer unit of work has it
+            kept = self._kept.get(thread)
+            if kept is None and len(self._kept) >= KEEPING_THREADS:
+                return None
+            self._in_use.add(thread)
+        if kept is None or kept.closed or kept.invalidated:
+            kept = engine.connect()
+            with self._lock:
+                self._kept[thread] = kept
+        return kept
+
+    def give_back(self, kept: Connection) -> None:
+        thread = threading.get_ident()
+        try:
+            if kept.in_transaction():
+                kept.rollback()
+        except SQLAlchemyError:
+            with self._lock:
+                self._kept.pop(thread, None)
+            kept.invalidate()  # broken: the next unit of work on this thread opens another
+        finally:
+            with self._lock:
+                self._in_use.discard(thread)
+
+    def close(self, *_: Any) -> None:
+        with self._lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for connection in kept:
+            connection.close()
+
+
+_keepers: WeakKeyDictionary[Engine, _Keeper] = WeakKeyDictionary()
+_keepers_lock = threading.Lock()
+
+
+def _keeper(engine: Engine) -> _Keeper | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    keeper = _keepers.get(engine)
+    if keeper is None:
+        with _keepers_lock:
+            keeper = _keepers.get(engine)
+            if keeper is None:
+                keeper = _keepers[engine] = _Keeper(engine)
+    return keeper

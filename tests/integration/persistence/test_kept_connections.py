@@ -1,0 +1,97 @@
+"""Core units of work keep one connection per thread on SQLite, and never share it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+
+from app.persistence.engine import make_engine
+from app.persistence.kept_connections import KEEPING_THREADS, unit_of_work
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'kept.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE things (id INTEGER PRIMARY KEY)"))
+    yield engine
+    engine.dispose()
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM things")).scalar_one())
+
+
+def test_a_thread_keeps_its_connection_between_units_of_work(engine: Engine) -> None:
+    with unit_of_work(engine) as first:
+        first.execute(text("INSERT INTO things VALUES (1)"))
+        first.commit()
+    with unit_of_work(engine) as second:
+        assert second is first
+        assert not second.in_transaction()
+    assert count(engine) == 1
+
+
+def test_what_was_not_committed_is_rolled_back(engine: Engine) -> None:
+    with unit_of_work(engine) as conn:
+        conn.execute(text("INSERT INTO things VALUES (1)"))
+    with pytest.raises(RuntimeError), unit_of_work(engine) as conn:
+        conn.execute(text("INSERT INTO things VALUES (2)"))
+        raise RuntimeError("a bug halfway")
+    with unit_of_work(engine) as conn:
+        assert not conn.in_transaction()
+    assert count(engine) == 0
+
+
+def test_a_nested_unit_of_work_gets_its_own_connection(engine: Engine) -> None:
+    with unit_of_work(engine) as outer:
+        outer.execute(text("INSERT INTO things VALUES (1)"))
+        with unit_of_work(engine) as inner:
+            assert inner is not outer
+            assert inner.execute(text("SELECT count(*) FROM things")).scalar_one() == 0
+        outer.commit()
+    assert count(engine) == 1
+
+
+def test_only_a_few_threads_keep_one(engine: Engine) -> None:
+    seen: dict[int, list[Connection]] = {}
+    barrier = threading.Barrier(KEEPING_THREADS + 2)
+
+    def work(i: int) -> None:
+        barrier.wait()  # all threads alive at once, so idents are distinct
+        for _ in range(2):
+            with unit_of_work(engine) as conn:
+                seen.setdefault(i, []).append(conn)
+        barrier.wait()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(KEEPING_THREADS + 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = [i for i, conns in seen.items() if conns[0] is conns[1]]
+    assert len(kept) == KEEPING_THREADS
+    assert all(c.closed for i, conns in seen.items() if i not in kept for c in conns)
+
+
+def test_disposing_the_engine_closes_kept_connections(engine: Engine) -> None:
+    with unit_of_work(engine) as conn:
+        pass
+    engine.dispose()
+    assert conn.closed
+    with unit_of_work(engine) as fresh:  # and the next unit of work opens another
+        assert fresh is not conn
+        assert fresh.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_broken_connection_is_replaced(engine: Engine) -> None:
+    with unit_of_work(engine) as conn:
+        conn.invalidate()
+    with unit_of_work(engine) as fresh:
+        assert fresh is not conn
+        assert fresh.execute(text("SELECT 1")).scalar_one() == 1
