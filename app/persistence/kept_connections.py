@@ -45,7 +45,7 @@ def unit_of_work(engine: Engine) -> Iterator[Connection]:
 class _Keeper:
     def __init__(self, engine: Engine) -> None:
         self._lock = threading.Lock()
-        self._kept: dict[int, Connection] = {}  # by thread
+        self._kept: dict[int, Connection | None] = {}  # by thread
         self._in_use: set[int] = set()
         event.listen(engine, "engine_disposed", self.close)
 
@@ -54,12 +54,20 @@ class _Keeper:
         with self._lock:
             if thread in self._in_use:
                 return None  # nested: the outer unit of work has it
-            kept = self._kept.get(thread)
-            if kept is None and len(self._kept) >= KEEPING_THREADS:
-                return None
+            if thread not in self._kept:
+                if len(self._kept) >= KEEPING_THREADS:
+                    return None
+                self._kept[thread] = None  # this thread's place, held while it connects
+            kept = self._kept[thread]
             self._in_use.add(thread)
         if kept is None or kept.closed or kept.invalidated:
-            kept = engine.connect()
+            if kept is not None and not kept.closed:
+                kept.close()  # invalidated: hand its place in the pool back
+            try:
+                kept = engine.connect()
+            except BaseException:
+                self._forget(thread)
+                raise
             with self._lock:
                 self._kept[thread] = kept
         return kept
@@ -70,18 +78,23 @@ class _Keeper:
             if kept.in_transaction():
                 kept.rollback()
         except SQLAlchemyError:
-            with self._lock:
-                self._kept.pop(thread, None)
+            self._forget(thread)
             kept.invalidate()  # broken: the next unit of work on this thread opens another
         finally:
             with self._lock:
                 self._in_use.discard(thread)
 
+    def _forget(self, thread: int) -> None:
+        with self._lock:
+            self._kept.pop(thread, None)
+            self._in_use.discard(thread)
+
     def close(self, *_: Any) -> None:
         with self._lock:
             kept, self._kept = list(self._kept.values()), {}
         for connection in kept:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
 
 _keepers: WeakKeyDictionary[Engine, _Keeper] = WeakKeyDictionary()

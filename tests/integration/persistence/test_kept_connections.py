@@ -37,12 +37,17 @@ def test_a_thread_keeps_its_connection_between_units_of_work(engine: Engine) -> 
     assert count(engine) == 1
 
 
+def fail_halfway(engine: Engine) -> None:
+    with unit_of_work(engine) as conn:
+        conn.execute(text("INSERT INTO things VALUES (2)"))
+        raise RuntimeError("a bug halfway")
+
+
 def test_what_was_not_committed_is_rolled_back(engine: Engine) -> None:
     with unit_of_work(engine) as conn:
         conn.execute(text("INSERT INTO things VALUES (1)"))
-    with pytest.raises(RuntimeError), unit_of_work(engine) as conn:
-        conn.execute(text("INSERT INTO things VALUES (2)"))
-        raise RuntimeError("a bug halfway")
+    with pytest.raises(RuntimeError):
+        fail_halfway(engine)
     with unit_of_work(engine) as conn:
         assert not conn.in_transaction()
     assert count(engine) == 0
