@@ -16,10 +16,10 @@ from app.domain.accommodations import checked_multiplier
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, effective_time_limit
+from app.persistence.revisions import problem_of
 from app.persistence.tables import ProblemRevisionRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.revisions import problem_of
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _stretch_unopened(session: Session, learner_id: int, multiplier: float) -> i
     updated = 0
     for row in rows:
         problem = problem_of(session, row.revision_id, row.content_hash)
-        # Guarded like run_records: a problem opened meanwhile keeps the limit it was shown.
+        # Guarded like run_problems: a problem opened meanwhile keeps the limit it was shown.
         result = session.execute(
             update(RunProblemRow)
             .where(RunProblemRow.id == row.id, RunProblemRow.deadline.is_(None))

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.answers import correct_answer_text
 from app.domain.challenge import Problem
 from app.domain.errors import InvalidInput, NotFound, Unavailable
+from app.persistence.revisions import problem_of
 from app.persistence.tables import ChallengeSetRow, ProblemRevisionRow, ProblemRow
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.playground import SnippetRunner, execute
-from app.services.revisions import problem_of
 
 
 @dataclass(frozen=True)

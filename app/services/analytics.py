@@ -23,6 +23,7 @@ from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, current_outcome
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.persistence.revisions import problem_of
 from app.persistence.tables import (
     AttemptRow,
     ChallengeSetRow,
@@ -32,7 +33,6 @@ from app.persistence.tables import (
     RunRow,
 )
 from app.persistence.unit_of_work import UnitOfWork
-from app.services.revisions import problem_of
 
 TOP_WRONG_SHAPES = 5
 

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.runs import Outcome, earns_badge, run_is_over
+from app.persistence import run_problems
 from app.persistence.prepared import Prepared
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow
 from app.persistence.unit_of_work import UnitOfWork
-from app.services import run_records
 
 # Built once: runs are settled whenever an answer ends a problem, and on views.
 _END_AT = Prepared(
@@ -36,7 +36,7 @@ _FINISH = Prepared(
 def settle_run(conn: Connection, run_id: str, now: datetime) -> list[Outcome]:
     """Write down timed-out problems, finish the run when all are over, award its badge."""
     outcomes = []
-    for state in run_records.states(conn, run_id):
+    for state in run_problems.states(conn, run_id):
         outcome = state.outcome(now)
         if outcome is not state.stored_outcome:
             _end_at(conn, run_id, state.position, outcome, now)

@@ -15,8 +15,8 @@ from app.domain.answers import correct_answer_text, expected_shape
 from app.domain.challenge import Level, Problem, ProblemType
 from app.domain.runs import Outcome, remaining_seconds
 from app.domain.shapes import DimensionFeedback, compare_shapes, parse_shape
-from app.services import run_records
-from app.services.run_records import Facts, State
+from app.persistence import run_problems
+from app.persistence.run_problems import Facts, State
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def build(
     attempts = tuple(
         AttemptView(number, text, displayed(found.option_order, index), correct)
         for number, text, index, correct in (
-            run_records.attempts(conn, found.id) if state.attempts_used else ()
+            run_problems.attempts(conn, found.id) if state.attempts_used else ()
         )
     )
     order = found.option_order or list(range(len(problem.options)))

@@ -24,10 +24,11 @@ from app.domain.errors import (
     UserError,
 )
 from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
-from app.services import awards, problem_views, run_records
+from app.persistence import run_problems
+from app.persistence.revisions import problem_of
+from app.persistence.run_problems import Facts, transaction
+from app.services import awards, problem_views
 from app.services.problem_views import AttemptView, ProblemView, Reveal
-from app.services.revisions import problem_of
-from app.services.run_records import Facts, transaction
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,15 @@ def view_problem(
     sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
 ) -> ProblemView:
     with transaction(sessions) as conn:
-        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        states = run_records.states(conn, run_id)
+        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        states = run_problems.states(conn, run_id)
         if states[number - 1].deadline is None:
-            run_records.start_clock(conn, found, clock())
-            states = run_records.states(conn, run_id)
+            run_problems.start_clock(conn, found, clock())
+            states = run_problems.states(conn, run_id)
         now = clock()
         if any(s.outcome(now) is not s.stored_outcome for s in states):
             awards.settle_run(conn, run_id, now)
-            states = run_records.states(conn, run_id)
+            states = run_problems.states(conn, run_id)
         problem = problem_of(conn, found.revision_id, found.content_hash)
         view = problem_views.build(conn, found, problem, states, now)
         conn.commit()
@@ -72,24 +73,24 @@ def submit_answer(
     raw: object,
 ) -> AnswerResult:
     with transaction(sessions) as conn:
-        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
         problem = problem_of(conn, found.revision_id, found.content_hash)
         answer = answers.read_answer(problem, found.option_order, raw)  # before any attempt
         correct = answers.is_correct(problem, answer, found.executed)
         now = clock()
-        taken = run_records.use_attempt(conn, found.id, now, answer.option_index)
-        if taken is None and run_records.start_clock_if_unseen(conn, found, now):
-            taken = run_records.use_attempt(conn, found.id, now, answer.option_index)
+        taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
+        if taken is None and run_problems.start_clock_if_unseen(conn, found, now):
+            taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
         if taken is None:
             raise _refusal(conn, found, answer.option_index, clock)
         number_used, deadline = taken
-        run_records.record_attempt(
+        run_problems.record_attempt(
             conn, found.id, number_used, now, answer.text, answer.option_index, correct
         )
         outcome = outcome_after_attempt(correct, number_used, found.max_attempts)
         reveal = None
         if outcome.is_over:
-            run_records.end(conn, found.id, outcome, now)
+            run_problems.end(conn, found.id, outcome, now)
             awards.settle_run(conn, run_id, now)
             reveal = problem_views.reveal(
                 problem, found, AttemptView(number_used, answer.text, None, correct)
@@ -108,14 +109,14 @@ def submit_answer(
 
 def _refusal(conn: Connection, found: Facts, option_index: int | None, clock: Clock) -> UserError:
     """The guarded update changed nothing: find out why, in the learner's words."""
-    state = run_records.state(conn, found.id)
+    state = run_problems.state(conn, found.id)
     now = clock()
     if state.stored_outcome is Outcome.PENDING and is_past_grace(state.deadline, now):
         awards.settle_run(conn, found.run_id, now)
         conn.commit()
         return TimeUp("Time's up: this problem is over.")
     pending = state.stored_outcome is Outcome.PENDING
-    if pending and option_index is not None and run_records.tried(conn, found.id, option_index):
+    if pending and option_index is not None and run_problems.tried(conn, found.id, option_index):
         return AnswerNotUnderstood("You already tried that option; pick another one.")
     return _over_error(state.stored_outcome, state.attempts_used >= found.max_attempts)
 
@@ -135,10 +136,10 @@ def take_hint(
 ) -> str | None:
     """The problem's hint; its first use is recorded with the time."""
     with transaction(sessions) as conn:
-        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
         problem = problem_of(conn, found.revision_id, found.content_hash)
         if problem.hint is not None:
-            run_records.mark_hint_used(conn, found.id, clock())
+            run_problems.mark_hint_used(conn, found.id, clock())
         conn.commit()
         return problem.hint
 
@@ -153,8 +154,8 @@ def ensure_runnable(
     deadline and its grace). Only reads: refusing changes nothing.
     """
     with transaction(sessions) as conn:
-        found = run_records.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        if not run_records.state(conn, found.id).outcome(clock()).is_over:
+        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+        if not run_problems.state(conn, found.id).outcome(clock()).is_over:
             raise ProblemNotOver("You can run this code once the problem is over.")
         if problem_of(conn, found.revision_id, found.content_hash).code is None:
             raise InvalidInput("This problem has no code to run.")

@@ -14,11 +14,11 @@ from app.domain.challenge import ProblemType, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, effective_time_limit, option_order
+from app.persistence.revisions import problem_of
 from app.persistence.sets import SetRepository
 from app.persistence.tables import ChallengeSetRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import awards
-from app.services.revisions import problem_of
 
 
 @dataclass(frozen=True)
