@@ -63,16 +63,24 @@ ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
 Run = Annotated[ServiceRunner, Depends(_runner)]
 
 
-async def optional_learner_id(request: Request) -> int | None:
+def _session_learner_id(request: Request) -> int | None:
     uid = request.session.get("uid")
     return uid if isinstance(uid, int) else None
 
 
-async def learner_id(request: Request) -> int:
-    uid = await optional_learner_id(request)
+def _signed_in_id(request: Request) -> int:
+    uid = _session_learner_id(request)
     if uid is None:
         raise NotSignedIn("Sign in to continue.")
     return uid
+
+
+async def optional_learner_id(request: Request) -> int | None:
+    return _session_learner_id(request)
+
+
+async def learner_id(request: Request) -> int:
+    return _signed_in_id(request)
 
 
 OptionalLearnerId = Annotated[int | None, Depends(optional_learner_id)]
@@ -97,11 +105,8 @@ class LearnerCall:
 
 def signed_in(request: Request) -> LearnerCall:
     """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
-        raise NotSignedIn("Sign in to continue.")
     context: AppContext = request.app.state.context
-    return LearnerCall(uid, context.sessions, context.clock, context.run)
+    return LearnerCall(_signed_in_id(request), context.sessions, context.clock, context.run)
 
 
 async def learner_call(request: Request) -> LearnerCall:
