@@ -14,11 +14,11 @@ def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    options: dict[str, Any] = {}
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_use_lifo=True
-    )
+        options["pool_use_lifo"] = True  # a file's pool: hand back the connection used last
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -3,8 +3,9 @@
 Answering a problem is one guarded UPDATE, one INSERT and a commit, some 50 µs of
 SQLite. Checking a connection out of SQLAlchemy's pool for it and back in again costs
 another 20 µs (a `Connection`, the pool's bookkeeping, its reset), so on SQLite each
-thread keeps the connection of its Core units of work. In `quiz serve` that is the
-event loop's thread: app.web.runner runs SQLite services inline.
+thread keeps the connection of its Core units of work (a thread pool's workers, the
+CLI, tests). Service calls on the event loop go further: they share one connection
+and its COMMITs (app.persistence.group_commit).
 
 Only a few threads keep one, so the pool always has connections left for everything
 else; a unit of work nested in another, or on a further thread, checks one out as
@@ -24,12 +25,25 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.persistence import group_commit
+from app.persistence.group_commit import commit as commit
+
 KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
 
 
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Connection]:
-    """A connection outside any transaction; what is not committed is rolled back."""
+    """A connection outside any transaction; what is not committed is rolled back.
+
+    In a service call on the event loop, the group's connection in a savepoint
+    (app.persistence.group_commit); commit it with `commit(conn)` either way.
+    """
+    member = group_commit.member_for(engine)
+    if member is not None:
+        with member.group.unit(member) as conn:
+            yield conn
+        return
+    group_commit.settle(engine)  # the group's pending work first: it may hold the write lock
     keeper = _keeper(engine)
     kept = keeper.take(engine) if keeper is not None else None
     if keeper is None or kept is None:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import NotFound
 from app.domain.runs import GRACE, Outcome, current_outcome, deadline_from
+from app.persistence.kept_connections import commit as commit
 from app.persistence.kept_connections import unit_of_work
 from app.persistence.prepared import Prepared
 from app.persistence.tables import (
@@ -59,7 +60,7 @@ _PENDING = Outcome.PENDING.value
 
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Connection]:
-    """A unit of work without the ORM: rolled back on exit unless `commit()` was called."""
+    """A unit of work without the ORM: rolled back on exit unless `commit(conn)` was called."""
     engine: Engine = sessions.kw["bind"]
     with unit_of_work(engine) as connection:
         yield connection

@@ -26,7 +26,7 @@ from app.domain.errors import (
 from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
 from app.persistence import run_problems
 from app.persistence.revisions import problem_of
-from app.persistence.run_problems import Facts, transaction
+from app.persistence.run_problems import Facts, commit, transaction
 from app.services import awards, problem_views
 from app.services.problem_views import AttemptView, ProblemView, Reveal
 
@@ -59,7 +59,7 @@ def view_problem(
             states = run_problems.states(conn, run_id)
         problem = problem_of(conn, found.revision_id, found.content_hash)
         view = problem_views.build(conn, found, problem, states, now)
-        conn.commit()
+        commit(conn)
         return view
 
 
@@ -95,7 +95,7 @@ def submit_answer(
             reveal = problem_views.reveal(
                 problem, found, AttemptView(number_used, answer.text, None, correct)
             )
-        conn.commit()
+        commit(conn)
         return AnswerResult(
             correct=correct,
             attempts_left=0 if outcome.is_over else found.max_attempts - number_used,
@@ -113,7 +113,7 @@ def _refusal(conn: Connection, found: Facts, option_index: int | None, clock: Cl
     now = clock()
     if state.stored_outcome is Outcome.PENDING and is_past_grace(state.deadline, now):
         awards.settle_run(conn, found.run_id, now)
-        conn.commit()
+        commit(conn)
         return TimeUp("Time's up: this problem is over.")
     pending = state.stored_outcome is Outcome.PENDING
     if pending and option_index is not None and run_problems.tried(conn, found.id, option_index):
@@ -140,7 +140,7 @@ def take_hint(
         problem = problem_of(conn, found.revision_id, found.content_hash)
         if problem.hint is not None:
             run_problems.mark_hint_used(conn, found.id, clock())
-        conn.commit()
+        commit(conn)
         return problem.hint
 
 

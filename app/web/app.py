@@ -56,7 +56,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock
-    app.state.runner = runner_for(settings.database_url)
+    app.state.runner = runner_for(engine)
     app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
     app.state.sandbox = sandbox
     app.state.hasher = password_hasher or PasswordHasher()

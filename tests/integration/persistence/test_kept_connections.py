@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from app.persistence.engine import make_engine
 from app.persistence.kept_connections import KEEPING_THREADS, unit_of_work
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'kept.db'}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE things (id INTEGER PRIMARY KEY)"))
-    yield engine
-    engine.dispose()
+from tests.integration.persistence.conftest import things
 
 
 def count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM things")).scalar_one())
+    return len(things(engine))
 
 
 def test_a_thread_keeps_its_connection_between_units_of_work(engine: Engine) -> None:
