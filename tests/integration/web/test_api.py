@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+from fastapi import FastAPI
+
 from app.domain.clock import FakeClock
 from tests.conftest import PASSWORD, TestClient
 
@@ -18,6 +22,12 @@ def option_index(problem: dict, text: str) -> int:
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_what_exists_at_start_up_is_left_out_of_full_collections(app: FastAPI) -> None:
+    with TestClient(app):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_openapi_docs(client: TestClient) -> None:
