@@ -6,9 +6,9 @@ never both win, on SQLite (one writer) or PostgreSQL (row locks) alike.
 
 What a run problem *is* (its revision, option order, limits, owner) never changes
 after the run starts, so it is cached per process; only its state (deadline,
-attempts, hint, outcome) is read each time. Answering then costs one guarded UPDATE,
-one INSERT and a commit, each statement compiled once and run on the driver's
-cursor (app.persistence.prepared).
+attempts, hint, outcome) is read each time. Answering then costs one guarded UPDATE
+and one INSERT, each compiled once and run on the driver's cursor
+(app.persistence.prepared), and a share of a COMMIT (app.persistence.group_commit).
 """
 
 from __future__ import annotations
