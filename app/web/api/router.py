@@ -2,7 +2,7 @@
 
 Each module's router is included into the app directly, runs first: this FastAPI
 matches nested routers level by level, and the answer path is the hottest route.
-Viewing and answering are also served as direct routes (app.web.direct_routes).
+Viewing, answering and hints are also served as direct routes (app.web.direct_routes).
 """
 
 from __future__ import annotations

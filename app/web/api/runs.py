@@ -1,6 +1,6 @@
 """Taking a run over JSON: view a problem (starts its clock), answer, hint, result.
 
-Viewing and answering are the hot paths, served as direct routes (see
+Viewing, answering and hints are the hot paths, served as direct routes (see
 app.web.direct_routes): their endpoints take only the request, read the learner,
 the problem's address and the body themselves, and return the JSON themselves (the
 model is built from service values, so FastAPI's second validation would be wasted
@@ -9,9 +9,7 @@ work). Their parameters, body and model are declared for the docs all the same.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.domain.errors import NotFound
@@ -22,7 +20,6 @@ from app.web.deps import SignedIn, signed_in
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 MAX_PROBLEMS = 1000
-N = Annotated[int, Path(ge=1, le=MAX_PROBLEMS, description="Problem number, from 1")]
 PROBLEM = "/{run_id}/problems/{n:int}"  # the direct routes' path: `n` arrives as an int
 ADDRESS = [
     {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -33,7 +30,7 @@ ADDRESS = [
 ]  # fmt: skip
 
 
-def _json(model: AnswerOut | ProblemOut) -> Response:
+def _json(model: AnswerOut | HintOut | ProblemOut) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
@@ -84,13 +81,14 @@ async def answer(request: Request) -> Response:
     return _json(AnswerOut.of(result))
 
 
-@router.post("/{run_id}/problems/{n}/hint")
-async def hint(run_id: str, n: N, me: SignedIn) -> HintOut:
+@router.post(PROBLEM + "/hint", response_model=HintOut, openapi_extra={"parameters": ADDRESS})
+async def hint(request: Request) -> Response:
+    me, (run_id, n) = signed_in(request), _address(request)
     text = await me.run(
         problems.take_hint,
         me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
     )  # fmt: skip
-    return HintOut(hint=text)
+    return _json(HintOut(hint=text))
 
 
-DIRECT = (view_problem, answer)
+DIRECT = (view_problem, answer, hint)

@@ -177,6 +177,7 @@ def test_a_problem_number_out_of_range_is_404(api: TestClient) -> None:
     for n in ("0", "6", "1001", "99999999999999999999", "two"):
         assert api.get(f"{base}/{n}").status_code == 404, n
         assert api.post(f"{base}/{n}/answer", json={"answer": "(1,)"}).status_code == 404, n
+        assert api.post(f"{base}/{n}/hint", json={}).status_code == 404, n
 
 
 def test_hint_is_recorded(api: TestClient) -> None:
