@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 from tests.live_server import LiveServer
 
 
-def test_concurrent_answers_over_http(app) -> None:
+def test_concurrent_answers_over_http(app: FastAPI) -> None:
     with LiveServer(app) as server, ThreadPoolExecutor(1) as pool:
         # A loop of its own: the browser tests' Playwright may own this thread's loop.
         pool.submit(lambda: asyncio.run(_hammer(server.url))).result()
@@ -36,7 +36,11 @@ async def _hammer(url: str) -> None:
         assert summary["problems"][0]["attempts_used"] == 2
 
 
-ANSWERS = {1: ["(2, 3, 5)", "(3, 2, 5)", "(2, 3"], 2: [0, 1, 2], 3: [2, 0, 1]}
+ANSWERS: dict[int, list[str | int]] = {
+    1: ["(2, 3, 5)", "(3, 2, 5)", "(2, 3"],
+    2: [0, 1, 2],
+    3: [2, 0, 1],
+}
 EXPECTED = {200, 201, 409, 422}  # done; refused: over or out of attempts; unreadable
 LEARNERS, RUNS, PAGES = 8, 2, 30
 PER_RUN = 1 + len(ANSWERS) * (2 + 3)  # start; per problem a view, a hint and 3 answers
