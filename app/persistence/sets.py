@@ -2,6 +2,9 @@
 
 A problem gets a new revision only when its content changes, and runs keep pointing
 at the revision they were taken on, so editing a file never rewrites history.
+
+Services read sets as plain values (`StoredSet`, `SetRevisions`, `SetHeading`);
+`row_by_slug` and the `*_rows` methods hand out the rows themselves, for loading.
 """
 
 from __future__ import annotations
@@ -33,9 +36,49 @@ class SaveOutcome:
     retired_problems: int
 
 
+@dataclass(frozen=True)
+class StoredSet:
+    """A set as loaded, with its database id; `retired` when its file is gone."""
+
+    id: int
+    challenge_set: ChallengeSet
+    retired: bool
+
+
+@dataclass(frozen=True)
+class RevisionRef:
+    """A problem revision, with the hash that names its content."""
+
+    id: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SetRevisions:
+    """What a new run of a set takes: its problems' current revisions, in the file's order."""
+
+    id: int
+    kind: SetKind
+    retired: bool
+    revisions: tuple[RevisionRef, ...]
+
+
+@dataclass(frozen=True)
+class SetHeading:
+    """How a page names a set."""
+
+    slug: str
+    title: str
+    badge_name: str | None
+
+
 class SetRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # The session holds loaded rows only weakly; the rows behind the plain values
+        # handed out are kept here, so later reads in the same unit of work (a run's
+        # set and revisions) come from the session instead of the database again.
+        self._kept: list[ChallengeSetRow] = []
 
     # -- reading ---------------------------------------------------------------
 
@@ -69,6 +112,45 @@ class SetRepository:
 
     def active(self) -> list[ChallengeSet]:
         return [to_domain(row) for row in self.active_rows()]
+
+    def stored(self, slug: str) -> StoredSet | None:
+        """The set by slug, retired or not."""
+        row = self.row_by_slug(slug)
+        return None if row is None else _stored(self._keep(row))
+
+    def active_stored(self) -> list[StoredSet]:
+        return [_stored(self._keep(row)) for row in self.active_rows()]
+
+    def id_of(self, slug: str) -> int | None:
+        """The set's id, retired or not."""
+        row = self._session.scalars(
+            select(ChallengeSetRow).where(ChallengeSetRow.slug == slug)
+        ).one_or_none()
+        return None if row is None else self._keep(row).id
+
+    def heading(self, set_id: int) -> SetHeading:
+        row = self._keep(self._session.get_one(ChallengeSetRow, set_id))
+        return SetHeading(slug=row.slug, title=row.title, badge_name=row.badge_name)
+
+    def revisions_to_take(self, slug: str) -> SetRevisions | None:
+        """The set by slug, retired or not, with the revisions a new run of it takes."""
+        row = self.row_by_slug(slug)
+        if row is None:
+            return None
+        self._keep(row)
+        return SetRevisions(
+            id=row.id,
+            kind=SetKind(row.kind),
+            retired=row.retired_at is not None,
+            revisions=tuple(
+                RevisionRef(revision.id, revision.content_hash)
+                for revision in self.current_revisions(row)
+            ),
+        )
+
+    def _keep(self, row: ChallengeSetRow) -> ChallengeSetRow:
+        self._kept.append(row)
+        return row
 
     def current_revisions(self, row: ChallengeSetRow) -> list[ProblemRevisionRow]:
         """The revisions a new run takes, in the file's order."""
@@ -175,6 +257,10 @@ class SetRepository:
                 row.retired_at = now
                 retired.append(row.slug)
         return retired
+
+
+def _stored(row: ChallengeSetRow) -> StoredSet:
+    return StoredSet(id=row.id, challenge_set=to_domain(row), retired=row.retired_at is not None)
 
 
 def to_domain(row: ChallengeSetRow) -> ChallengeSet:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.challenge import ChallengeSet, SetKind
 from app.domain.errors import NotFound
-from app.domain.runs import Outcome
-from app.persistence.sets import SetRepository, to_domain
-from app.persistence.tables import AwardRow, RunProblemRow, RunRow
+from app.persistence.catalog import badge_earned_at, open_run_id, run_scores
+from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
 
 
@@ -48,17 +45,16 @@ class CatalogEntry:
 
 def list_sets(sessions: sessionmaker[Session], learner_id: int | None) -> list[CatalogEntry]:
     with UnitOfWork(sessions) as uow:
-        rows = SetRepository(uow.session).active_rows()
-        return [_entry(uow.session, to_domain(row), row.id, learner_id) for row in rows]
+        stored = SetRepository(uow.session).active_stored()
+        return [_entry(uow.session, s.challenge_set, s.id, learner_id) for s in stored]
 
 
 def get_set(sessions: sessionmaker[Session], slug: str, learner_id: int | None) -> CatalogEntry:
     with UnitOfWork(sessions) as uow:
-        repo = SetRepository(uow.session)
-        row = repo.row_by_slug(slug)
-        if row is None or row.retired_at is not None:
+        stored = SetRepository(uow.session).stored(slug)
+        if stored is None or stored.retired:
             raise NotFound(f"There is no set called {slug!r}.")
-        return _entry(uow.session, to_domain(row), row.id, learner_id)
+        return _entry(uow.session, stored.challenge_set, stored.id, learner_id)
 
 
 def _entry(
@@ -67,18 +63,8 @@ def _entry(
     best, badge_at, open_run = None, None, None
     if learner_id is not None and challenge_set.kind is SetKind.CHALLENGE:
         best = _best(session, set_id, learner_id)
-        badge_at = session.scalar(
-            select(AwardRow.awarded_at).where(
-                AwardRow.user_id == learner_id, AwardRow.set_id == set_id
-            )
-        )
-        open_run = session.scalar(
-            select(RunRow.id)
-            .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-            .where(RunRow.finished_at.is_(None))
-            .order_by(RunRow.started_at.desc())
-            .limit(1)
-        )
+        badge_at = badge_earned_at(session, learner_id=learner_id, set_id=set_id)
+        open_run = open_run_id(session, learner_id=learner_id, set_id=set_id)
     return CatalogEntry(
         challenge_set=challenge_set,
         problem_count=len(challenge_set.problems),
@@ -90,13 +76,7 @@ def _entry(
 
 
 def _best(session: Session, set_id: int, learner_id: int) -> BestResult | None:
-    correct = func.sum(case((RunProblemRow.outcome == Outcome.CORRECT.value, 1), else_=0))
-    rows: Sequence[tuple[str, int | None, int]] = session.execute(
-        select(RunRow.id, correct, func.count(RunProblemRow.id))
-        .join(RunProblemRow, RunProblemRow.run_id == RunRow.id)
-        .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-        .group_by(RunRow.id)
-    ).all()
+    rows = run_scores(session, learner_id=learner_id, set_id=set_id)
     if not rows:
         return None
     run_id, best_correct, total = max(rows, key=lambda r: (r[1] or 0, -r[2]))

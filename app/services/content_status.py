@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
-from app.persistence.tables import ContentFileRow
+from app.persistence import content
+from app.persistence.content import CheckedFile
 from app.persistence.unit_of_work import UnitOfWork
-from app.services.loading import FileStatus, LoadReport
+from app.services.loading import FileOutcome, FileStatus, LoadReport
 
 
 @dataclass(frozen=True)
@@ -44,38 +44,35 @@ def record_report(
     """Store each file's outcome; after a whole tree, forget files that are gone."""
     now = clock()
     with UnitOfWork(sessions) as uow:
-        rows = {row.source: row for row in uow.session.scalars(select(ContentFileRow))}
-        for outcome in report.files:
-            row = rows.get(outcome.source)
-            if row is None:
-                row = ContentFileRow(source=outcome.source)
-                uow.session.add(row)
-            row.slug = outcome.slug
-            row.status = outcome.status.value
-            row.summary = outcome.contents
-            row.errors = [{"line": e.line, "text": str(e)} for e in outcome.errors]
-            row.checked_at = now
-        if whole_tree:
-            present = {outcome.source for outcome in report.files}
-            gone = [source for source in rows if source not in present]
-            if gone:
-                uow.session.execute(delete(ContentFileRow).where(ContentFileRow.source.in_(gone)))
+        checked = [_checked(outcome, now) for outcome in report.files]
+        content.record(uow.session, checked, forget_others=whole_tree)
         uow.commit()
+
+
+def _checked(outcome: FileOutcome, now: datetime) -> CheckedFile:
+    return CheckedFile(
+        source=outcome.source,
+        slug=outcome.slug,
+        status=outcome.status.value,
+        summary=outcome.contents,
+        errors=tuple((e.line, str(e)) for e in outcome.errors),
+        checked_at=now,
+    )
 
 
 def content_files(sessions: sessionmaker[Session]) -> list[ContentFile]:
     """Files with errors first, then by name."""
     with UnitOfWork(sessions) as uow:
-        rows = uow.session.scalars(select(ContentFileRow)).all()
-        files = [
-            ContentFile(
-                source=row.source,
-                slug=row.slug,
-                status=FileStatus(row.status),
-                summary=row.summary,
-                errors=tuple(FileError(int(e["line"]), str(e["text"])) for e in row.errors),
-                checked_at=row.checked_at,
-            )
-            for row in rows
-        ]
+        files = [_file(checked) for checked in content.checked_files(uow.session)]
     return sorted(files, key=lambda f: (not f.failed, f.source))
+
+
+def _file(checked: CheckedFile) -> ContentFile:
+    return ContentFile(
+        source=checked.source,
+        slug=checked.slug,
+        status=FileStatus(checked.status),
+        summary=checked.summary,
+        errors=tuple(FileError(line, text) for line, text in checked.errors),
+        checked_at=checked.checked_at,
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.flashcards import Rating, describe_interval, review
-from app.persistence.tables import FlashcardReviewRow
+from app.persistence.patterns import FlashcardReviews
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.patterns import load_pattern
 
@@ -38,21 +37,10 @@ def rate_card(
         set_id, _found, content = load_pattern(uow.session, slug)
         if not 0 <= index < len(content.flashcards):
             raise NotFound("There is no such card.")
-        row = _row(uow.session, learner_id, set_id, index)
-        outcome = review(row.state if row else None, rating, now)
-        if row is None:
-            row = FlashcardReviewRow(user_id=learner_id, set_id=set_id, card_index=index)
-            uow.session.add(row)
-        row.state, row.due, row.reviewed_at = outcome.state, outcome.due, now
+        reviews = FlashcardReviews(uow.session)
+        outcome = review(reviews.state(learner_id, set_id, index), rating, now)
+        reviews.save(
+            learner_id, set_id, index, state=outcome.state, due=outcome.due, reviewed_at=now
+        )
         uow.commit()
         return CardReviewed(index, rating, outcome.due, describe_interval(outcome.due, now))
-
-
-def _row(session: Session, learner_id: int, set_id: int, index: int) -> FlashcardReviewRow | None:
-    return session.scalars(
-        select(FlashcardReviewRow).where(
-            FlashcardReviewRow.user_id == learner_id,
-            FlashcardReviewRow.set_id == set_id,
-            FlashcardReviewRow.card_index == index,
-        )
-    ).one_or_none()

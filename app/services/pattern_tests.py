@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain import pattern_tests
 from app.domain.clock import Clock
 from app.domain.errors import NotFound, ProblemOver
-from app.domain.pattern_tests import QuestionRef, TestQuestion
-from app.persistence.tables import PatternTestRow
+from app.domain.pattern_tests import TestQuestion
+from app.persistence.patterns import PatternTestRecord, PatternTests
+from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.patterns import load_pattern
 
@@ -40,22 +41,21 @@ def start_test(
     with UnitOfWork(sessions) as uow:
         set_id, _found, content = load_pattern(uow.session, slug)
         drawn = pattern_tests.draw(content, rng or random.SystemRandom())
-        row = PatternTestRow(
-            id=str(uuid.uuid4()),
-            user_id=learner_id,
+        test_id = str(uuid.uuid4())
+        PatternTests(uow.session).add(
+            test_id=test_id,
+            learner_id=learner_id,
             set_id=set_id,
-            questions=[{"source": q.ref.source, "index": q.ref.index} for q in drawn],
-            answers={},
+            questions=[q.ref for q in drawn],
             started_at=clock(),
         )
-        uow.session.add(row)
         uow.commit()
-        return row.id
+        return test_id
 
 
 def get_test(sessions: sessionmaker[Session], *, learner_id: int, test_id: str) -> PatternTestView:
     with UnitOfWork(sessions) as uow:
-        return _view(uow.session, _own(uow.session, learner_id, test_id))
+        return _view(uow.session, _own(PatternTests(uow.session), learner_id, test_id))
 
 
 def submit_test(
@@ -67,17 +67,21 @@ def submit_test(
     answers: Mapping[str, str],
 ) -> PatternTestView:
     with UnitOfWork(sessions) as uow:
-        row = _own(uow.session, learner_id, test_id)
-        if row.finished_at is not None:
+        tests = PatternTests(uow.session)
+        sitting = _own(tests, learner_id, test_id)
+        if sitting.finished:
             raise ProblemOver("This test is already scored.")
-        view = _view(uow.session, row)
+        view = _view(uow.session, sitting)
         chosen = {
             q.ref.key(): _index(answers.get(q.ref.key()), len(q.options)) for q in view.questions
         }
-        row.answers = chosen
-        row.score = pattern_tests.score(view.questions, chosen)
-        row.finished_at = clock()
-        view = _view(uow.session, row)
+        sitting = tests.finish(
+            test_id,
+            answers=chosen,
+            score=pattern_tests.score(view.questions, chosen),
+            finished_at=clock(),
+        )
+        view = _view(uow.session, sitting)
         uow.commit()
         return view
 
@@ -88,26 +92,23 @@ def _index(raw: str | None, count: int) -> int | None:
     return int(raw)
 
 
-def _own(session: Session, learner_id: int, test_id: str) -> PatternTestRow:
-    row = session.get(PatternTestRow, test_id)
-    if row is None or row.user_id != learner_id:
+def _own(tests: PatternTests, learner_id: int, test_id: str) -> PatternTestRecord:
+    sitting = tests.find(test_id)
+    if sitting is None or sitting.user_id != learner_id:
         raise NotFound("There is no such test in your history.")
-    return row
+    return sitting
 
 
-def _view(session: Session, row: PatternTestRow) -> PatternTestView:
-    from app.persistence.tables import ChallengeSetRow
-
-    challenge_set = session.get_one(ChallengeSetRow, row.set_id)
+def _view(session: Session, sitting: PatternTestRecord) -> PatternTestView:
+    challenge_set = SetRepository(session).heading(sitting.set_id)
     _set_id, _found, content = load_pattern(session, challenge_set.slug)
-    refs = [QuestionRef(q["source"], q["index"]) for q in row.questions]
-    questions = tuple(q for q in (pattern_tests.find(content, ref) for ref in refs) if q)
+    found = (pattern_tests.find(content, ref) for ref in sitting.questions)
     return PatternTestView(
-        id=row.id,
+        id=sitting.id,
         slug=challenge_set.slug,
         title=challenge_set.title,
-        questions=questions,
-        answers=dict(row.answers),
-        finished=row.finished_at is not None,
-        score=row.score,
+        questions=tuple(q for q in found if q),
+        answers=dict(sitting.answers),
+        finished=sitting.finished,
+        score=sitting.score,
     )

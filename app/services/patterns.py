@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.challenge import (
@@ -25,8 +24,8 @@ from app.domain.clock import Clock
 from app.domain.concepts import ConceptScore, score_explanation
 from app.domain.errors import AnswerNotUnderstood, NotFound
 from app.domain.flashcards import is_due
+from app.persistence.patterns import FlashcardReviews
 from app.persistence.sets import SetRepository
-from app.persistence.tables import ChallengeSetRow, FlashcardReviewRow
 from app.persistence.unit_of_work import UnitOfWork
 
 _T = TypeVar("_T", QuizItem, PracticeItem, ExplainPrompt)
@@ -62,11 +61,12 @@ class ChoiceFeedback:
 
 
 def load_pattern(session: Session, slug: str) -> tuple[int, ChallengeSet, PatternContent]:
-    row = session.scalars(select(ChallengeSetRow).where(ChallengeSetRow.slug == slug)).one_or_none()
-    found = SetRepository(session).get(slug)
-    if row is None or found is None or found.pattern is None:
+    sets = SetRepository(session)
+    set_id = sets.id_of(slug)
+    found = sets.get(slug)
+    if set_id is None or found is None or found.pattern is None:
         raise NotFound(f"There is no pattern called {slug!r}.")
-    return row.id, found, found.pattern
+    return set_id, found, found.pattern
 
 
 def pattern_page(
@@ -76,13 +76,7 @@ def pattern_page(
         set_id, found, content = load_pattern(uow.session, slug)
         due: dict[int, datetime] = {}
         if learner_id is not None:
-            rows = uow.session.execute(
-                select(FlashcardReviewRow.card_index, FlashcardReviewRow.due).where(
-                    FlashcardReviewRow.user_id == learner_id,
-                    FlashcardReviewRow.set_id == set_id,
-                )
-            ).all()
-            due = {index: when for index, when in rows}
+            due = FlashcardReviews(uow.session).due_dates(learner_id, set_id)
         now = clock()
         cards = tuple(
             CardState(i, due.get(i), is_due(due.get(i), now))

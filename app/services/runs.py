@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.challenge import ProblemType, SetKind
@@ -15,8 +14,8 @@ from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, effective_time_limit, option_order
 from app.persistence.revisions import problem_of
+from app.persistence.runs import RunProblemRecord, RunRecord, RunRepository
 from app.persistence.sets import SetRepository
-from app.persistence.tables import ChallengeSetRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import awards
 
@@ -70,36 +69,33 @@ def start_run(
 ) -> RunSummary:
     shuffle = rng or random.SystemRandom()
     with UnitOfWork(sessions) as uow:
-        repo = SetRepository(uow.session)
-        row = repo.row_by_slug(slug)
-        if row is None or row.retired_at is not None or row.kind != SetKind.CHALLENGE.value:
+        sets = SetRepository(uow.session)
+        found = sets.revisions_to_take(slug)
+        if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge called {slug!r}.")
-        user = uow.session.get_one(User, learner_id)
-        run = RunRow(
-            id=str(uuid.uuid4()),
-            user_id=learner_id,
-            set_id=row.id,
-            time_multiplier=user.time_multiplier,
+        runs = RunRepository(uow.session)
+        multiplier = runs.time_multiplier(learner_id)
+        run_id = str(uuid.uuid4())
+        runs.add(
+            run_id=run_id,
+            learner_id=learner_id,
+            set_id=found.id,
+            time_multiplier=multiplier,
             started_at=clock(),
         )
-        uow.session.add(run)
-        for position, revision in enumerate(repo.current_revisions(row), start=1):
+        for position, revision in enumerate(found.revisions, start=1):
             problem = problem_of(uow.session, revision.id, revision.content_hash)
             order = option_order(len(problem.options), shuffle) if problem.options else None
-            uow.session.add(
-                RunProblemRow(
-                    run_id=run.id,
-                    position=position,
-                    revision_id=revision.id,
-                    option_order=order,
-                    time_limit_seconds=effective_time_limit(
-                        problem.time_limit_seconds, user.time_multiplier
-                    ),
-                    max_attempts=problem.max_attempts,
-                )
+            runs.add_problem(
+                run_id,
+                position=position,
+                revision_id=revision.id,
+                option_order=order,
+                time_limit_seconds=effective_time_limit(problem.time_limit_seconds, multiplier),
+                max_attempts=problem.max_attempts,
             )
         uow.flush()
-        summary = _summary(uow.session, run, clock())
+        summary = _summary(uow.session, sets, runs, runs.get(run_id))
         uow.commit()
         return summary
 
@@ -108,46 +104,46 @@ def run_summary(
     sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str
 ) -> RunSummary:
     with UnitOfWork(sessions) as uow:
-        run = uow.session.get(RunRow, run_id)
+        runs = RunRepository(uow.session)
+        run = runs.find(run_id)
         if run is None or run.user_id != learner_id:
             raise NotFound("There is no such run in your history.")
         awards.settle_run(uow.session.connection(), run_id, clock())
         uow.flush()
-        uow.session.refresh(run)
-        summary = _summary(uow.session, run, clock())
+        summary = _summary(uow.session, SetRepository(uow.session), runs, runs.reload(run_id))
         uow.commit()
         return summary
 
 
-def _summary(session: Session, run: RunRow, now: datetime) -> RunSummary:
-    challenge_set = session.get_one(ChallengeSetRow, run.set_id)
-    rows = session.scalars(
-        select(RunProblemRow).where(RunProblemRow.run_id == run.id).order_by(RunProblemRow.position)
-    ).all()
-    problems = []
-    for row in rows:
-        problem = problem_of(session, row.revision_id, row.revision.content_hash)
-        problems.append(
-            RunProblemSummary(
-                number=row.position,
-                title=problem.title,
-                type=problem.type,
-                level=problem.level.value,
-                time_limit_seconds=row.time_limit_seconds,
-                max_attempts=row.max_attempts,
-                attempts_used=row.attempts_used,
-                hint_used=row.hint_used_at is not None,
-                outcome=Outcome(row.outcome),
-                started=row.deadline is not None,
-            )
-        )
+def _summary(
+    session: Session, sets: SetRepository, runs: RunRepository, run: RunRecord
+) -> RunSummary:
+    """Read through the repositories that started or found the run: they keep its rows."""
+    challenge_set = sets.heading(run.set_id)
+    records = runs.problems(run.id)
     return RunSummary(
         run_id=run.id,
         set_slug=challenge_set.slug,
         set_title=challenge_set.title,
         badge_name=challenge_set.badge_name,
         started_at=run.started_at,
-        finished=run.finished_at is not None,
+        finished=run.finished,
         badge_awarded=run.badge_awarded,
-        problems=tuple(problems),
+        problems=tuple(_problem_summary(session, record) for record in records),
+    )
+
+
+def _problem_summary(session: Session, record: RunProblemRecord) -> RunProblemSummary:
+    problem = problem_of(session, record.revision_id, record.content_hash)
+    return RunProblemSummary(
+        number=record.position,
+        title=problem.title,
+        type=problem.type,
+        level=problem.level.value,
+        time_limit_seconds=record.time_limit_seconds,
+        max_attempts=record.max_attempts,
+        attempts_used=record.attempts_used,
+        hint_used=record.hint_used,
+        outcome=record.outcome,
+        started=record.started,
     )

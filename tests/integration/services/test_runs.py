@@ -64,3 +64,14 @@ def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> Non
     assert (gru.best.correct, gru.best.total) == (3, 3)
     assert gru.badge_earned_at is not None
     assert entries["seq-pattern"].best is None
+
+
+def test_catalog_offers_the_latest_unfinished_run(loaded, clock, learner, run) -> None:
+    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == run.run_id
+    clock.advance(1)
+    later = runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
+    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == later.run_id
+    solve(loaded, clock, learner, later)
+    runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=later.run_id)
+    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == run.run_id
+    assert catalog.get_set(loaded, "gru-test", None).open_run_id is None
