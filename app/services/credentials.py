@@ -29,16 +29,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import did_key, open_badges
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
-from app.domain.open_badges import AwardFacts, IssuerProfile
-from app.domain.runs import Outcome
+from app.domain.open_badges import IssuerProfile
+from app.persistence.credentials import award_facts, award_on_record
 from app.persistence.issuer_keys import IssuerKeyStore
-from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
 
 ISSUER_NAME = "torch-quiz"
@@ -104,7 +102,7 @@ def issue_credential(
 ) -> IssuedCredential:
     """The learner's award, signed; another learner's award is NotFound."""
     with UnitOfWork(sessions) as uow:
-        facts = _facts(uow.session, award_id)
+        facts = award_facts(uow.session, award_id)
         if facts is None or facts[1] != learner_id:
             raise NotFound("There is no such badge among yours.")
         private_key, multibase = _signing_key(uow, clock)
@@ -154,49 +152,6 @@ def _sign(key: Ed25519PrivateKey, header: dict[str, Any], claims: dict[str, Any]
     signing_input = f"{_json_part(header)}.{_json_part(claims)}"
     signature = key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{did_key.b64url(signature)}"
-
-
-def _facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | None:
-    row = session.execute(
-        select(AwardRow, User.username, ChallengeSetRow, RunRow)
-        .join(User, User.id == AwardRow.user_id)
-        .join(ChallengeSetRow, ChallengeSetRow.id == AwardRow.set_id)
-        .join(RunRow, RunRow.id == AwardRow.run_id)
-        .where(AwardRow.id == award_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    award, username, challenge_set, run = row
-    usage = session.execute(
-        select(
-            func.count(RunProblemRow.id),
-            func.count(RunProblemRow.hint_used_at),
-            func.coalesce(func.sum(RunProblemRow.attempts_used), 0),
-        ).where(RunProblemRow.run_id == run.id)
-    ).one()
-    correct = session.scalar(
-        select(func.count(RunProblemRow.id)).where(
-            RunProblemRow.run_id == run.id, RunProblemRow.outcome == Outcome.CORRECT.value
-        )
-    )
-    facts = AwardFacts(
-        award_id=award.id,
-        learner=username,
-        badge_name=award.badge_name,
-        badge_description=award.badge_description,
-        set_slug=challenge_set.slug,
-        set_title=challenge_set.title,
-        topic=challenge_set.topic,
-        awarded_at=award.awarded_at,
-        run_id=run.id,
-        run_started_at=run.started_at,
-        run_finished_at=run.finished_at,
-        problems=int(usage[0]),
-        correct=int(correct or 0),
-        attempts_used=int(usage[2]),
-        hints_used=int(usage[1]),
-    )
-    return facts, award.user_id
 
 
 # -- checking a credential ---------------------------------------------------------
@@ -302,7 +257,7 @@ def _genuine(
             "than what this site signed.",
         )
     award_id = open_badges.award_id_of(str(claims.get("id", "")))
-    on_record = award_id is not None and session.get(AwardRow, award_id) is not None
+    on_record = award_id is not None and award_on_record(session, award_id)
     explanation = "The signature matches: this site issued this credential, unchanged."
     if not on_record:
         explanation += " The award is no longer on record here (its account may be deleted)."

@@ -1,0 +1,32 @@
+"""Two runs of one learner and set racing to the badge: one award, and no error."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import FakeClock
+from app.persistence import awards
+from app.persistence.tables import AwardRow, RunRow
+from app.services import runs
+from app.services.accounts import Learner
+from app.services.runs import RunSummary
+
+
+def test_the_second_award_loses_and_the_transaction_goes_on(
+    loaded: sessionmaker[Session], clock: FakeClock, learner: Learner, run: RunSummary
+) -> None:
+    other = runs.start_run(
+        loaded, clock=clock, learner_id=learner.id, slug="gru-test", rng=random.Random(8)
+    )
+    engine: Engine = loaded.kw["bind"]
+    with engine.begin() as conn:
+        badge = awards.run_badge(conn, run.run_id)
+        assert awards.award_badge(conn, run.run_id, badge, clock())
+        assert not awards.award_badge(conn, other.run_id, badge, clock())
+        held = conn.scalar(select(func.count(AwardRow.id)))
+        marked = conn.scalars(select(RunRow.id).where(RunRow.badge_awarded.is_(True))).all()
+    assert held == 1
+    assert marked == [run.run_id]
