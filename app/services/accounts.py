@@ -8,12 +8,11 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, InvalidInput, NotFound, UsernameTaken
-from app.persistence.tables import User
+from app.persistence.learners import Account, LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.throttle import LoginThrottle
 
@@ -30,8 +29,8 @@ class Learner:
     time_multiplier: float
 
 
-def _learner(user: User) -> Learner:
-    return Learner(user.id, user.username, user.is_admin, user.time_multiplier)
+def _learner(account: Account) -> Learner:
+    return Learner(account.id, account.username, account.is_admin, account.time_multiplier)
 
 
 def _validate(username: str, password: str) -> str:
@@ -41,12 +40,6 @@ def _validate(username: str, password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
     return name
-
-
-def _by_name(session: Session, username: str) -> User | None:
-    return session.scalars(
-        select(User).where(func.lower(User.username) == username.strip().lower())
-    ).one_or_none()
 
 
 def register(
@@ -59,12 +52,12 @@ def register(
 ) -> Learner:
     name = _validate(username, password)
     with UnitOfWork(sessions) as uow:
-        if _by_name(uow.session, name) is not None:
+        learners = LearnerRepository(uow.session)
+        if learners.by_name(name) is not None:
             raise UsernameTaken(f"The username {name!r} is taken; pick another.")
-        user = User(username=name, password_hash=hasher.hash(password), created_at=clock())
-        uow.session.add(user)
+        account = learners.add(name, hasher.hash(password), created_at=clock())
         uow.commit()
-        return _learner(user)
+        return _learner(account)
 
 
 def authenticate(
@@ -78,15 +71,16 @@ def authenticate(
 ) -> Learner:
     throttle.check(username, client)
     with UnitOfWork(sessions) as uow:
-        user = _by_name(uow.session, username)
-        if user is None or not _verify(hasher, user.password_hash, password):
+        learners = LearnerRepository(uow.session)
+        account = learners.by_name(username)
+        if account is None or not _verify(hasher, account.password_hash, password):
             throttle.failed(username, client)
             raise BadCredentials("That username and password do not match.")
         throttle.succeeded(username)
-        if hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
+        if hasher.check_needs_rehash(account.password_hash):
+            learners.set_password_hash(account.id, hasher.hash(password))
             uow.commit()
-        return _learner(user)
+        return _learner(account)
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +98,7 @@ def _verify(hasher: PasswordHasher, stored: str | None, password: str) -> bool:
 
 def get_learner(sessions: sessionmaker[Session], learner_id: int) -> Learner:
     with UnitOfWork(sessions) as uow:
-        user = uow.session.get(User, learner_id)
-        if user is None:
+        account = LearnerRepository(uow.session).get(learner_id)
+        if account is None:
             raise NotFound("That account no longer exists.")
-        return _learner(user)
+        return _learner(account)

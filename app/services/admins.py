@@ -11,12 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import InvalidInput, UsernameTaken
-from app.persistence.tables import User
+from app.persistence.learners import LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import accounts, audit
 
@@ -66,9 +65,7 @@ def ensure_admin(
 
 def find_user(sessions: sessionmaker[Session], username: str) -> int | None:
     with UnitOfWork(sessions) as uow:
-        return uow.session.scalar(
-            select(User.id).where(func.lower(User.username) == username.strip().lower())
-        )
+        return LearnerRepository(uow.session).id_by_name(username)
 
 
 def _promote(
@@ -86,11 +83,12 @@ def _promote(
     ):
         raise InvalidInput(f"A password has at least {accounts.MIN_PASSWORD} characters.")
     with UnitOfWork(sessions) as uow:
-        user = uow.session.get_one(User, user_id)
+        learners = LearnerRepository(uow.session)
+        account = learners.get_one(user_id)
         change = AdminChange.CREATED if created else AdminChange.PROMOTED
-        if user.is_admin and not created:
+        if account.is_admin and not created:
             change = AdminChange.ALREADY
-        user.is_admin = True
+        learners.make_admin(user_id)
         now = clock()
         if change is not AdminChange.ALREADY:
             action = audit.Action.ADMIN_CREATED if created else audit.Action.ADMIN_PROMOTED
@@ -99,18 +97,18 @@ def _promote(
                 at=now,
                 actor_id=None,
                 action=action,
-                target=user.username,
+                target=account.username,
                 detail=via,
             )
         if password is not None:
-            user.password_hash = hasher.hash(password)
+            learners.set_password_hash(user_id, hasher.hash(password))
             audit.record(
                 uow.session,
                 at=now,
                 actor_id=None,
                 action=audit.Action.PASSWORD_SET,
-                target=user.username,
+                target=account.username,
                 detail=via,
             )
         uow.commit()
-        return AdminResult(user.username, change, created or password is not None)
+        return AdminResult(account.username, change, created or password is not None)

@@ -11,10 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.persistence.tables import AuditLogRow, User
+from app.persistence import audit_log
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.paging import Page
 
@@ -82,8 +81,8 @@ def record(
     target: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditLogRow(actor_id=actor_id, action=action.value, target=target, detail=detail, at=at)
+    audit_log.add(
+        session, at=at, actor_id=actor_id, action=action.value, target=target, detail=detail
     )
 
 
@@ -97,19 +96,7 @@ def entries(
     """Newest first."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
     with UnitOfWork(sessions) as uow:
-        statement = select(AuditLogRow, User.username).outerjoin(
-            User, User.id == AuditLogRow.actor_id
+        found, total = audit_log.newest_first(
+            uow.session, action=action, limit=per_page, offset=(page - 1) * per_page
         )
-        if action:
-            statement = statement.where(AuditLogRow.action == action)
-        total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        rows = uow.session.execute(
-            statement.order_by(AuditLogRow.at.desc(), AuditLogRow.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        items = tuple(
-            AuditEntry(row.id, row.at, username, row.action, row.target, row.detail or {})
-            for row, username in rows
-        )
-        return AuditPage(items, total, page, per_page)
+    return AuditPage(tuple(AuditEntry(*entry) for entry in found), total, page, per_page)
