@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
-from app.persistence.tables import AwardRow, RunRow, User
+from app.persistence.dashboard import totals
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import admin_awards, analytics, audit, content_status
 from app.services.admin_awards import AwardQuery, AwardRecord, BadgeChoice
@@ -42,36 +40,19 @@ class Dashboard:
 def dashboard(sessions: sessionmaker[Session], *, clock: Clock) -> Dashboard:
     since = clock() - RECENT
     with UnitOfWork(sessions) as uow:
-        session = uow.session
-        learners, admins = (
-            _count(session, User.id),
-            _count(session, User.id, User.is_admin.is_(True)),
-        )
-        runs = _count(session, RunRow.id)
-        runs_week = _count(session, RunRow.id, RunRow.started_at >= since)
-        awards = _count(session, AwardRow.id)
-        awards_week = _count(session, AwardRow.id, AwardRow.awarded_at >= since)
+        counted = totals(uow.session, since)
     return Dashboard(
-        learners=learners,
-        admins=admins,
-        runs=runs,
-        runs_this_week=runs_week,
-        awards=awards,
-        awards_this_week=awards_week,
+        learners=counted.learners,
+        admins=counted.admins,
+        runs=counted.runs,
+        runs_this_week=counted.runs_since,
+        awards=counted.awards,
+        awards_this_week=counted.awards_since,
         sets=tuple(analytics.overview(sessions, clock=clock)),
         recent_awards=admin_awards.list_awards(sessions, AwardQuery(per_page=5)).items,
         recent_actions=audit.entries(sessions, per_page=5).items,
         failed_files=tuple(f for f in content_status.content_files(sessions) if f.failed),
     )
-
-
-def _count(
-    session: Session, column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
-) -> int:
-    statement = select(func.count(column))
-    if where:
-        statement = statement.where(*where)
-    return int(session.scalar(statement) or 0)
 
 
 @dataclass(frozen=True)

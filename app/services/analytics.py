@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import analytics
@@ -23,14 +22,11 @@ from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, current_outcome
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
-from app.persistence.revisions import problem_of
-from app.persistence.tables import (
-    AttemptRow,
-    ChallengeSetRow,
-    ProblemRevisionRow,
-    ProblemRow,
-    RunProblemRow,
-    RunRow,
+from app.persistence.analytics import (
+    AnalyticsRepository,
+    ProblemRecord,
+    RunRecord,
+    SetRecord,
 )
 from app.persistence.unit_of_work import UnitOfWork
 
@@ -144,15 +140,6 @@ class SetStats:
         return tuple(problem for problem in self.problems if problem.flags)
 
 
-@dataclass(frozen=True)
-class _Run:
-    id: str
-    user_id: int
-    started_at: datetime
-    finished_at: datetime | None
-    badge_awarded: bool
-
-
 @dataclass
 class _Take:
     id: int
@@ -171,38 +158,36 @@ def set_stats(
     sessions: sessionmaker[Session], *, clock: Clock, slug: str, scope: Scope | None = None
 ) -> SetStats:
     with UnitOfWork(sessions) as uow:
-        row = uow.session.scalars(
-            select(ChallengeSetRow).where(ChallengeSetRow.slug == slug)
-        ).one_or_none()
-        if row is None or row.kind != SetKind.CHALLENGE.value:
+        repo = AnalyticsRepository(uow.session)
+        found = repo.set_by_slug(slug)
+        if found is None or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge set called {slug!r}.")
-        return _compute(uow.session, row, scope or Scope(), clock())
+        return _compute(repo, found, scope or Scope(), clock())
 
 
 def overview(sessions: sessionmaker[Session], *, clock: Clock) -> list[SetStats]:
     """Every challenge set, active ones first, with its numbers over all runs."""
     with UnitOfWork(sessions) as uow:
-        rows = uow.session.scalars(
-            select(ChallengeSetRow)
-            .where(ChallengeSetRow.kind == SetKind.CHALLENGE.value)
-            .order_by(ChallengeSetRow.retired_at.is_not(None), ChallengeSetRow.title)
-        ).all()
+        repo = AnalyticsRepository(uow.session)
+        challenge_sets = repo.challenge_sets()
         now = clock()
-        return [_compute(uow.session, row, Scope(), now) for row in rows]
+        return [_compute(repo, found, Scope(), now) for found in challenge_sets]
 
 
-def _compute(session: Session, row: ChallengeSetRow, scope: Scope, now: datetime) -> SetStats:
-    runs = _runs_in_scope(session, row.id, scope)
-    takes = _takes(session, row.id, runs, now)
+def _compute(
+    repo: AnalyticsRepository, challenge_set: SetRecord, scope: Scope, now: datetime
+) -> SetStats:
+    runs = _runs_in_scope(repo, challenge_set.id, scope)
+    takes = _takes(repo, challenge_set.id, runs, now)
     by_problem: defaultdict[int, list[_Take]] = defaultdict(list)
     for take in takes:
         by_problem[take.problem_id].append(take)
     finished = {run.id for run in runs.values() if run.finished_at is not None}
     scores = _finished_scores(takes, finished)
     problems = tuple(
-        _problem_stats(session, problem, by_problem.get(problem.id, []), scores)
-        for problem in _problems(session, row.id)
-        if problem.retired_at is None or problem.id in by_problem
+        _problem_stats(repo, problem, by_problem.get(problem.id, []), scores)
+        for problem in repo.problems(challenge_set.id)
+        if not problem.retired or problem.id in by_problem
     )
     durations = [
         (run.finished_at - run.started_at).total_seconds()
@@ -212,10 +197,10 @@ def _compute(session: Session, row: ChallengeSetRow, scope: Scope, now: datetime
     totals = [sum(correct.values()) for correct in scores.values()]
     top = max([len(problems), *(len(correct) for correct in scores.values())])
     return SetStats(
-        slug=row.slug,
-        title=row.title,
-        badge_name=row.badge_name,
-        retired=row.retired_at is not None,
+        slug=challenge_set.slug,
+        title=challenge_set.title,
+        badge_name=challenge_set.badge_name,
+        retired=challenge_set.retired,
         scope=scope,
         runs_started=len(runs),
         runs_finished=len(finished),
@@ -228,73 +213,38 @@ def _compute(session: Session, row: ChallengeSetRow, scope: Scope, now: datetime
     )
 
 
-def _runs_in_scope(session: Session, set_id: int, scope: Scope) -> dict[str, _Run]:
-    rows = session.execute(
-        select(
-            RunRow.id, RunRow.user_id, RunRow.started_at, RunRow.finished_at, RunRow.badge_awarded
-        )
-        .where(RunRow.set_id == set_id)
-        .order_by(RunRow.started_at, RunRow.id)
-    ).all()
-    runs = [_Run(*row) for row in rows]
+def _runs_in_scope(repo: AnalyticsRepository, set_id: int, scope: Scope) -> dict[str, RunRecord]:
+    runs = repo.runs(set_id)
     if scope.first_run_only:
-        first: dict[int, _Run] = {}
+        first: dict[int, RunRecord] = {}
         for run in runs:
             first.setdefault(run.user_id, run)
         runs = list(first.values())
     return {run.id: run for run in runs if scope.admits(run.started_at)}
 
 
-def _takes(session: Session, set_id: int, runs: dict[str, _Run], now: datetime) -> list[_Take]:
-    rp = RunProblemRow
-    rows = session.execute(
-        select(
-            rp.id,
-            rp.run_id,
-            rp.revision_id,
-            ProblemRevisionRow.problem_id,
-            ProblemRevisionRow.content_hash,
-            rp.outcome,
-            rp.first_viewed_at,
-            rp.deadline,
-            rp.finished_at,
-            rp.hint_used_at,
-            rp.time_limit_seconds,
-        )
-        .join(RunRow, RunRow.id == rp.run_id)
-        .join(ProblemRevisionRow, ProblemRevisionRow.id == rp.revision_id)
-        .where(RunRow.set_id == set_id, rp.first_viewed_at.is_not(None))
-    ).all()
+def _takes(
+    repo: AnalyticsRepository, set_id: int, runs: dict[str, RunRecord], now: datetime
+) -> list[_Take]:
     takes: dict[int, _Take] = {}
-    for row in rows:
-        if row.run_id not in runs:
+    for record in repo.takes(set_id):
+        if record.run_id not in runs:
             continue
-        outcome = current_outcome(Outcome(row.outcome), row.deadline, now)
-        takes[row.id] = _Take(
-            id=row.id,
-            run_id=row.run_id,
-            user_id=runs[row.run_id].user_id,
-            problem_id=row.problem_id,
-            problem=problem_of(session, row.revision_id, row.content_hash),
+        outcome = current_outcome(record.stored_outcome, record.deadline, now)
+        takes[record.id] = _Take(
+            id=record.id,
+            run_id=record.run_id,
+            user_id=runs[record.run_id].user_id,
+            problem_id=record.problem_id,
+            problem=repo.problem(record.revision_id, record.content_hash),
             outcome=outcome,
-            hint_used=row.hint_used_at is not None,
-            limit_seconds=row.time_limit_seconds,
-            seconds_used=_seconds_used(outcome, row.first_viewed_at, row.deadline, row.finished_at),
+            hint_used=record.hint_used,
+            limit_seconds=record.time_limit_seconds,
+            seconds_used=_seconds_used(
+                outcome, record.first_viewed_at, record.deadline, record.finished_at
+            ),
         )
-    attempts = session.execute(
-        select(
-            AttemptRow.run_problem_id,
-            AttemptRow.number,
-            AttemptRow.answer_text,
-            AttemptRow.option_index,
-            AttemptRow.correct,
-        )
-        .join(RunProblemRow, RunProblemRow.id == AttemptRow.run_problem_id)
-        .join(RunRow, RunRow.id == RunProblemRow.run_id)
-        .where(RunRow.set_id == set_id)
-        .order_by(AttemptRow.run_problem_id, AttemptRow.number)
-    ).all()
-    for attempt in attempts:
+    for attempt in repo.attempts(set_id):
         take = takes.get(attempt.run_problem_id)
         if take is not None:
             take.attempts.append(
@@ -326,33 +276,13 @@ def _finished_scores(takes: list[_Take], finished: set[str]) -> dict[str, dict[i
     return dict(scores)
 
 
-def _problems(session: Session, set_id: int) -> list[ProblemRow]:
-    return list(
-        session.scalars(
-            select(ProblemRow)
-            .where(ProblemRow.set_id == set_id)
-            .order_by(ProblemRow.retired_at.is_not(None), ProblemRow.position)
-        ).all()
-    )
-
-
-def _latest_problem(session: Session, row: ProblemRow) -> tuple[Problem, int]:
-    revisions = session.execute(
-        select(ProblemRevisionRow.id, ProblemRevisionRow.content_hash)
-        .where(ProblemRevisionRow.problem_id == row.id)
-        .order_by(ProblemRevisionRow.id)
-    ).all()
-    current = next((rev for rev in revisions if rev.id == row.current_revision_id), revisions[-1])
-    return problem_of(session, current.id, current.content_hash), len(revisions)
-
-
 def _problem_stats(
-    session: Session,
-    row: ProblemRow,
+    repo: AnalyticsRepository,
+    row: ProblemRecord,
     takes: list[_Take],
     scores: dict[str, dict[int, bool]],
 ) -> ProblemStats:
-    problem, revisions = _latest_problem(session, row)
+    problem, revisions = repo.latest_problem(row)
     ended = [take for take in takes if take.outcome.is_over]
     right_first = sum(1 for take in ended if take.attempts and take.attempts[0][3])
     right_final = sum(1 for take in ended if take.outcome is Outcome.CORRECT)
@@ -370,7 +300,7 @@ def _problem_stats(
         type=problem.type,
         level=problem.level,
         multiple_choice=problem.is_multiple_choice,
-        retired=row.retired_at is not None,
+        retired=row.retired,
         revisions=revisions,
         learners=len({take.user_id for take in takes}),
         takes=len(ended),
