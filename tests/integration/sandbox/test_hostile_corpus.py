@@ -247,10 +247,13 @@ while True:
         fork_bomb,
         wall_seconds=2.0,
     ),
+    # A generous wall clock, so it is the memory limit that ends it however busy the
+    # machine is (at a load of 8 on 2 cores, 3 s was not always enough to fill it).
     Hostile(
         "memory bomb",
         lambda c: "hoard = []\nwhile True:\n    hoard.append(b'x' * (32 << 20))",
         memory_bomb,
+        wall_seconds=20,
     ),
     # A generous wall clock for these two, so it is the CPU limit that ends them
     # however busy the machine is.
