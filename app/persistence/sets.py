@@ -121,13 +121,6 @@ class SetRepository:
     def active_stored(self) -> list[StoredSet]:
         return [_stored(self._keep(row)) for row in self.active_rows()]
 
-    def id_of(self, slug: str) -> int | None:
-        """The set's id, retired or not."""
-        row = self._session.scalars(
-            select(ChallengeSetRow).where(ChallengeSetRow.slug == slug)
-        ).one_or_none()
-        return None if row is None else self._keep(row).id
-
     def heading(self, set_id: int) -> SetHeading:
         row = self._keep(self._session.get_one(ChallengeSetRow, set_id))
         return SetHeading(slug=row.slug, title=row.title, badge_name=row.badge_name)

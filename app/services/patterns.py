@@ -61,12 +61,10 @@ class ChoiceFeedback:
 
 
 def load_pattern(session: Session, slug: str) -> tuple[int, ChallengeSet, PatternContent]:
-    sets = SetRepository(session)
-    set_id = sets.id_of(slug)
-    found = sets.get(slug)
-    if set_id is None or found is None or found.pattern is None:
+    found = SetRepository(session).stored(slug)
+    if found is None or found.retired or found.challenge_set.pattern is None:
         raise NotFound(f"There is no pattern called {slug!r}.")
-    return set_id, found, found.pattern
+    return found.id, found.challenge_set, found.challenge_set.pattern
 
 
 def pattern_page(
