@@ -17,7 +17,10 @@ never trusts the header's key: genuine means "signed by one of this site's keys"
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -44,6 +47,8 @@ JWT_MEDIA_TYPE = "application/vc+jwt"
 PROOF_TYPE = "JwtProof2020"
 _JWT_CLAIMS = ("iss", "jti", "nbf")
 MAX_CREDENTIAL_CHARS = 64_000
+_SEALED = "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,14 @@ class IssuedCredential:
         return {**self.credential, "proof": {"type": PROOF_TYPE, "jwt": self.jwt}}
 
 
-def issuer_keys(sessions: sessionmaker[Session], *, clock: Clock) -> list[IssuerKey]:
+def issuer_keys(sessions: sessionmaker[Session], *, clock: Clock, secret: str) -> list[IssuerKey]:
     """Every key that verifies, the signing one first; creates it on first use."""
     with UnitOfWork(sessions) as uow:
-        _signing_key(uow, clock)
+        _, signing = _signing_key(uow, clock, secret)
+        stored = IssuerKeyStore(uow.session).all()
         return [
-            IssuerKey(row.public_key_multibase, row.created_at)
-            for row in IssuerKeyStore(uow.session).all()
+            IssuerKey(key.public_key_multibase, key.created_at)
+            for key in sorted(stored, key=lambda key: key.public_key_multibase != signing)
         ]
 
 
@@ -98,6 +104,7 @@ def issue_credential(
     learner_id: int,
     award_id: str,
     site_url: str,
+    secret: str,
     issuer_name: str = ISSUER_NAME,
 ) -> IssuedCredential:
     """The learner's award, signed; another learner's award is NotFound."""
@@ -105,7 +112,7 @@ def issue_credential(
         facts = award_facts(uow.session, award_id)
         if facts is None or facts[1] != learner_id:
             raise NotFound("There is no such badge among yours.")
-        private_key, multibase = _signing_key(uow, clock)
+        private_key, multibase = _signing_key(uow, clock, secret)
         issuer = IssuerProfile(did_key.did_of(multibase), issuer_name, site_url.rstrip("/"))
         credential = open_badges.open_badge_credential(facts[0], issuer)
         header = {
@@ -118,24 +125,51 @@ def issue_credential(
         return IssuedCredential(award_id, _sign(private_key, header, claims), credential)
 
 
-def _signing_key(uow: UnitOfWork, clock: Clock) -> tuple[Ed25519PrivateKey, str]:
+def _signing_key(uow: UnitOfWork, clock: Clock, secret: str) -> tuple[Ed25519PrivateKey, str]:
+    """The oldest key this site's secret unseals signs; a key stored in the clear (as
+    before keys were sealed) is sealed now. None unseals (the secret changed): a new
+    key is made, and the older ones go on verifying what they signed."""
     store = IssuerKeyStore(uow.session)
-    row = store.signing()
-    if row is None:
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode("ascii")
-        store.add(private_key_pem=pem, public_key_multibase=_multibase(key), now=clock())
-        uow.commit()
-        row = store.signing()
-        assert row is not None
-    loaded = serialization.load_pem_private_key(row.private_key_pem.encode("ascii"), None)
+    for stored in store.all():
+        key = _unsealed(stored.private_key_pem, secret)
+        if key is None:
+            continue
+        if not stored.private_key_pem.startswith(_SEALED):
+            store.replace_private_key(stored.id, _sealed(key, secret))
+            uow.commit()
+        return key, stored.public_key_multibase
+    if store.all():
+        log.warning("no issuer key opens with this QUIZ_SECRET_KEY: a new one will sign")
+    key = Ed25519PrivateKey.generate()
+    store.add(
+        private_key_pem=_sealed(key, secret), public_key_multibase=_multibase(key), now=clock()
+    )
+    uow.commit()
+    return key, _multibase(key)
+
+
+def _sealing_password(secret: str) -> bytes:
+    """A password of its own for the keys, derived from the site's secret."""
+    return hmac.new(secret.encode(), b"torch-quiz issuer key", hashlib.sha256).hexdigest().encode()
+
+
+def _sealed(key: Ed25519PrivateKey, secret: str) -> str:
+    encryption = serialization.BestAvailableEncryption(_sealing_password(secret))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    return pem.decode("ascii")
+
+
+def _unsealed(pem: str, secret: str) -> Ed25519PrivateKey | None:
+    password = _sealing_password(secret) if pem.startswith(_SEALED) else None
+    try:
+        loaded = serialization.load_pem_private_key(pem.encode("ascii"), password)
+    except ValueError:
+        return None  # sealed under another secret
     if not isinstance(loaded, Ed25519PrivateKey):
         raise TypeError("the stored issuer key is not an Ed25519 key")
-    return loaded, row.public_key_multibase
+    return loaded
 
 
 def _multibase(key: Ed25519PrivateKey) -> str:
@@ -213,8 +247,7 @@ def verify_credential(
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         return _unreadable("It is not signed with EdDSA (Ed25519), as this site signs.")
     with UnitOfWork(sessions) as uow:
-        _signing_key(uow, clock)
-        keys = {row.public_key_multibase for row in IssuerKeyStore(uow.session).all()}
+        keys = {key.public_key_multibase for key in IssuerKeyStore(uow.session).all()}
         multibase = _claimed_key(header)
         if multibase is None or multibase not in keys:
             return CredentialCheck(

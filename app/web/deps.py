@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
 from app.services import accounts
@@ -42,6 +43,11 @@ async def _throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
+async def _secret_key(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.secret_key
+
+
 async def _runner(request: Request) -> ServiceRunner:
     runner: ServiceRunner = request.app.state.runner
     return runner
@@ -61,6 +67,7 @@ ClockDep = Annotated[Clock, Depends(_clock)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
 Run = Annotated[ServiceRunner, Depends(_runner)]
+SecretKey = Annotated[str, Depends(_secret_key)]  # the site's QUIZ_SECRET_KEY
 
 
 def _session_learner_id(request: Request) -> int | None:

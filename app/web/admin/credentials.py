@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from app.services import credentials
-from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck
-from app.web.deps import ClockDep, LearnerId, SessionsDep
+from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck, IssuedCredential
+from app.web.deps import ClockDep, LearnerId, SecretKey, SessionsDep
 from app.web.security import verify_form_csrf
 from app.web.templating import render
 
@@ -29,38 +29,44 @@ def _site(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _issued(
+    request: Request,
+    award_id: str,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: LearnerId,
+    secret: SecretKey,
+) -> IssuedCredential:
+    return credentials.issue_credential(
+        sessions,
+        clock=clock,
+        learner_id=learner,
+        award_id=award_id,
+        site_url=_site(request),
+        secret=secret,
+    )
+
+
+Issued = Annotated[IssuedCredential, Depends(_issued)]  # the learner's award {award_id}
+
+
 @api.get("/me/badges/{award_id}/credential")
-def credential(
-    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
-) -> JSONResponse:
+def credential(issued: Issued) -> JSONResponse:
     """The award as a signed Open Badges 3.0 credential: the OpenBadgeCredential, with its
     VC-JWT (EdDSA) in `proof.jwt`. Verify it at /credentials/verify."""
-    issued = credentials.issue_credential(
-        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
-    )
     return JSONResponse(issued.document(), media_type="application/json")
 
 
 @pages.get("/me/badges/{award_id}/credential.json")
-def credential_file(
-    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
-) -> Response:
-    issued = credentials.issue_credential(
-        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
-    )
+def credential_file(issued: Issued) -> Response:
     body = json.dumps(issued.document(), indent=2, ensure_ascii=False)
-    return _download(body, "application/json", f"badge-{award_id}.json")
+    return _download(body, "application/json", f"badge-{issued.award_id}.json")
 
 
 @pages.get("/me/badges/{award_id}/credential.jwt")
-def credential_jwt(
-    request: Request, award_id: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId
-) -> Response:
+def credential_jwt(issued: Issued) -> Response:
     """The bare VC-JWT, for wallets and verifiers that take one."""
-    issued = credentials.issue_credential(
-        sessions, clock=clock, learner_id=learner, award_id=award_id, site_url=_site(request)
-    )
-    return _download(issued.jwt, credentials.JWT_MEDIA_TYPE, f"badge-{award_id}.jwt")
+    return _download(issued.jwt, credentials.JWT_MEDIA_TYPE, f"badge-{issued.award_id}.jwt")
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
@@ -121,9 +127,11 @@ def verify_json(body: VerifyIn, sessions: SessionsDep, clock: ClockDep) -> Verif
 
 
 @public.get("/issuer")
-def issuer(request: Request, sessions: SessionsDep, clock: ClockDep) -> dict[str, Any]:
+def issuer(
+    request: Request, sessions: SessionsDep, clock: ClockDep, secret: SecretKey
+) -> dict[str, Any]:
     """The issuer profile named in every credential, with its verification key."""
-    keys = credentials.issuer_keys(sessions, clock=clock)
+    keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": keys[0].did,
@@ -143,14 +151,14 @@ def issuer(request: Request, sessions: SessionsDep, clock: ClockDep) -> dict[str
 
 
 @public.get("/issuer/key")
-def issuer_key(sessions: SessionsDep, clock: ClockDep) -> JSONResponse:
+def issuer_key(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JSONResponse:
     """The signing key as a JWK (RFC 8037); the same key is the issuer's did:key."""
-    key = credentials.issuer_keys(sessions, clock=clock)[0]
+    key = credentials.issuer_keys(sessions, clock=clock, secret=secret)[0]
     return JSONResponse(key.jwk, media_type="application/jwk+json")
 
 
 @public.get("/.well-known/jwks.json")
-def jwks(sessions: SessionsDep, clock: ClockDep) -> JSONResponse:
+def jwks(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JSONResponse:
     """Every key that verifies this site's credentials, as a JWK Set."""
-    keys = credentials.issuer_keys(sessions, clock=clock)
+    keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
     return JSONResponse({"keys": [key.jwk for key in keys]}, media_type="application/jwk-set+json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain import did_key
 from app.domain.clock import FakeClock
 from app.domain.errors import NotFound
+from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.tables import AwardRow, IssuerKeyRow
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import credentials
@@ -19,6 +21,7 @@ from app.services.credentials import IssuedCredential, Verdict
 from tests.integration.admin.history import History, Take
 
 SITE = "https://quiz.example"
+SECRET = "s" * 40
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def issued(
 ) -> IssuedCredential:
     learner, award_id = award
     return credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE
+        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
 
 
@@ -122,7 +125,7 @@ def test_accepts_other_wrappings(
 
 def test_signature_checks_with_the_published_jwk(issued: IssuedCredential, loaded, clock) -> None:
     """What any JOSE library does: the published key, the signing input, the signature."""
-    (key,) = credentials.issuer_keys(loaded, clock=clock)
+    (key,) = credentials.issuer_keys(loaded, clock=clock, secret=SECRET)
     header, payload, signature = issued.jwt.split(".")
     public = Ed25519PublicKey.from_public_bytes(did_key.b64url_decode(key.jwk["x"]))
     public.verify(did_key.b64url_decode(signature), f"{header}.{payload}".encode())
@@ -136,10 +139,10 @@ def test_signature_checks_with_the_published_jwk(issued: IssuedCredential, loade
 def test_key_is_created_once_and_kept(award, loaded: sessionmaker[Session], clock) -> None:
     learner, award_id = award
     first = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE
+        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     second = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE
+        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     assert first.jwt == second.jwt  # Ed25519 is deterministic: same key, same bytes
     with UnitOfWork(loaded) as uow:
@@ -151,11 +154,11 @@ def test_only_the_learner_gets_their_credential(award, history: History, loaded,
     other = history.learner("eve")
     with pytest.raises(NotFound):
         credentials.issue_credential(
-            loaded, clock=clock, learner_id=other, award_id=award_id, site_url=SITE
+            loaded, clock=clock, learner_id=other, award_id=award_id, site_url=SITE, secret=SECRET
         )
     with pytest.raises(NotFound):
         credentials.issue_credential(
-            loaded, clock=clock, learner_id=other, award_id="nope", site_url=SITE
+            loaded, clock=clock, learner_id=other, award_id="nope", site_url=SITE, secret=SECRET
         )
 
 
@@ -168,3 +171,59 @@ def test_a_deleted_award_is_genuine_but_not_on_record(
     result = check(loaded, clock, issued.jwt)
     assert result.verdict is Verdict.GENUINE
     assert result.award_on_record is False
+
+
+def stored_pems(sessions: sessionmaker[Session]) -> list[str]:
+    with UnitOfWork(sessions) as uow:
+        rows = uow.session.scalars(select(IssuerKeyRow).order_by(IssuerKeyRow.id)).all()
+        return [row.private_key_pem for row in rows]
+
+
+def test_the_private_key_is_stored_sealed(issued: IssuedCredential, loaded) -> None:
+    (pem,) = stored_pems(loaded)
+    assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    with pytest.raises(TypeError, match="encrypted"):
+        serialization.load_pem_private_key(pem.encode(), None)
+    with pytest.raises(ValueError, match="Incorrect password"):
+        serialization.load_pem_private_key(pem.encode(), SECRET.encode())  # not the password
+
+
+def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(award, loaded, clock) -> None:
+    """As keys were stored before they were sealed."""
+    key = Ed25519PrivateKey.generate()
+    clear = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    with UnitOfWork(loaded) as uow:
+        IssuerKeyStore(uow.session).add(
+            private_key_pem=clear, public_key_multibase=did_key.multibase_of(public), now=clock()
+        )
+        uow.commit()
+    learner, award_id = award
+    issued = credentials.issue_credential(
+        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
+    )
+    assert issued.credential["issuer"]["id"] == did_key.did_of(did_key.multibase_of(public))
+    (pem,) = stored_pems(loaded)
+    assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+
+def test_after_the_secret_changes_a_new_key_signs_and_old_credentials_verify(
+    award, issued: IssuedCredential, loaded, clock
+) -> None:
+    learner, award_id = award
+    later = credentials.issue_credential(
+        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret="t" * 40
+    )
+    assert later.credential["issuer"]["id"] != issued.credential["issuer"]["id"]
+    assert check(loaded, clock, issued.jwt).verdict is Verdict.GENUINE
+    assert check(loaded, clock, later.jwt).verdict is Verdict.GENUINE
+    keys = credentials.issuer_keys(loaded, clock=clock, secret="t" * 40)
+    assert [key.did for key in keys] == [
+        later.credential["issuer"]["id"],
+        issued.credential["issuer"]["id"],
+    ]  # the one that signs first
+    assert len(stored_pems(loaded)) == 2
