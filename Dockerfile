@@ -1,9 +1,11 @@
 # Production image: torch-quiz served by uvicorn as a non-root user.
 #
-# The sandbox isolates learner code with Linux namespaces, seccomp and cgroups. Inside
-# a container that needs: --cap-add SYS_ADMIN (or a user-namespace-enabled runtime)
-# and an unconfined seccomp profile for the server process; without them `quiz doctor`
-# reports the missing pieces and learner code is refused (it fails closed).
+# The sandbox isolates learner code with Linux namespaces, seccomp and rlimits. As this
+# image's non-root user it makes them from a user namespace of its own (docs/sandbox.md,
+# "Without root"), which Docker's default seccomp and AppArmor profiles forbid: run with
+# --security-opt seccomp=unconfined --security-opt apparmor=unconfined (each job still
+# loads the sandbox's own seccomp filter). Without them `quiz doctor` reports the
+# missing pieces and learner code is refused (it fails closed).
 FROM python:3.11-slim-bookworm AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

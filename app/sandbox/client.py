@@ -59,6 +59,8 @@ class Sandbox:
     allow_unisolated: run even when the probe finds isolation incomplete; only for
         trusted code (`quiz check --allow-unisolated`).
     queue_size: how many `run_async` callers may wait for a slot before SandboxBusy.
+    user_namespace: isolate from a user namespace of the zygote's own, as without root
+        (app.sandbox.user_namespace); by default exactly when not running as root.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Sandbox:
         queue_size: int | None = None,
         python: str | None = None,
         base_uid: int = BASE_UID,
+        user_namespace: bool | None = None,
     ) -> None:
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
@@ -81,6 +84,7 @@ class Sandbox:
         self.queue_size = 2 * pool_size if queue_size is None else queue_size
         self._python = python
         self._base_uid = base_uid
+        self._user_namespace = user_namespace
         self._cond = threading.Condition()
         self._restart_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(pool_size)
@@ -110,6 +114,7 @@ class Sandbox:
             base_uid=self._base_uid,
             strict=not self.allow_unisolated,
             python=self._python,
+            user_namespace=self._user_namespace,
         )
         try:
             report = link.start(_START_TIMEOUT)

@@ -2,9 +2,9 @@
 
 The zygote has already put the child in a new PID namespace (it is PID 1 there). The
 child then joins its cgroup, unshares the other namespaces, pivots into the read-only
-root, sets rlimits, drops to its slot's uid, sets no_new_privs and loads the seccomp
-filter. Mounting needs root, so the uid drop comes after it; seccomp comes last
-because it forbids mount and unshare.
+root, drops to its slot's uid (or, without root, into a user namespace of its own),
+sets rlimits and no_new_privs and loads the seccomp filter. Mounting needs root, so
+the uid drop comes after it; seccomp comes last because it forbids mount and unshare.
 
 Strict mode (the default) raises `IsolationFailed` at the first step that fails, and
 the job never runs. With --allow-unisolated every step is tried and the failures are
@@ -25,6 +25,7 @@ from app.sandbox import linux
 from app.sandbox.cgroups import CgroupSlot
 from app.sandbox.protocol import SandboxLimits
 from app.sandbox.rootfs import SCRATCH, RootPlan, enter_root
+from app.sandbox.user_namespace import leave_capabilities
 
 # Features a job must have before learner code may run. Cgroups and the user namespace
 # are welcome but optional: rlimits back up the cgroup limits, and as root no user
@@ -74,6 +75,9 @@ class IsolationPlan:
     seccomp_filter: Any  # pyseccomp.SyscallFilter, built once in the zygote
     strict: bool
     cgroups_detail: str  # why there are no cgroups, or which ones there are
+    # None: the zygote runs as root. Else whether it has a user namespace of its own
+    # (app.sandbox.user_namespace), and what it is or why not.
+    user_namespace: tuple[bool, str] | None = None
 
 
 @dataclass
@@ -85,7 +89,6 @@ class Outcome:
 
 def isolate(identity: Identity, plan: IsolationPlan) -> Outcome:
     outcome = Outcome()
-    as_root = os.geteuid() == 0
 
     def step(name: str, action: Callable[[], str], required: bool = True) -> bool:
         try:
@@ -100,15 +103,11 @@ def isolate(identity: Identity, plan: IsolationPlan) -> Outcome:
 
     step("cgroups", lambda: _join_cgroup(identity, plan.cgroups_detail), required=False)
     step("pid_namespace", _check_pid_namespace)
-    if as_root:
-        outcome.features["user_namespace"] = (
-            True,
-            "not needed: started as root, jobs drop to an unprivileged uid",
-        )
-        in_namespaces = step("mount_namespace", _unshare_namespaces)
-    else:
-        in_namespaces = step("user_namespace", _unshare_user_namespace, required=False)
-        outcome.features["mount_namespace"] = outcome.features["user_namespace"]
+    outcome.features["user_namespace"] = plan.user_namespace or (
+        True,
+        "not needed: started as root, jobs drop to an unprivileged uid",
+    )
+    in_namespaces = step("mount_namespace", _unshare_namespaces)
     outcome.features["net_namespace"] = (
         outcome.features["mount_namespace"][0],
         "empty network namespace (no interfaces up)"
@@ -119,8 +118,10 @@ def isolate(identity: Identity, plan: IsolationPlan) -> Outcome:
         step("filesystem", lambda: _enter_root(identity, plan))
     else:
         outcome.features["filesystem"] = (False, "needs a private mount namespace")
+    # The uid drop before the rlimits: a job's own user namespace takes its creator's
+    # RLIMIT_NPROC as the cap on all the zygote's processes, so it must not be the job's.
+    step("uid_drop", lambda: _drop_privileges(identity, plan))
     step("rlimits", lambda: _set_rlimits(plan.limits))
-    step("uid_drop", lambda: _drop_privileges(identity))
     step("no_new_privs", _set_no_new_privs)
     step("seccomp", lambda: _load_seccomp(plan.seccomp_filter))
     return outcome
@@ -145,25 +146,6 @@ def _unshare_namespaces() -> str:
     linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWIPC | linux.CLONE_NEWUTS)
     socket.sethostname("sandbox")
     return "private mount, network, IPC and UTS namespaces"
-
-
-def _unshare_user_namespace() -> str:
-    """Without root, a user namespace is the only way to get the others."""
-    uid, gid = os.getuid(), os.getgid()
-    linux.unshare(
-        linux.CLONE_NEWUSER
-        | linux.CLONE_NEWNS
-        | linux.CLONE_NEWNET
-        | linux.CLONE_NEWIPC
-        | linux.CLONE_NEWUTS
-    )
-    with open("/proc/self/setgroups", "w") as setgroups:
-        setgroups.write("deny")
-    with open("/proc/self/uid_map", "w") as uid_map:
-        uid_map.write(f"0 {uid} 1")
-    with open("/proc/self/gid_map", "w") as gid_map:
-        gid_map.write(f"0 {gid} 1")
-    return f"user namespace mapping uid {uid} to 0"
 
 
 def _enter_root(identity: Identity, plan: IsolationPlan) -> str:
@@ -195,7 +177,9 @@ def _set_rlimits(limits: SandboxLimits) -> str:
     )
 
 
-def _drop_privileges(identity: Identity) -> str:
+def _drop_privileges(identity: Identity, plan: IsolationPlan) -> str:
+    if plan.user_namespace is not None:
+        return leave_capabilities()
     if os.geteuid() != 0 or os.getuid() != 0:
         raise OSError("not root: cannot switch to a per-slot uid")
     os.setgroups([])
@@ -222,14 +206,14 @@ def _load_seccomp(seccomp_filter: Any) -> str:
     return "libseccomp filter: deny list + non-AF_UNIX sockets + namespace clone flags"
 
 
-def verify(outcome: Outcome, identity: Identity, limits: SandboxLimits) -> None:
+def verify(outcome: Outcome, identity: Identity, plan: IsolationPlan) -> None:
     """The probe's second opinion, from inside: a step that claims success must show it."""
     checks: dict[str, Callable[[], bool]] = {
         "pid_namespace": lambda: [p for p in os.listdir("/proc") if p.isdigit()] == ["1"],
         "net_namespace": lambda: _interfaces() == {"lo"},
         "filesystem": lambda: _read_only("/") and not _read_only(SCRATCH),
-        "rlimits": lambda: resource.getrlimit(resource.RLIMIT_NPROC)[0] == limits.processes,
-        "uid_drop": lambda: os.getresuid() == (identity.uid,) * 3 and os.getgroups() == [],
+        "rlimits": lambda: resource.getrlimit(resource.RLIMIT_NPROC)[0] == plan.limits.processes,
+        "uid_drop": lambda: _dropped(identity, plan),
         "no_new_privs": lambda: _status_field("NoNewPrivs") == "1",
         "seccomp": lambda: _status_field("Seccomp") == "2" and _inet_refused(),
     }
@@ -241,6 +225,16 @@ def verify(outcome: Outcome, identity: Identity, limits: SandboxLimits) -> None:
             confirmed, detail = False, f"check failed: {exc}"
         if ok and not confirmed:
             outcome.features[name] = (False, f"claimed but not in force ({detail})")
+
+
+def _dropped(identity: Identity, plan: IsolationPlan) -> bool:
+    if plan.user_namespace is None:
+        return os.getresuid() == (identity.uid,) * 3 and os.getgroups() == []
+    try:  # the UTS namespace is the zygote's user namespace's: no capability over it
+        socket.sethostname("escaped")
+    except PermissionError:
+        return True
+    return False
 
 
 def _interfaces() -> set[str]:

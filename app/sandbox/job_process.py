@@ -44,7 +44,7 @@ def child_main(
         linux.set_process_name("tq-job")
         outcome = isolate(identity, plan)
         if probe:
-            verify(outcome, identity, plan.limits)
+            verify(outcome, identity, plan)
             features = {name: list(value) for name, value in outcome.features.items()}
             _send({"kind": "probe", "features": features})
         else:

@@ -78,13 +78,17 @@ class ZygoteLink:
         base_uid: int,
         strict: bool,
         python: str | None = None,
+        user_namespace: bool | None = None,
     ) -> None:
+        """`user_namespace`: the zygote makes one of its own (app.sandbox.user_namespace);
+        by default exactly when not started as root."""
         self._config = {
             "op": "config",
             "limits": limits.to_dict(),
             "identities": identities,
             "base_uid": base_uid,
             "strict": strict,
+            "user_namespace": os.geteuid() != 0 if user_namespace is None else user_namespace,
         }
         self._python = python or sys.executable
         self._process: subprocess.Popen[bytes] | None = None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.sandbox import linux, preload
+from app.sandbox import user_namespace as user_namespaces
 from app.sandbox.cgroups import CgroupSet, create_cgroups
 from app.sandbox.isolation import Identity, IsolationPlan
 from app.sandbox.protocol import CONTROL_MAX, FrameDecoder, SandboxLimits, decode_message
@@ -38,11 +39,17 @@ _STAGING_PREFIX = "torch-quiz-root-"
 
 
 def main(control_fd: int) -> None:
-    preload.prepare_interpreter()
     control = socket.socket(fileno=control_fd)
     config = decode_message(control.recv(CONTROL_MAX))
+    user_namespace = None  # started as root: none needed
+    if config.get("user_namespace"):
+        try:
+            user_namespace = (True, user_namespaces.enter_own(control_fd))
+        except OSError as exc:
+            user_namespace = (False, f"no user namespace: {exc}")
+    preload.prepare_interpreter()
     try:
-        zygote = Zygote(control, config)
+        zygote = Zygote(control, config, user_namespace)
     except Exception as exc:  # say why before dying, so the host can tell the user
         failure = {"features": {"zygote": [False, f"{type(exc).__name__}: {exc}"]}}
         control.send(json.dumps({"op": "hello", "pid": os.getpid(), "report": failure}).encode())
@@ -60,7 +67,12 @@ class _Child:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        config: dict[str, Any],
+        user_namespace: tuple[bool, str] | None,
+    ) -> None:
         # Imported only now: the job side imports torch, which must come after
         # prepare_interpreter has fixed the thread counts.
         from app.sandbox.job_process import child_main
@@ -69,8 +81,11 @@ class Zygote:
         self.control = control
         self.limits = SandboxLimits.from_dict(config["limits"])
         count = int(config["identities"])
-        # Held open for the zygote's life; its children close it with everything else.
-        first_uid, self.uid_lock = claim_uid_block(int(config["base_uid"]), count)
+        uids = [0] * count  # in a user namespace only 0 is mapped: jobs stay root, powerless
+        if user_namespace is None:
+            # Held open for the zygote's life; its children close it with everything else.
+            first_uid, self.uid_lock = claim_uid_block(int(config["base_uid"]), count)
+            uids = [first_uid + k for k in range(count)]
         self.staging = _staging_directory()
         self.cgroups, cgroups_detail = _make_cgroups(self.limits, count)
         self.plan = IsolationPlan(
@@ -79,12 +94,13 @@ class Zygote:
             seccomp_filter=_make_seccomp_filter(),
             strict=bool(config["strict"]),
             cgroups_detail=cgroups_detail,
+            user_namespace=user_namespace,
         )
         self.identities = [
             Identity(
                 index=k,
-                uid=first_uid + k,
-                gid=first_uid + k,
+                uid=uids[k],
+                gid=uids[k],
                 cgroup=None if self.cgroups is None else self.cgroups.slots[k],
             )
             for k in range(count)

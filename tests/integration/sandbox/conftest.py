@@ -49,13 +49,24 @@ def server_environment(**variables: str) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def sandbox(planted_secret: str, database_file: Path) -> Iterator[Sandbox]:
-    if os.geteuid() != 0:
-        pytest.skip("the OS-level sandbox needs root (CI runs as root)")
     # Three slots: the hostile corpus keeps two busy while other work goes on.
-    box = Sandbox(SandboxLimits(), pool_size=3)
-    with server_environment(
-        QUIZ_SECRET_KEY=planted_secret, DATABASE_URL=f"sqlite:///{database_file}"
-    ):
+    with started(Sandbox(SandboxLimits(), pool_size=3), planted_secret, database_file) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def user_namespace_sandbox(planted_secret: str, database_file: Path) -> Iterator[Sandbox]:
+    """Isolated as without root (app.sandbox.user_namespace), though CI runs as root."""
+    box = Sandbox(SandboxLimits(), pool_size=3, user_namespace=True)
+    with started(box, planted_secret, database_file) as box:
+        yield box
+
+
+@contextmanager
+def started(box: Sandbox, secret: str, database_file: Path) -> Iterator[Sandbox]:
+    if os.geteuid() != 0:
+        pytest.skip("these tests need root (CI runs as root)")
+    with server_environment(QUIZ_SECRET_KEY=secret, DATABASE_URL=f"sqlite:///{database_file}"):
         box.start()
     try:
         yield box

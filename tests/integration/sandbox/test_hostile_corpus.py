@@ -364,21 +364,30 @@ class CorpusRun:
 ORDINARY = SnippetJob("import torch\nx = torch.ones(2, 3)\nprint(int(x.sum()))", shape_of="x")
 
 
+@pytest.fixture(scope="module", params=["as root", "in a user namespace"])
+def attacked(request: pytest.FixtureRequest) -> Sandbox:
+    """The corpus runs against both ways of isolating: jobs dropping to uids of their
+    own under a root zygote, and jobs in a user namespace of their own, as without root."""
+    name = "sandbox" if request.param == "as root" else "user_namespace_sandbox"
+    box: Sandbox = request.getfixturevalue(name)
+    return box
+
+
 @pytest.fixture(scope="module")
 def corpus_run(
-    sandbox: Sandbox,
+    attacked: Sandbox,
     planted_secret: str,
     database_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> CorpusRun:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
-    assert sandbox.zygote_pid is not None
+    assert attacked.zygote_pid is not None
     context = Context(
         planted_secret,
         database_file,
         listener.getsockname()[1],
-        sandbox.zygote_pid,
+        attacked.zygote_pid,
         tmp_path_factory.mktemp("host-tmp"),
     )
     attack_over = threading.Event()
@@ -388,12 +397,12 @@ def corpus_run(
     def keep_serving() -> None:
         nonlocal during
         while not attack_over.is_set():
-            ordinary.append(sandbox.run(ORDINARY))
+            ordinary.append(attacked.run(ORDINARY))
             during += not attack_over.is_set()
 
     def attack(hostile: Hostile) -> tuple[str, SnippetResult]:
         job = SnippetJob(hostile.code(context), wall_seconds=hostile.wall_seconds)
-        return hostile.name, sandbox.run(job)
+        return hostile.name, attacked.run(job)
 
     server = threading.Thread(target=keep_serving)
     server.start()
@@ -420,8 +429,8 @@ def test_other_work_is_served_while_the_corpus_runs(corpus_run: CorpusRun) -> No
         assert (result.status, result.stdout, result.shape) == ("ok", "6\n", [2, 3])
 
 
-def test_the_sandbox_still_works_after_the_corpus(sandbox: Sandbox, corpus_run: CorpusRun) -> None:
-    result = sandbox.run(ORDINARY)
+def test_the_sandbox_still_works_after_the_corpus(attacked: Sandbox, corpus_run: CorpusRun) -> None:
+    result = attacked.run(ORDINARY)
     assert result.status == "ok"
     assert not processes_named("tqbomb")
     assert not processes_named("tqdaemon")

@@ -108,6 +108,7 @@ def test_the_zygote_holds_nothing_of_the_app_but_the_sandbox_worker(
         "app.sandbox.runner",
         "app.sandbox.seccomp_policy",
         "app.sandbox.uid_blocks",
+        "app.sandbox.user_namespace",
         "app.sandbox.zygote",
     }
     modules = inside["app_modules"]
