@@ -230,6 +230,8 @@ def verify(outcome: Outcome, identity: Identity, plan: IsolationPlan) -> None:
 def _dropped(identity: Identity, plan: IsolationPlan) -> bool:
     if plan.user_namespace is None:
         return os.getresuid() == (identity.uid,) * 3 and os.getgroups() == []
+    if _status_field("CapEff").strip("0"):
+        return False
     try:  # the UTS namespace is the zygote's user namespace's: no capability over it
         socket.sethostname("escaped")
     except PermissionError:

@@ -42,10 +42,15 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NAME = 15
+PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_GET_NO_NEW_PRIVS = 39
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
 
 _SYS_PIVOT_ROOT = 155  # x86_64; the sandbox only supports x86_64 and checks it
+_SYS_CAPSET = 126
+_CAPABILITY_VERSION_3 = 0x20080522
 
 
 @functools.cache
@@ -126,3 +131,14 @@ def set_process_name(name: str) -> None:
     """The name `ps` shows (15 bytes at most), so leftovers are easy to spot."""
     buffer = ctypes.create_string_buffer(name.encode()[:15])
     _check(_libc().prctl(PR_SET_NAME, ctypes.addressof(buffer), 0, 0, 0), "prctl PR_SET_NAME")
+
+
+def drop_capabilities() -> None:
+    """Every capability gone: effective, permitted, inheritable, ambient and bounding."""
+    with open("/proc/sys/kernel/cap_last_cap") as last:
+        for capability in range(int(last.read()) + 1):
+            prctl(PR_CAPBSET_DROP, capability)
+    _check(_libc().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl ambient")
+    header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # two of {effective, permitted, inheritable}: all zero
+    _check(_libc().syscall(ctypes.c_long(_SYS_CAPSET), header, data), "capset")

@@ -9,7 +9,7 @@ namespace is owned by its user namespace. Only its own uid is mapped, so jobs ca
 drop to uids of their own; instead each job unshares one more user namespace at the
 end (`leave_capabilities`), which leaves it no capability over anything the zygote's
 namespace owns (its mounts, its network, its hostname) and counts its processes apart
-for RLIMIT_NPROC.
+for RLIMIT_NPROC; then it drops every capability it has in its own.
 
 The zygote keeps its first process as a plain parent: it only waits, so that the host
 sees the zygote's exit as before, and the zygote dies with it (PR_SET_PDEATHSIG).
@@ -46,9 +46,12 @@ def leave_capabilities() -> str:
     """A job's last namespace: root inside it, powerless over everything outside."""
     linux.unshare(linux.CLONE_NEWUSER)
     _map_to_root(0, 0)
+    # Root of its own namespace would still pass file permission checks on what the
+    # server's uid owns; without capabilities it is that uid's owner, nothing more.
+    linux.drop_capabilities()
     # A credential change clears the parent-death signal.
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-    return "a user namespace of its own: no capability over the sandbox's namespaces"
+    return "a user namespace of its own, no capabilities"
 
 
 def _map_to_root(uid: int, gid: int) -> None:

@@ -25,8 +25,9 @@ def attempt(action):
     except OSError as exc:
         return errno.errorcode[exc.errno]
     return "allowed"
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 print(json.dumps({
-    "uid": os.getuid(), "pid": os.getpid(),
+    "uid": os.getuid(), "pid": os.getpid(), "cap_eff": int(status["CapEff"], 16),
     "sethostname": attempt(lambda: socket.sethostname("escaped")),
     "setuid": attempt(lambda: os.setuid(1000)),
     "unshare": attempt(lambda: os.unshare(os.CLONE_NEWNS)) if hasattr(os, "unshare") else "n/a",
@@ -45,7 +46,7 @@ def test_a_job_is_root_of_nothing_but_itself(user_namespace_sandbox: Sandbox) ->
     result = user_namespace_sandbox.run(SnippetJob(POWERS))
     assert result.status == "ok", result.stderr
     seen = json.loads(result.stdout)
-    assert (seen["uid"], seen["pid"]) == (0, 1)
+    assert (seen["uid"], seen["pid"], seen["cap_eff"]) == (0, 1, 0)
     assert seen["sethostname"] == "EPERM"  # its UTS namespace is the zygote's user ns's
     assert seen["setuid"] == "EINVAL"  # no other uid exists in its namespace
     assert seen["unshare"] in ("EPERM", "n/a")  # seccomp forbids new namespaces
