@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.challenge import (
     ChallengeSet,
     ExplainPrompt,
-    Option,
     PatternContent,
     PracticeItem,
     QuizItem,
@@ -96,34 +95,15 @@ def _item(items: tuple[_T, ...], index: int) -> _T:
     return items[index]
 
 
-def check_quiz(
-    sessions: sessionmaker[Session], *, slug: str, index: int, raw: object
-) -> ChoiceFeedback:
-    with UnitOfWork(sessions) as uow:
-        item = _item(load_pattern(uow.session, slug)[2].quiz, index)
-    return _feedback(item.options, index, raw)
+def judge_choice(item: QuizItem | PracticeItem, index: int, raw: object) -> ChoiceFeedback:
+    """The learner's pick among the item's options; AnswerNotUnderstood if there is none."""
+    correct = next((i for i, option in enumerate(item.options) if option.correct), None)
+    return ChoiceFeedback(index, _choice(len(item.options), raw), correct)
 
 
-def check_practice(
-    sessions: sessionmaker[Session], *, slug: str, index: int, raw: object
-) -> ChoiceFeedback:
-    with UnitOfWork(sessions) as uow:
-        item = _item(load_pattern(uow.session, slug)[2].practice, index)
-    return _feedback(item.options, index, raw)
-
-
-def _feedback(options: tuple[Option, ...], index: int, raw: object) -> ChoiceFeedback:
-    correct = next((i for i, option in enumerate(options) if option.correct), None)
-    return ChoiceFeedback(index, _choice(len(options), raw), correct)
-
-
-def score_explain(
-    sessions: sessionmaker[Session], *, slug: str, index: int, text: str
-) -> ConceptScore:
+def judge_explanation(prompt: ExplainPrompt, text: str) -> ConceptScore:
     if not text.strip():
         raise AnswerNotUnderstood("Write a few sentences first.")
-    with UnitOfWork(sessions) as uow:
-        prompt = _item(load_pattern(uow.session, slug)[2].explain, index)
     return score_explanation(text, prompt.concepts)
 
 

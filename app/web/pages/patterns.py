@@ -78,9 +78,7 @@ async def quiz_answer(
     item = await run(patterns.quiz_item, sessions, slug=slug, index=i)
     context: dict[str, Any] = {"slug": slug, "i": i, "item": item}
     try:
-        context["feedback"] = await run(
-            patterns.check_quiz, sessions, slug=slug, index=i, raw=choice
-        )
+        context["feedback"] = patterns.judge_choice(item, i, choice)
     except AnswerNotUnderstood as error:
         return render(
             request, "_quiz_item.html", {**context, "error": error.message}, status_code=422
@@ -106,9 +104,7 @@ async def explain(
     item = await run(patterns.explain_item, sessions, slug=slug, index=i)
     context: dict[str, Any] = {"slug": slug, "i": i, "text": text, "item": item}
     try:
-        context["score"] = await run(
-            patterns.score_explain, sessions, slug=slug, index=i, text=text
-        )
+        context["score"] = patterns.judge_explanation(item, text)
     except AnswerNotUnderstood as error:
         context["error"] = error.message
     if is_htmx(request):

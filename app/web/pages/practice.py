@@ -9,27 +9,23 @@ from fastapi.responses import HTMLResponse
 
 from app.domain.errors import AnswerNotUnderstood
 from app.services import patterns
-from app.services.patterns import ChoiceFeedback
+from app.services.patterns import ChoiceFeedback, PracticeStep
 from app.web.deps import Run, SessionsDep
-from app.web.runner import ServiceRunner
 from app.web.templating import render
 
 router = APIRouter()
 N = Annotated[int, Path(ge=1, le=1000)]
 
 
-async def _practice(
+def _practice(
     request: Request,
-    run: ServiceRunner,
-    sessions: SessionsDep,
-    slug: str,
+    step: PracticeStep,
     n: int,
     *,
     feedback: ChoiceFeedback | None = None,
     error: str | None = None,
     reveal: bool = False,
 ) -> HTMLResponse:
-    step = await run(patterns.practice_step, sessions, slug=slug, number=n)
     context = {
         "set": step.challenge_set,
         "n": n,
@@ -46,7 +42,8 @@ async def _practice(
 async def practice(
     request: Request, slug: str, n: N, sessions: SessionsDep, run: Run, solution: bool = False
 ) -> HTMLResponse:
-    return await _practice(request, run, sessions, slug, n, reveal=solution)
+    step = await run(patterns.practice_step, sessions, slug=slug, number=n)
+    return _practice(request, step, n, reveal=solution)
 
 
 @router.post("/patterns/{slug}/practice/{n}")
@@ -58,8 +55,9 @@ async def practice_answer(
     run: Run,
     choice: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    step = await run(patterns.practice_step, sessions, slug=slug, number=n)
     try:
-        feedback = await run(patterns.check_practice, sessions, slug=slug, index=n - 1, raw=choice)
+        feedback = patterns.judge_choice(step.item, n - 1, choice)
     except AnswerNotUnderstood as error:
-        return await _practice(request, run, sessions, slug, n, error=error.message)
-    return await _practice(request, run, sessions, slug, n, feedback=feedback)
+        return _practice(request, step, n, error=error.message)
+    return _practice(request, step, n, feedback=feedback)

@@ -39,19 +39,20 @@ def test_rating_a_missing_card_is_not_found(loaded, clock, learner) -> None:
 
 
 def test_quiz_and_practice_answers_are_checked(loaded) -> None:
-    assert patterns.check_quiz(loaded, slug="seq-pattern", index=0, raw="0").correct
-    assert not patterns.check_practice(loaded, slug="seq-pattern", index=0, raw="0").correct
+    quiz = patterns.quiz_item(loaded, slug="seq-pattern", index=0)
+    practice = patterns.practice_step(loaded, slug="seq-pattern", number=1).item
+    assert patterns.judge_choice(quiz, 0, "0").correct
+    assert not patterns.judge_choice(practice, 0, "0").correct
     with pytest.raises(AnswerNotUnderstood):
-        patterns.check_quiz(loaded, slug="seq-pattern", index=0, raw="7")
+        patterns.judge_choice(quiz, 0, "7")
 
 
 def test_explain_is_scored_by_concept(loaded) -> None:
-    score = patterns.score_explain(
-        loaded, slug="seq-pattern", index=0, text="The gates help it remember earlier tokens."
-    )
+    prompt = patterns.explain_item(loaded, slug="seq-pattern", index=0)
+    score = patterns.judge_explanation(prompt, "The gates help it remember earlier tokens.")
     assert score.summary == "You got 2/3 concepts."
     with pytest.raises(AnswerNotUnderstood):
-        patterns.score_explain(loaded, slug="seq-pattern", index=0, text="   ")
+        patterns.judge_explanation(prompt, "   ")
 
 
 def test_a_pattern_test_is_drawn_answered_and_scored_once(loaded, clock, learner) -> None:
