@@ -7,8 +7,9 @@ each one through the thread pool. Role checks live here and nowhere else
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
@@ -23,34 +24,18 @@ from app.services.throttle import LoginThrottle
 from app.web.runner import ServiceRunner
 
 
-async def _sessions(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessions
-    return factory
+def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency reading what `create_app` put on `app.state` under `name`."""
 
+    async def read(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-async def _hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.hasher
-    return hasher
-
-
-async def _throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.throttle
-    return throttle
+    return read
 
 
 async def _secret_key(request: Request) -> str:
     settings: Settings = request.app.state.settings
     return settings.secret_key
-
-
-async def _runner(request: Request) -> ServiceRunner:
-    runner: ServiceRunner = request.app.state.runner
-    return runner
 
 
 @dataclass(frozen=True)
@@ -62,11 +47,11 @@ class AppContext:
     run: ServiceRunner
 
 
-SessionsDep = Annotated[sessionmaker[Session], Depends(_sessions)]
-ClockDep = Annotated[Clock, Depends(_clock)]
-HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
-ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
-Run = Annotated[ServiceRunner, Depends(_runner)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(_app_state("sessions"))]
+ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
+HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
+ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
+Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
 SecretKey = Annotated[str, Depends(_secret_key)]  # the site's QUIZ_SECRET_KEY
 
 
