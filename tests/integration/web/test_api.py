@@ -6,7 +6,9 @@ import gc
 
 from fastapi import FastAPI
 
+from app.config import Settings
 from app.domain.clock import FakeClock
+from app.web.app import create_app
 from tests.conftest import PASSWORD, TestClient
 
 
@@ -22,6 +24,12 @@ def option_index(problem: dict, text: str) -> int:
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(settings: Settings, tmp_path) -> None:
+    unreachable = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}"})  # a dir
+    response = TestClient(create_app(unreachable)).get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "database unavailable"})
 
 
 def test_what_exists_at_start_up_is_left_out_of_full_collections(app: FastAPI) -> None:
