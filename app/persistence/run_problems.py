@@ -126,7 +126,6 @@ _START = Prepared(
     .where(_RP.id == _ID, _RP.deadline.is_(None))
     .values(first_viewed_at=_NOW, deadline=bindparam("new_deadline"))
 )
-_DEADLINE = Prepared(select(_RP.deadline).where(_RP.id == _ID))
 _GUARD = (
     _RP.id == _ID,
     _RP.outcome == _PENDING,
@@ -193,17 +192,9 @@ def state(conn: Connection, record_id: int) -> State:
     return State(r[0], r[1], r[2], r[3] is not None, Outcome(r[4]))
 
 
-def start_clock(conn: Connection, found: Facts, now: datetime) -> datetime:
-    """Store the deadline on first view; a later view (another tab, a refresh) keeps it."""
-    start_clock_if_unseen(conn, found, now)
-    stored = _DEADLINE.first(conn, {"rp_id": found.id})
-    deadline: datetime | None = stored[0] if stored else None
-    assert deadline is not None  # set just now, or by an earlier view
-    return deadline
-
-
-def start_clock_if_unseen(conn: Connection, found: Facts, now: datetime) -> bool:
-    """An answer to a problem never viewed starts its clock, as a view would have."""
+def start_clock(conn: Connection, found: Facts, now: datetime) -> bool:
+    """Store the deadline at the first view, or at an answer to a problem never viewed;
+    later ones (another tab, a refresh) keep it. Whether it was set just now."""
     deadline = deadline_from(now, found.time_limit_seconds)
     return bool(_START.change(conn, {"rp_id": found.id, "at": now, "new_deadline": deadline}))
 

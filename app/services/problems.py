@@ -79,7 +79,7 @@ def submit_answer(
         correct = answers.is_correct(problem, answer, found.executed)
         now = clock()
         taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
-        if taken is None and run_problems.start_clock_if_unseen(conn, found, now):
+        if taken is None and run_problems.start_clock(conn, found, now):
             taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
         if taken is None:
             raise _refusal(conn, found, answer.option_index, clock)
