@@ -7,7 +7,7 @@ JSON; fuzzing is off so the same ratings give the same schedule (and tests agree
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any, cast
@@ -55,8 +55,3 @@ def describe_interval(due: datetime, now: datetime) -> str:
 
 def is_due(due: datetime | None, now: datetime) -> bool:
     return due is None or due <= now
-
-
-def sooner_than(due: datetime | None, now: datetime) -> timedelta:
-    """Sort key: unseen and overdue cards first."""
-    return (due - now) if due is not None else timedelta.min

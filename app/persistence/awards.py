@@ -166,22 +166,6 @@ class AwardRecord:
             return None
         return (self.run_finished_at - self.run_started_at).total_seconds()
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "award_id": self.award_id,
-            "learner": self.learner,
-            "learner_id": self.learner_id,
-            "badge": self.badge_name,
-            "set": self.set_slug,
-            "set_title": self.set_title,
-            "awarded_at": self.awarded_at.isoformat(),
-            "run_id": self.run_id,
-            "run_duration_seconds": self.duration_seconds,
-            "attempts_used": self.attempts_used,
-            "hints_used": self.hints_used,
-            "problems": self.problems,
-        }
-
 
 _Rows: TypeAlias = Select[*tuple[Any, ...]]
 

@@ -34,14 +34,6 @@ class CatalogEntry:
     def kind(self) -> SetKind:
         return self.challenge_set.kind
 
-    @property
-    def item_count(self) -> int:
-        """Problems of a challenge; flashcards, questions and exercises of a pattern."""
-        pattern = self.challenge_set.pattern
-        if pattern is None:
-            return self.problem_count
-        return len(pattern.flashcards) + len(pattern.quiz) + len(pattern.practice)
-
 
 def list_sets(sessions: sessionmaker[Session], learner_id: int | None) -> list[CatalogEntry]:
     with UnitOfWork(sessions) as uow:
