@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -33,13 +34,18 @@ def _learner(account: Account) -> Learner:
     return Learner(account.id, account.username, account.is_admin, account.time_multiplier)
 
 
-def _validate(username: str, password: str) -> str:
+def validate_new(username: str, password: str) -> str:
+    """The name to store, or InvalidInput: the rules every new account follows."""
     name = username.strip()
     if not _USERNAME.match(name):
         raise InvalidInput("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
     return name
+
+
+def name_taken(name: str) -> UsernameTaken:
+    return UsernameTaken(f"That name is taken: {name!r} (in any mix of cases). Pick another.")
 
 
 def register(
@@ -50,14 +56,35 @@ def register(
     username: str,
     password: str,
 ) -> Learner:
-    name = _validate(username, password)
     with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
-        if learners.by_name(name) is not None:
-            raise UsernameTaken(f"The username {name!r} is taken; pick another.")
-        account = learners.add(name, hasher.hash(password), created_at=clock())
+        learner = add_account(
+            LearnerRepository(uow.session), hasher, username, password, created_at=clock()
+        )
         uow.commit()
-        return _learner(account)
+        return learner
+
+
+def add_account(
+    learners: LearnerRepository,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    *,
+    created_at: datetime,
+    is_admin: bool = False,
+) -> Learner:
+    """A new account in the caller's transaction (registration, `quiz admin create`).
+
+    UsernameTaken when any spelling of the name has an account, even one registered
+    a moment ago: the unique index on the username key decides.
+    """
+    name = validate_new(username, password)
+    if learners.by_name(name) is not None:  # early, before paying for the hash
+        raise name_taken(name)
+    account = learners.add(name, hasher.hash(password), created_at, is_admin=is_admin)
+    if account is None:  # registered meanwhile, in this spelling or another
+        raise name_taken(name)
+    return _learner(account)
 
 
 def authenticate(
