@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, InvalidInput, NotFound, UsernameTaken
+from app.domain.usernames import username_key
 from app.persistence.learners import Account, LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.throttle import LoginThrottle
@@ -96,29 +97,35 @@ def authenticate(
     password: str,
     client: str,
 ) -> Learner:
-    throttle.check(username, client)
+    key = username_key(username)
+    throttle.reserve(key, client)  # counted before the password is checked
     with UnitOfWork(sessions) as uow:
         learners = LearnerRepository(uow.session)
         account = learners.by_name(username)
-        if account is None or not _verify(hasher, account.password_hash, password):
-            throttle.failed(username, client)
+        stored = account.password_hash if account is not None else None
+        if not _verify(hasher, stored, password) or account is None:
+            throttle.failed(key, client)
             raise BadCredentials("That username and password do not match.")
-        throttle.succeeded(username)
+        throttle.succeeded(key, client)
         if hasher.check_needs_rehash(account.password_hash):
             learners.set_password_hash(account.id, hasher.hash(password))
             uow.commit()
         return _learner(account)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    # Verifying against this when the user does not exist keeps response times alike.
-    return PasswordHasher().hash("not-a-real-password")
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    # Verified against when the user does not exist: an unknown name costs what a known
+    # one does, so the time taken does not tell which names have accounts.
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash("not-a-real-password")
 
 
 def _verify(hasher: PasswordHasher, stored: str | None, password: str) -> bool:
+    """Always one verification, against the stored hash or the dummy one."""
+    target = stored or _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     try:
-        return hasher.verify(stored or _dummy_hash(), password) and stored is not None
+        return hasher.verify(target, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

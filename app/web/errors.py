@@ -38,12 +38,17 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def retry_after(error: errors.UserError) -> dict[str, str]:
+    """The Retry-After header a refusal for too many requests carries (none otherwise)."""
+    if isinstance(error, errors.TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
 async def user_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.UserError)
     status = status_for(exc)
-    headers = {}
-    if isinstance(exc, errors.TooManyRequests):
-        headers["Retry-After"] = str(exc.retry_after)
+    headers = retry_after(exc)
     if is_api(request):
         body = {"detail": exc.message, "error": type(exc).__name__}
         return JSONResponse(body, status_code=status, headers=headers)

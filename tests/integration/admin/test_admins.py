@@ -60,7 +60,12 @@ def test_new_admin_signs_in_like_anyone(sessions: sessionmaker[Session], clock: 
         sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     learner = accounts.authenticate(
-        sessions, FAST_HASHER, LoginThrottle(clock), username="root", password=PASSWORD, client="t"
+        sessions,
+        FAST_HASHER,
+        LoginThrottle(sessions, clock),
+        username="root",
+        password=PASSWORD,
+        client="t",
     )
     assert learner.is_admin
 
