@@ -35,8 +35,7 @@ def _learner(account: Account) -> Learner:
     return Learner(account.id, account.username, account.is_admin, account.time_multiplier)
 
 
-def validate_new(username: str, password: str) -> str:
-    """The name to store, or InvalidInput: the rules every new account follows."""
+def _validate(username: str, password: str) -> str:
     name = username.strip()
     if not _USERNAME.match(name):
         raise InvalidInput("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
@@ -45,7 +44,7 @@ def validate_new(username: str, password: str) -> str:
     return name
 
 
-def name_taken(name: str) -> UsernameTaken:
+def _name_taken(name: str) -> UsernameTaken:
     return UsernameTaken(f"That name is taken: {name!r} (in any mix of cases). Pick another.")
 
 
@@ -79,12 +78,12 @@ def add_account(
     UsernameTaken when any spelling of the name has an account, even one registered
     a moment ago: the unique index on the username key decides.
     """
-    name = validate_new(username, password)
+    name = _validate(username, password)
     if learners.by_name(name) is not None:  # early, before paying for the hash
-        raise name_taken(name)
+        raise _name_taken(name)
     account = learners.add(name, hasher.hash(password), created_at, is_admin=is_admin)
     if account is None:  # registered meanwhile, in this spelling or another
-        raise name_taken(name)
+        raise _name_taken(name)
     return _learner(account)
 
 
