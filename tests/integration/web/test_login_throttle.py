@@ -201,3 +201,28 @@ def test_the_sign_in_page_says_when_to_try_again(web: TestClient) -> None:
     assert page.status_code == 429
     assert page.headers["Retry-After"] == "30"
     assert "Try again in 30 seconds" in text(page.text)
+
+
+def test_failures_older_than_the_window_are_forgotten(web: TestClient, clock: FakeClock) -> None:
+    register(web, "ada")
+    for _ in range(4):
+        assert login(web, "ada").status_code == 401
+    clock.advance(15 * 60)
+    for _ in range(4):
+        assert login(web, "ada").status_code == 401
+    assert login(web, "ada", PASSWORD).status_code == 200
+
+
+def test_a_quiet_day_forgets_the_backoff(web: TestClient, clock: FakeClock) -> None:
+    register(web, "ada")
+
+    def lock() -> int:
+        for _ in range(5):
+            assert login(web, "ada").status_code == 401
+        return int(login(web, "ada", PASSWORD).headers["Retry-After"])
+
+    assert lock() == 30
+    clock.advance(30)
+    assert lock() == 60
+    clock.advance(24 * 3600)
+    assert lock() == 30
