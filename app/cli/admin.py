@@ -13,7 +13,7 @@ from app.cli.context import Database, load_settings, migrated_database
 from app.cli.output import fail, ok
 from app.domain.clock import system_clock
 from app.domain.errors import NotFound, UserError, UsernameTaken
-from app.services import admins
+from app.services import accounts, admins
 from app.services.audit import COMMAND_LINE
 
 admin = typer.Typer(
@@ -74,6 +74,7 @@ def _create(database: Database, username: str, password_stdin: bool) -> admins.A
     existing = admins.account_name(database.session_factory, username)
     if existing is not None:  # refused before asking for a password it would not use
         raise fail(_has_an_account(existing))
+    accounts.check_username(username)  # likewise
     password = _read_password(username) if not password_stdin else _stdin_password()
     try:
         return admins.create_admin(

@@ -35,10 +35,16 @@ def _learner(account: Account) -> Learner:
     return Learner(account.id, account.username, account.is_admin, account.time_multiplier)
 
 
-def _validate(username: str, password: str) -> str:
+def check_username(username: str) -> str:
+    """The name a new account would be stored under, or InvalidInput."""
     name = username.strip()
     if not _USERNAME.match(name):
         raise InvalidInput("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
+    return name
+
+
+def _validate(username: str, password: str) -> str:
+    name = check_username(username)
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
     return name

@@ -179,6 +179,10 @@ def test_cli_a_new_admin_needs_a_good_password(cli: sessionmaker[Session]) -> No
     code, output = run_cli("admin", "create", "root", stdin="short\nshort\n")
     assert code == 1
     assert "at least 8 characters" in output
+    code, output = run_cli("admin", "create", "a b")  # the name is refused before any prompt
+    assert code == 1
+    assert "Password" not in output
+    assert "A username has 3 to 32 letters" in output
     code, output = run_cli("admin", "create", "root", stdin=f"{PASSWORD}\nsomething else\n")
     assert code == 1
     assert not is_admin(cli, "root")
