@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.runs import Outcome
@@ -72,6 +73,17 @@ class RunRepository:
         )
         self._session.add(row)
         self._kept[run_id] = row
+
+    def claim(self, run_id: str) -> bool:
+        """Write the run just added; False when the learner's open run of the set is in
+        the way (the unique index on unfinished runs: a concurrent start got there first)."""
+        try:
+            with self._session.begin_nested():
+                self._session.flush()
+        except IntegrityError:
+            self._kept.pop(run_id, None)
+            return False
+        return True
 
     def add_problem(
         self,

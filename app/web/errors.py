@@ -24,6 +24,7 @@ STATUS: dict[type[errors.UserError], int] = {
     errors.ProblemNotOver: 409,
     errors.TimeUp: 410,
     errors.Unavailable: 503,
+    errors.RunOpen: 409,
 }
 
 
@@ -45,7 +46,9 @@ async def user_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, errors.TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     if is_api(request):
-        body = {"detail": exc.message, "error": type(exc).__name__}
+        body: dict[str, object] = {"detail": exc.message, "error": type(exc).__name__}
+        if isinstance(exc, errors.RunOpen):
+            body["run_id"] = exc.run_id  # the run to continue
         return JSONResponse(body, status_code=status, headers=headers)
     if isinstance(exc, errors.NotSignedIn):
         target = quote(request.url.path, safe="/")
