@@ -63,7 +63,9 @@ class RunRepository:
         set_id: int,
         time_multiplier: float,
         started_at: datetime,
-    ) -> None:
+    ) -> bool:
+        """Write a new run; False when the learner's open run of the set is in the way
+        (the unique index on unfinished runs: a concurrent start got there first)."""
         row = RunRow(
             id=run_id,
             user_id=learner_id,
@@ -71,18 +73,12 @@ class RunRepository:
             time_multiplier=time_multiplier,
             started_at=started_at,
         )
-        self._session.add(row)
-        self._kept[run_id] = row
-
-    def claim(self, run_id: str) -> bool:
-        """Write the run just added; False when the learner's open run of the set is in
-        the way (the unique index on unfinished runs: a concurrent start got there first)."""
         try:
-            with self._session.begin_nested():
-                self._session.flush()
+            with self._session.begin_nested():  # flushes what is pending first, outside it
+                self._session.add(row)
         except IntegrityError:
-            self._kept.pop(run_id, None)
             return False
+        self._kept[run_id] = row
         return True
 
     def add_problem(

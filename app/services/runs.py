@@ -86,14 +86,13 @@ def start_run(
         runs = RunRepository(uow.session)
         multiplier = runs.time_multiplier(learner_id)
         run_id = str(uuid.uuid4())
-        runs.add(
+        if not runs.add(
             run_id=run_id,
             learner_id=learner_id,
             set_id=found.id,
             time_multiplier=multiplier,
             started_at=now,
-        )
-        if not runs.claim(run_id):  # a concurrent start of the same set won
+        ):  # a concurrent start of the same set won
             raise _lost_race(uow.session, learner_id, found.id, found.title)
         for position, revision in enumerate(found.revisions, start=1):
             problem = problem_of(uow.session, revision.id, revision.content_hash)
