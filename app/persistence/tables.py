@@ -16,11 +16,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -96,6 +98,8 @@ class ChallengeSetRow(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     badge_name: Mapped[str | None] = mapped_column(String(255))
     badge_description: Mapped[str | None] = mapped_column(Text)
+    # Seconds after the end of a learner's run before they may start the set again.
+    retake_after_seconds: Mapped[int] = mapped_column(Integer, server_default="600")
     # Review material of a pattern set, stored whole: it has no per-learner history
     # that must point at a revision.
     pattern: Mapped[dict[str, Any] | None]
@@ -158,6 +162,17 @@ class SnippetResultRow(Base):
 
 class RunRow(Base):
     __tablename__ = "runs"
+    # One open run per learner and set: a second start, even a concurrent one, fails here.
+    __table_args__ = (
+        Index(
+            "uq_runs_open_user_id_set_id",
+            "user_id",
+            "set_id",
+            unique=True,
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

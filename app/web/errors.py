@@ -24,6 +24,7 @@ STATUS: dict[type[errors.UserError], int] = {
     errors.ProblemNotOver: 409,
     errors.TimeUp: 410,
     errors.Unavailable: 503,
+    errors.RunOpen: 409,
 }
 
 
@@ -50,7 +51,9 @@ async def user_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     headers = retry_after(exc)
     if is_api(request):
-        body = {"detail": exc.message, "error": type(exc).__name__}
+        body: dict[str, object] = {"detail": exc.message, "error": type(exc).__name__}
+        if isinstance(exc, errors.RunOpen):
+            body["run_id"] = exc.run_id  # the run to continue
         return JSONResponse(body, status_code=status, headers=headers)
     if isinstance(exc, errors.NotSignedIn):
         target = quote(request.url.path, safe="/")

@@ -134,3 +134,62 @@ def test_usernames_differing_only_in_case_are_renamed_on_upgrade(empty_db: Engin
                 " time_multiplier, created_at) VALUES ('ADA', 'ada', 'h', 0, 1.0, '2026-02-01')"
             )
         )
+
+
+def test_older_open_runs_of_one_set_are_closed_before_the_unique_index(empty_db: Engine) -> None:
+    """Before 4e7a4e10a002 a learner could leave several runs of a set open."""
+    upgrade(empty_db, "69b5525798f5")
+    with empty_db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, is_admin, time_multiplier,"
+                " created_at) VALUES (1, 'ada', 'x', 0, 1.0, '2026-01-01 09:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO challenge_sets (id, slug, kind, title, source_path, content_hash,"
+                " loaded_at) VALUES (1, 'gru', 'challenge', 'GRU', 'gru.yaml', 'h',"
+                " '2026-01-01 09:00:00')"
+            )
+        )
+        conn.execute(text("INSERT INTO problems (id, set_id, key, position) VALUES (1, 1, 'p', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO problem_revisions (id, problem_id, content_hash, content, created_at)"
+                " VALUES (1, 1, 'h', '{}', '2026-01-01 09:00:00')"
+            )
+        )
+        for run, started, deadline in (
+            ("old", "2026-01-01 10:00:00", "2026-01-01 10:02:00"),
+            ("older", "2026-01-01 09:30:00", None),
+            ("new", "2026-01-01 11:00:00", None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO runs (id, user_id, set_id, time_multiplier, started_at,"
+                    " badge_awarded) VALUES (:run, 1, 1, 1.0, :started, 0)"
+                ),
+                {"run": run, "started": started},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO run_problems (run_id, position, revision_id, time_limit_seconds,"
+                    " max_attempts, deadline, attempts_used, outcome) VALUES (:run, 1, 1, 120, 2,"
+                    " :deadline, 0, 'pending')"
+                ),
+                {"run": run, "deadline": deadline},
+            )
+
+    upgrade(empty_db)
+
+    with empty_db.connect() as conn:
+        runs = dict(conn.execute(text("SELECT id, finished_at FROM runs")).all())
+        outcomes = dict(conn.execute(text("SELECT run_id, outcome FROM run_problems")).all())
+        retake = conn.scalar(text("SELECT retake_after_seconds FROM challenge_sets"))
+    assert runs["new"] is None  # the newest stays open
+    assert str(runs["old"]).startswith("2026-01-01 10:02:00")  # ended at its deadline
+    assert str(runs["older"]).startswith("2026-01-01 09:30:00")  # never opened: at its start
+    assert outcomes == {"new": "pending", "old": "timed_out", "older": "timed_out"}
+    assert retake == 600
+    alembic_check(empty_db)
