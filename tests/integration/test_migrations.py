@@ -193,3 +193,33 @@ def test_older_open_runs_of_one_set_are_closed_before_the_unique_index(empty_db:
     assert outcomes == {"new": "pending", "old": "timed_out", "older": "timed_out"}
     assert retake == 600
     alembic_check(empty_db)
+
+
+def test_upgrading_keeps_every_row_that_references_a_rebuilt_table(empty_db: Engine) -> None:
+    """SQLite rebuilds an altered table; the DROP of the old one must not cascade."""
+    upgrade(empty_db, "69b5525798f5")
+    with empty_db.begin() as conn:
+        for statement in (
+            "INSERT INTO users (id, username, password_hash, is_admin, time_multiplier,"
+            " created_at) VALUES (1, 'ada', 'x', 0, 1.0, '2026-01-01 09:00:00')",
+            "INSERT INTO challenge_sets (id, slug, kind, title, source_path, content_hash,"
+            " loaded_at) VALUES (1, 'gru', 'challenge', 'GRU', 'gru.yaml', 'h',"
+            " '2026-01-01 09:00:00')",
+            "INSERT INTO problems (id, set_id, key, position) VALUES (1, 1, 'p', 1)",
+            "INSERT INTO problem_revisions (id, problem_id, content_hash, content, created_at)"
+            " VALUES (1, 1, 'h', '{}', '2026-01-01 09:00:00')",
+            "INSERT INTO runs (id, user_id, set_id, time_multiplier, started_at, finished_at,"
+            " badge_awarded) VALUES ('r', 1, 1, 1.0, '2026-01-01 10:00:00',"
+            " '2026-01-01 10:05:00', 1)",
+            "INSERT INTO run_problems (run_id, position, revision_id, time_limit_seconds,"
+            " max_attempts, deadline, attempts_used, outcome) VALUES ('r', 1, 1, 120, 2,"
+            " '2026-01-01 10:02:00', 1, 'correct')",
+        ):
+            conn.execute(text(statement))
+    counted = ("users", "challenge_sets", "problems", "problem_revisions", "runs", "run_problems")
+    upgrade(empty_db)
+    with empty_db.connect() as conn:
+        counts = {table: conn.scalar(text(f"SELECT count(*) FROM {table}")) for table in counted}
+        foreign_keys = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    assert counts == dict.fromkeys(counted, 1)
+    assert foreign_keys == 1  # the pooled connection is handed back with them on
