@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.cli.output import fail
-from app.config import Settings
+from app.cli.output import fail, warn
+from app.config import KEY_FILE, SecretKeyError, Settings, secret_key_of
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 
@@ -27,6 +27,17 @@ def load_settings() -> Settings:
     except ValidationError as error:
         messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
         raise fail(f"settings: {messages}") from None
+
+
+def check_secret_key(settings: Settings) -> None:
+    """Make or read the site's key now, so that a bad one stops the start in one line."""
+    try:
+        secret_key_of(settings)
+    except SecretKeyError as refused:
+        raise fail(str(refused)) from None
+    if settings.secret_key is None:
+        where = settings.data_dir / KEY_FILE
+        warn(f"QUIZ_SECRET_KEY is not set: signing with the key kept in {where}")
 
 
 def migrated_database(settings: Settings) -> Database:

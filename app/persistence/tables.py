@@ -283,3 +283,19 @@ class ContentFileRow(Base):
     # [{"line": 42, "text": "challenges/gru.yaml:42: problems[3].time_limit: ..."}]
     errors: Mapped[list[Any]]
     checked_at: Mapped[datetime]
+
+
+class SessionRow(Base):
+    """A signed-in session. The cookie carries its token; the row, the token's SHA-256.
+
+    Checked on every signed-in request (a primary-key lookup): a revoked or expired row
+    signs its cookie out, whatever the cookie's own signature and age say.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -37,9 +37,13 @@ def _validate(username: str, password: str) -> str:
     name = username.strip()
     if not _USERNAME.match(name):
         raise InvalidInput("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
+    check_password(password)
+    return name
+
+
+def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
-    return name
 
 
 def register(

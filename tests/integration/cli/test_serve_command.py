@@ -51,7 +51,10 @@ def test_serve_migrates_loads_then_serves(
         "2 of 2 file(s) loaded",
         "Serving torch-quiz on http://127.0.0.1:9123",
     ]
-    assert "QUIZ_SECRET_KEY is not set" in result.stderr
+    assert (
+        "QUIZ_SECRET_KEY is not set: signing with the key kept in data/secret_key" in result.stderr
+    )
+    assert (project / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
     assert served["app"] == "the app"
     assert served["options"] == {"host": "127.0.0.1", "port": 9123, "log_level": "info"}
     with project_db() as session:
