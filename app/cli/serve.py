@@ -12,7 +12,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from app.cli.context import check_secret_key, load_settings, migrated_database
+from app.cli.context import (
+    check_secret_key,
+    load_settings,
+    migrated_database,
+    warn_if_unreachable,
+)
 from app.cli.output import error
 from app.cli.sets import print_load_report
 from app.cli.verifying import checker_for, start_or_warn
@@ -41,6 +46,7 @@ def serve(
 
     settings = load_settings()
     check_secret_key(settings)
+    warn_if_unreachable(settings, host)
     database = migrated_database(settings)
     sandbox = start_or_warn()
     verify = checker_for(sandbox, database.session_factory) if sandbox else None

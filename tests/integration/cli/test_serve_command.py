@@ -75,3 +75,17 @@ def test_serve_still_serves_when_a_file_is_bad(
     assert "challenges/broken.yaml:1: kind: " in result.stderr
     assert "2 of 3 file(s) loaded" in result.stderr
     assert served["options"]["port"] == 8000
+
+
+def test_serve_on_every_interface_says_which_hosts_it_answers(
+    runner: CliRunner, project: Path, served: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert "QUIZ_PUBLIC_URL is http://127.0.0.1:8000: requests naming any other host" in (
+        result.stderr
+    )
+    monkeypatch.setenv("QUIZ_PUBLIC_URL", "https://quiz.example.org")
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert "QUIZ_PUBLIC_URL" not in result.stderr
+    assert served["settings"].host_names[0] == "quiz.example.org"
