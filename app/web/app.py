@@ -95,7 +95,7 @@ def _live_sessions(context: AppContext) -> LiveSession:
     """Whom a session token signs in: the one lookup a signed-in request costs."""
 
     async def live(token: str) -> int | None:
-        return await context.run(
+        return await context.run.gate(
             sign_ins.learner_of, context.sessions, clock=context.clock, token=token
         )
 

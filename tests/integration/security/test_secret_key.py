@@ -98,8 +98,8 @@ def _key_in_another_process(data_dir: str, start: multiprocessing.synchronize.Ba
 
 def test_processes_starting_at_once_end_with_one_key(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
-    start = context.Manager().Barrier(4)
-    with context.Pool(4) as pool:
+    with context.Manager() as manager, context.Pool(4) as pool:
+        start = manager.Barrier(4, timeout=300)  # a safety valve: a lost worker fails, not hangs
         keys = pool.starmap(_key_in_another_process, [(str(tmp_path), start)] * 4)
     assert len(set(keys)) == 1
     assert (tmp_path / "secret_key").read_text(encoding="ascii").strip() == keys[0]
