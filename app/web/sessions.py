@@ -22,10 +22,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.domain.errors import Unavailable
 from app.web.security import route_path
 
 COOKIE = "quiz_session"
@@ -57,11 +55,7 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         loaded = self._load(scope)
-        try:
-            scope["session"] = dict(loaded) if await self._is_live(loaded) else {}
-        except Unavailable as error:
-            await PlainTextResponse(error.message, status_code=503)(scope, receive, send)
-            return
+        scope["session"] = dict(loaded) if await self._is_live(loaded) else {}
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and scope["session"] != loaded:
