@@ -325,3 +325,19 @@ class LoginThrottleRow(Base):
     locks: Mapped[int] = mapped_column(Integer)  # locks so far: each one doubles the next
     locked_until: Mapped[datetime | None]
     last_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SessionRow(Base):
+    """A signed-in session. The cookie carries its token; the row, the token's SHA-256.
+
+    Checked on every signed-in request (a primary-key lookup): a revoked or expired row
+    signs its cookie out, whatever the cookie's own signature and age say.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

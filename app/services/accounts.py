@@ -45,9 +45,13 @@ def check_username(username: str) -> str:
 
 def _validate(username: str, password: str) -> str:
     name = check_username(username)
+    check_password(password)
+    return name
+
+
+def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
-    return name
 
 
 def _name_taken(name: str) -> UsernameTaken:

@@ -13,10 +13,12 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app.config import Settings
+from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
+from app.services import sign_ins
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import errors, health
 from app.web.admin import router as admin_router
@@ -26,7 +28,7 @@ from app.web.direct_routes import DirectRoutes
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
-from app.web.sessions import SessionMiddleware
+from app.web.sessions import LiveSession, SessionMiddleware
 from app.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -39,6 +41,7 @@ def create_app(
     sandbox: object | None = None,
     password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
+    secret_key = secret_key_of(settings)  # SecretKeyError: `quiz serve` says why, in a line
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -59,6 +62,7 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.secret_key = secret_key
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock
@@ -73,7 +77,11 @@ def create_app(
     # Innermost first: direct routes run inside the CSRF check and the session.
     app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
     app.add_middleware(ApiCsrfMiddleware)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key)
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)
+    )
+    # Outermost: a request naming another host is refused before anything reads it.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names, www_redirect=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)
     app.include_router(health.router)
@@ -81,3 +89,14 @@ def create_app(
     app.include_router(admin_router.router)
     errors.install(app)
     return app
+
+
+def _live_sessions(context: AppContext) -> LiveSession:
+    """Whom a session token signs in: the one lookup a signed-in request costs."""
+
+    async def live(token: str) -> int | None:
+        return await context.run.gate(
+            sign_ins.learner_of, context.sessions, clock=context.clock, token=token
+        )
+
+    return live

@@ -46,7 +46,7 @@ def issued(
 def check(
     loaded: sessionmaker[Session], clock: FakeClock, text: str
 ) -> credentials.CredentialCheck:
-    return credentials.verify_credential(loaded, clock=clock, text=text)
+    return credentials.verify_credential(loaded, clock=clock, text=text, site_url=SITE)
 
 
 def test_issued_credential_verifies(
