@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # "development" tolerates the built-in secret; anything else refuses it.
     environment: str = Field(default="development", alias="QUIZ_ENV")
     data_dir: Path = Field(default=Path("data"), alias="QUIZ_DATA_DIR")
+    # How many of one learner's snippets may run at once (kept below the sandbox's total).
+    snippets_per_learner: int = Field(default=2, ge=1, le=100, alias="QUIZ_SNIPPETS_PER_LEARNER")
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -19,12 +19,16 @@ class SnippetIn(BaseModel):
 
 @router.post(
     "/run",
-    responses={429: {"description": "Too many runs; wait"}, 503: {"description": "No sandbox"}},
+    responses={
+        429: {"description": "Too many runs, or the learner's snippets already running; wait"},
+        503: {"description": "No sandbox"},
+    },
 )
 async def run(body: SnippetIn, request: Request, learner: LearnerId) -> dict[str, Any]:
     result = await playground.run_snippet(
         request.app.state.sandbox,
         request.app.state.playground_limiter,
+        request.app.state.sandbox_share,
         learner_id=learner,
         code=body.code,
     )
