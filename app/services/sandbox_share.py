@@ -103,11 +103,16 @@ async def hold_until_done(claim: Claim, work: Coroutine[Any, Any, T]) -> T:
     by starting runs and hanging up.
     """
     task = asyncio.ensure_future(work)
+    _under_way.add(task)  # the loop keeps only a weak reference to a task nobody awaits
     task.add_done_callback(lambda done: _release_after(claim, done))
     return await asyncio.shield(task)
 
 
+_under_way: set[asyncio.Future[Any]] = set()
+
+
 def _release_after(claim: Claim, task: asyncio.Future[Any]) -> None:
+    _under_way.discard(task)
     claim.release()
     if not task.cancelled():
         task.exception()  # seen: an abandoned run's error is not logged as never retrieved
