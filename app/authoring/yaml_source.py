@@ -163,7 +163,8 @@ class _Builder:
 
 
 def load_located(text: str, source: str) -> tuple[Located | None, list[AuthoringError]]:
-    """Parse YAML text; on a syntax error return None and the error with its line."""
+    """Parse YAML text; on a syntax error or a refusal (an anchor, an alias, nesting past
+    MAX_DEPTH) return None and the error with its line."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except _Refused as refusal:
