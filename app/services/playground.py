@@ -3,7 +3,9 @@
 
 The app is handed its sandbox (`create_app(sandbox=...)`); without one, or when the
 sandbox reports itself unavailable, the playground answers 503 and nothing runs. Both
-ways in share one rate limit per learner; the sandbox's own queue is the global cap.
+ways in share one rate limit per learner and one share of the sandbox per learner
+(`app.services.sandbox_share`: a few snippets at once); the sandbox's own queue is the
+global cap.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.sandbox.client import SnippetRejected
 from app.sandbox.errors import SandboxBusy, SandboxError
 from app.sandbox.protocol import SnippetJob, SnippetResult
 from app.services import problems
+from app.services.sandbox_share import SandboxShare, hold_until_done
 from app.services.throttle import TokenBucket
 
 MAX_CODE = 20_000
@@ -45,6 +48,7 @@ class Offload(Protocol):
 async def run_snippet(
     runner: SnippetRunner | None,
     limiter: TokenBucket,
+    share: SandboxShare,
     sessions: sessionmaker[Session],
     *,
     call: Offload,
@@ -58,13 +62,14 @@ async def run_snippet(
     compute its answer. Refused, nothing runs or counts against the rate limit.
     """
     await call(problems.ensure_playground_free, sessions, clock=clock, learner_id=learner_id)
-    result = await _run_limited(runner, limiter, learner_id=learner_id, code=code)
+    result = await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
     return result.to_dict()
 
 
 async def run_problem_code(
     runner: SnippetRunner | None,
     limiter: TokenBucket,
+    share: SandboxShare,
     sessions: sessionmaker[Session],
     *,
     call: Offload,
@@ -84,7 +89,7 @@ async def run_problem_code(
         problems.ensure_runnable,
         sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number, code=code,
     )  # fmt: skip
-    return await _run_limited(runner, limiter, learner_id=learner_id, code=code)
+    return await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
 
 
 async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:
@@ -93,18 +98,32 @@ async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:
 
 
 async def _run_limited(
-    runner: SnippetRunner | None, limiter: TokenBucket, *, learner_id: int, code: str
+    runner: SnippetRunner | None,
+    limiter: TokenBucket,
+    share: SandboxShare,
+    *,
+    learner_id: int,
+    code: str,
 ) -> SnippetResult:
     if not code.strip():
         raise InvalidInput("There is no code to run.")
     if runner is None:
         raise Unavailable(NO_SANDBOX)
+    claim = share.claim(learner_id)  # first: a run refused for the share costs no token
+    try:
+        _take_token(limiter, learner_id)
+    except BaseException:
+        claim.release()
+        raise
+    return await hold_until_done(claim, _execute(runner, code))
+
+
+def _take_token(limiter: TokenBucket, learner_id: int) -> None:
     try:
         limiter.take(f"learner:{learner_id}")
     except TooManyRequests as error:
         wait = error.retry_after
         raise TooManyRequests(f"Too many runs — try again in {wait} s.", wait) from None
-    return await _execute(runner, code)
 
 
 async def _execute(runner: SnippetRunner, code: str) -> SnippetResult:

@@ -19,6 +19,7 @@ from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
+from app.services.sandbox_share import LearnerShare, sandbox_capacity, share_of
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import errors, health
 from app.web.admin import router as admin_router
@@ -73,6 +74,9 @@ def create_app(
     app.state.throttle = LoginThrottle(app.state.sessions, clock)
     # A learner may run 2 snippets a second, in bursts of 10.
     app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
+    # A learner's snippets running at once, kept below what the sandbox takes in all.
+    share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
+    app.state.sandbox_share = LearnerShare(share)
     app.state.templates = make_templates()
     # Innermost first: direct routes run inside the CSRF check and the session.
     app.add_middleware(DirectRoutes, routes=api_router.direct_routes())

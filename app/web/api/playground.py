@@ -21,7 +21,7 @@ class SnippetIn(BaseModel):
     "/run",
     responses={
         409: {"description": "The learner has an unfinished problem; finish or let it end"},
-        429: {"description": "Too many runs; wait"},
+        429: {"description": "Too many runs, or the learner's snippets already running; wait"},
         503: {"description": "No sandbox"},
     },
 )
@@ -29,6 +29,7 @@ async def run(body: SnippetIn, request: Request, me: SignedIn) -> dict[str, Any]
     result = await playground.run_snippet(
         request.app.state.sandbox,
         request.app.state.playground_limiter,
+        request.app.state.sandbox_share,
         me.sessions,
         call=me.run,
         clock=me.clock,

@@ -103,20 +103,26 @@ async def hint(request: Request, run_id: str, n: N, me: SignedIn) -> Response:
 async def run_code(
     request: Request, run_id: str, n: N, me: SignedIn, code: CodeField = ""
 ) -> HTMLResponse:
-    """The same playground as the API (its rate limit too); htmx swaps in the output."""
-    status = 200
+    """The same playground as the API (its rate limit and share too); htmx swaps in the output."""
+    status, headers = 200, {}
     try:
         result = await playground.run_problem_code(
-            request.app.state.sandbox, request.app.state.playground_limiter, me.sessions,
+            request.app.state.sandbox, request.app.state.playground_limiter,
+            request.app.state.sandbox_share, me.sessions,
             call=me.run, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
             code=code,
         )  # fmt: skip
         ran = Ran(code, result=result)
     except (ProblemNotOver, InvalidInput, TooManyRequests, Unavailable) as error:
         ran, status = Ran(code, error=error.message), status_for(error)
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
     if is_htmx(request):
-        return render(request, "_run_output.html", {"ran": ran}, status_code=status)
-    return await _problem_page(request, me, run_id, n, ran=ran, status_code=status)
+        page = render(request, "_run_output.html", {"ran": ran}, status_code=status)
+    else:
+        page = await _problem_page(request, me, run_id, n, ran=ran, status_code=status)
+    page.headers.update(headers)
+    return page
 
 
 @router.get("/runs/{run_id}")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from app.config import Settings
 from app.persistence.engine import make_engine, make_session_factory
 
 GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
@@ -44,3 +49,24 @@ def project_db(project: Path) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(f"sqlite:///{project}/data/q.db")
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Stand-ins for the web app and uvicorn, recording what serve hands them."""
+    calls: dict[str, Any] = {}
+
+    def create_app(settings: Settings, **extras: object) -> str:
+        calls["settings"] = settings
+        calls["extras"] = extras
+        return "the app"
+
+    def run(asgi_app: object, **options: object) -> None:
+        calls["app"] = asgi_app
+        calls["options"] = options
+
+    fake_web = types.ModuleType("app.web.app")
+    fake_web.create_app = create_app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "app.web.app", fake_web)
+    monkeypatch.setattr(uvicorn, "run", run)
+    return calls

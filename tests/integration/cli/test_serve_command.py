@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
-import pytest
-import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.config import Settings
 from app.persistence.sets import SetRepository
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Stand-ins for the web app and uvicorn, recording what serve hands them."""
-    calls: dict[str, Any] = {}
-
-    def create_app(settings: Settings, **extras: object) -> str:
-        calls["settings"] = settings
-        calls["extras"] = extras
-        return "the app"
-
-    def run(asgi_app: object, **options: object) -> None:
-        calls["app"] = asgi_app
-        calls["options"] = options
-
-    fake_web = types.ModuleType("app.web.app")
-    fake_web.create_app = create_app  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "app.web.app", fake_web)
-    monkeypatch.setattr(uvicorn, "run", run)
-    return calls
 
 
 def test_serve_migrates_loads_then_serves(

@@ -52,6 +52,11 @@ REQUIRED_CASES = {
     "duplicate_option_text",
     "pattern_item_error",
     "several_errors",
+    "alias_bomb",
+    "recursive_alias",
+    "anchor_and_alias",
+    "deep_nesting",
+    "unreadable_values",
 }
 
 
