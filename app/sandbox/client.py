@@ -197,6 +197,7 @@ class Sandbox:
         wall = self._check(job)
         with self._slots:
             failure = "no job process could be prepared"
+            retried_after_death = False
             for _ in range(_ATTEMPTS):
                 if self._lost is not None:
                     self._recover()
@@ -214,10 +215,21 @@ class Sandbox:
                     self._finish(identity)
                     continue
                 try:
-                    return channel.run(job, self.limits, wall)
+                    result = channel.run(job, self.limits, wall)
                 finally:
                     self._finish(identity)
+                # The job's process died with its zygote (not by its own limits: then
+                # the zygote reaped it and said how). Once, on a fresh zygote.
+                if channel.orphaned and not retried_after_death and self._zygote_died(identity):
+                    retried_after_death = True
+                    failure = "the sandbox's zygote died"
+                    continue
+                return result
             raise SandboxUnavailable(f"no isolated job process could be had: {failure}")
+
+    def _zygote_died(self, identity: _Identity) -> bool:
+        with self._cond:
+            return self._lost is not None or identity.generation != self._generation
 
     async def run_async(self, job: SnippetJob) -> SnippetResult:
         """`run` for the event loop: at most `pool_size` at once, `queue_size` waiting."""

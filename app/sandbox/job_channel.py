@@ -29,7 +29,10 @@ from app.sandbox.protocol import (
 )
 
 _READ = 65536
-_EXIT_STATUS_WAIT = 5.0  # for the zygote's word on how a job ended
+# For the zygote's word on how a job ended: it comes within milliseconds, or, if the
+# zygote died, the host's reader thread hears of that instead. Only a hung zygote
+# makes this wait run out.
+_EXIT_STATUS_WAIT = 60.0
 
 
 class ChildFailed(Exception):
@@ -45,6 +48,8 @@ class JobChannel:
     exit_info: ExitInfo | None = None
     decoder: FrameDecoder = field(default_factory=lambda: FrameDecoder(RESULT_MAX))
     ready: bool = False
+    # The job died and nobody could say how: its zygote died under it (see client.run).
+    orphaned: bool = False
     _closed: bool = False
     _job_pipe_closed: bool = False
 
@@ -150,4 +155,5 @@ class JobChannel:
         if collector.protocol_error is not None:
             return SnippetResult("killed", exception_message=collector.protocol_error)
         self.exited.wait(_EXIT_STATUS_WAIT)
+        self.orphaned = self.exit_info is None
         return outcome.from_death(self.exit_info, limits)
