@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.sandbox import memory_watch
 from app.sandbox.launcher import SpawnedChild
 from app.sandbox.protocol import FrameDecoder, ProtocolError
 
@@ -32,7 +33,9 @@ class Collector:
         kill: Callable[[], None],
         cap: int,
         deadline: float,
+        memory_cap: int | None = None,
     ) -> None:
+        """memory_cap: count the job's memory from here (no cgroup does), see memory_watch."""
         self.child = child
         self.decoder = decoder
         self.kill = kill
@@ -45,6 +48,10 @@ class Collector:
         self.timed_out = False
         self.flooded = False
         self.protocol_error: str | None = None
+        self.over_memory = False
+        self.memory_cap = memory_cap
+        self._watched = None if memory_cap is None else memory_watch.host_pid(child.pidfd)
+        self._next_count = 0.0
 
     def collect(self) -> None:
         """Read until the result frame, the job's death, a flood or the deadline."""
@@ -59,11 +66,25 @@ class Collector:
                 if left <= 0:
                     self.timed_out = True
                     break
+                if self._watched is not None:
+                    left = min(left, memory_watch.INTERVAL)
                 for key, _ in selector.select(left):
                     self._on_ready(selector, key.fd)
+                if self._over_memory():
+                    break
             # The job is over (or must be): PID 1's death takes its namespace along.
             self.kill()
             self._drain()
+
+    def _over_memory(self) -> bool:
+        if self._watched is None or self.memory_cap is None:
+            return False
+        now = time.monotonic()
+        if now < self._next_count:
+            return False
+        self._next_count = now + memory_watch.INTERVAL
+        self.over_memory = memory_watch.tree_bytes(self._watched) > self.memory_cap
+        return self.over_memory
 
     def text(self, stream: str) -> tuple[str, bool]:
         """What the job wrote to "out" or "err", and whether it was cut."""

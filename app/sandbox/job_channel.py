@@ -90,11 +90,22 @@ class JobChannel:
                 raise ChildFailed(str(frame.get("reason", "isolation failed")))
             self.ready = True
 
-    def run(self, job: SnippetJob, limits: SandboxLimits, wall_seconds: float) -> SnippetResult:
+    def run(
+        self,
+        job: SnippetJob,
+        limits: SandboxLimits,
+        wall_seconds: float,
+        *,
+        watch_memory: bool = False,
+    ) -> SnippetResult:
+        """watch_memory: no cgroup caps the job's memory, so count it from here."""
         started = time.monotonic()
         self._send_job(job, limits)
         deadline = started + wall_seconds
-        collector = Collector(self.child, self.decoder, self.kill, limits.output_bytes, deadline)
+        cap = limits.memory_bytes if watch_memory else None
+        collector = Collector(
+            self.child, self.decoder, self.kill, limits.output_bytes, deadline, cap
+        )
         collector.collect()
         result = self._reported(collector)
         if result is None:
@@ -137,7 +148,7 @@ class JobChannel:
     @staticmethod
     def _reported(collector: Collector) -> SnippetResult | None:
         """The job's own result, if it finished in time and sent one."""
-        if collector.frame is None or collector.timed_out:
+        if collector.frame is None or collector.timed_out or collector.over_memory:
             return None
         try:
             return outcome.from_report(collector.frame)
@@ -146,6 +157,8 @@ class JobChannel:
 
     def _ended(self, collector: Collector, limits: SandboxLimits, wall: float) -> SnippetResult:
         """What ended a job that sent no result."""
+        if collector.over_memory:
+            return outcome.memory_exceeded(limits)
         if collector.timed_out:
             message = f"wall-clock limit of {wall:g} s exceeded"
             return SnippetResult("timeout", exception_message=message)

@@ -51,8 +51,7 @@ def from_death(exit_info: ExitInfo | None, limits: SandboxLimits) -> SnippetResu
     if exit_info is None:
         return SnippetResult("killed", exception_message="the sandbox restarted while the job ran")
     if exit_info.oom:
-        mib = limits.memory_bytes // (1024 * 1024)
-        return SnippetResult("memory", exception_message=f"memory limit of {mib} MiB exceeded")
+        return memory_exceeded(limits)
     status = exit_info.status
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
@@ -73,6 +72,12 @@ def from_death(exit_info: ExitInfo | None, limits: SandboxLimits) -> SnippetResu
         "error",
         exception_message=f"the snippet's process exited with status {code} before finishing",
     )
+
+
+def memory_exceeded(limits: SandboxLimits) -> SnippetResult:
+    """The job's processes together held more than its memory limit (cgroup or watchdog)."""
+    mib = limits.memory_bytes // (1024 * 1024)
+    return SnippetResult("memory", exception_message=f"memory limit of {mib} MiB exceeded")
 
 
 def _dims(value: object) -> list[int]:
