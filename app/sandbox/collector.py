@@ -13,13 +13,13 @@ import os
 import selectors
 import time
 from collections.abc import Callable
-from typing import Any
 
-from app.sandbox import memory_watch
+from app.sandbox import memory_watch, outcome
 from app.sandbox.launcher import SpawnedChild
-from app.sandbox.protocol import FrameDecoder, ProtocolError
+from app.sandbox.protocol import FrameDecoder, ProtocolError, SnippetResult
 
 _READ = 65536
+_EXIT_GRACE = 1.0  # seconds
 _HARD_OUTPUT_FACTOR = 16  # a stream 16x past the cap is a flood, not output
 
 
@@ -44,7 +44,7 @@ class Collector:
         self.streams = {child.out_r: "out", child.err_r: "err"}
         self.kept: dict[str, bytearray] = {"out": bytearray(), "err": bytearray()}
         self.seen = {"out": 0, "err": 0}
-        self.frame: dict[str, Any] | None = None
+        self.report: SnippetResult | None = None  # the job's own account, validated
         self.timed_out = False
         self.flooded = False
         self.protocol_error: str | None = None
@@ -54,15 +54,19 @@ class Collector:
         self._next_count = 0.0
 
     def collect(self) -> None:
-        """Read until the result frame, the job's death, a flood or the deadline."""
+        """Read until the job's death, a flood, a broken protocol or the deadline."""
         child = self.child
         with selectors.DefaultSelector() as selector:
             for fd in (child.out_r, child.err_r, child.result_r, child.pidfd):
                 selector.register(fd, selectors.EVENT_READ)
+            # A result frame is taken only once the job has exited: a frame the snippet
+            # wrote itself and the runner's own would make two (see _on_result_bytes).
             while selector.get_map():
-                if self.frame is not None or self.protocol_error is not None:
+                if self.protocol_error is not None:
                     break
-                left = self.deadline - time.monotonic()
+                # A job that reported in time gets a moment more to exit.
+                deadline = self.deadline + (_EXIT_GRACE if self.report is not None else 0.0)
+                left = deadline - time.monotonic()
                 if left <= 0:
                     self.timed_out = True
                     break
@@ -114,8 +118,16 @@ class Collector:
             self.protocol_error = f"the job broke the result protocol: {exc}"
             return
         for frame in frames:
-            if frame.get("kind") == "result" and self.frame is None:
-                self.frame = frame
+            if frame.get("kind") != "result":
+                continue
+            if self.report is not None:
+                self.protocol_error = "the job sent more than one result (one was forged)"
+                return
+            try:
+                self.report = outcome.from_report(frame)
+            except ProtocolError as exc:
+                self.protocol_error = f"the job sent a bad result: {exc}"
+                return
 
     def _keep(self, stream: str, chunk: bytes) -> bool:
         """Keep the first `cap` bytes; False once the stream runs far past any honest use."""
@@ -133,7 +145,7 @@ class Collector:
             with contextlib.suppress(BlockingIOError, OSError):
                 while chunk := os.read(fd, _READ):
                     if fd == child.result_r:
-                        if self.frame is None and self.protocol_error is None:
+                        if self.protocol_error is None:
                             self._on_result_bytes(chunk)
                     elif not self._keep(self.streams[fd], chunk):
                         break

@@ -147,13 +147,10 @@ class JobChannel:
 
     @staticmethod
     def _reported(collector: Collector) -> SnippetResult | None:
-        """The job's own result, if it finished in time and sent one."""
-        if collector.frame is None or collector.timed_out or collector.over_memory:
+        """The job's own result, if it finished in time, sent exactly one and exited."""
+        if collector.timed_out or collector.over_memory or collector.protocol_error:
             return None
-        try:
-            return outcome.from_report(collector.frame)
-        except ProtocolError as exc:
-            return SnippetResult("killed", exception_message=f"the job sent a bad result: {exc}")
+        return collector.report
 
     def _ended(self, collector: Collector, limits: SandboxLimits, wall: float) -> SnippetResult:
         """What ended a job that sent no result."""

@@ -16,6 +16,9 @@ from app.sandbox.launcher import ExitInfo
 from app.sandbox.protocol import STATUSES, ProtocolError, SandboxLimits, SnippetResult
 
 _MAX_TENSORS = 100
+# What a job may say of itself. timeout, killed (and memory past a cgroup or the
+# watchdog) are what the host saw happen to it, never what it claims.
+REPORTED_STATUSES = ("ok", "error", "memory")
 _MAX_TEXT = 8192
 
 
@@ -24,6 +27,8 @@ def from_report(frame: dict[str, Any]) -> SnippetResult:
     status = frame.get("status")
     if status not in STATUSES:
         raise ProtocolError(f"unknown status {status!r}")
+    if status not in REPORTED_STATUSES:
+        raise ProtocolError(f"{status!r} is the sandbox's verdict, never the job's own")
     shape = frame.get("shape")
     tensors = frame.get("tensors") or {}
     if not isinstance(tensors, dict) or len(tensors) > _MAX_TENSORS:
