@@ -51,7 +51,7 @@ class Collector:
         self.over_memory = False
         self.memory_cap = memory_cap
         self._watched = None if memory_cap is None else memory_watch.host_pid(child.pidfd)
-        self._next_count = 0.0
+        self._next_count = time.monotonic() + memory_watch.INTERVAL
 
     def collect(self) -> None:
         """Read until the job's death, a flood, a broken protocol or the deadline."""
