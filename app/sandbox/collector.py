@@ -87,7 +87,10 @@ class Collector:
         if now < self._next_count:
             return False
         self._next_count = now + memory_watch.INTERVAL
-        self.over_memory = memory_watch.tree_bytes(self._watched) > self.memory_cap
+        try:
+            self.over_memory = memory_watch.tree_bytes(self._watched) > self.memory_cap
+        except PermissionError:
+            self.over_memory = True  # what cannot be counted cannot be let run
         return self.over_memory
 
     def text(self, stream: str) -> tuple[str, bool]:

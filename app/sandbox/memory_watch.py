@@ -43,7 +43,12 @@ def host_pid(pidfd: int) -> int | None:
 
 
 def tree_bytes(root: int) -> int:
-    """Memory held by `root` and every process below it (0 for a process that is gone)."""
+    """Memory held by `root` and every process below it (0 for a process that is gone).
+
+    PermissionError if the host may not read a process of the tree: a job the host
+    cannot count, it cannot cap (the caller kills it). The job filter forbids
+    PR_SET_DUMPABLE, which would make it so on a host without root.
+    """
     total = 0
     seen: set[int] = set()
     pending = [root]
@@ -59,10 +64,15 @@ def tree_bytes(root: int) -> int:
 
 def _process_bytes(pid: int) -> int:
     counted = 0
-    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as rollup:
-        for line in rollup:
-            if line.startswith(_COUNTED):
-                counted += int(line.split()[1]) * 1024
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith(_COUNTED):
+                    counted += int(line.split()[1]) * 1024
+    except PermissionError:
+        raise
+    except (OSError, ValueError):
+        return 0  # gone meanwhile
     return counted
 
 

@@ -115,7 +115,6 @@ ALLOWED_SYSCALLS: tuple[str, ...] = (
     "futex",
     "sched_yield",
     "sched_getaffinity",
-    "prctl",  # PR_SET_NAME; nothing it offers is a privilege after no_new_privs
     "setsid",
     "setpgid",
     "getpgrp",
@@ -250,6 +249,19 @@ ALLOWED_IOCTLS: tuple[int, ...] = (
     termios.FIONREAD,
 )
 
+# prctl options a job may use: naming threads (measured) and reading its own state.
+# Not PR_SET_DUMPABLE: a job that made itself undumpable would hide its memory from a
+# host without cgroups that counts it (app.sandbox.memory_watch).
+ALLOWED_PRCTLS: tuple[int, ...] = (
+    15,  # PR_SET_NAME
+    16,  # PR_GET_NAME
+    3,  # PR_GET_DUMPABLE
+    39,  # PR_GET_NO_NEW_PRIVS
+    21,  # PR_GET_SECCOMP
+    23,  # PR_CAPBSET_READ
+    2,  # PR_GET_PDEATHSIG
+)
+
 # clone() may fork and start threads but never create a namespace (a new user
 # namespace would hand the job capabilities inside it).
 _NAMESPACE_MASK = 0
@@ -263,6 +275,8 @@ def build_filter() -> seccomp.SyscallFilter:
     for name in ALLOWED_SYSCALLS:
         policy.add_rule(seccomp.ALLOW, name)
     policy.add_rule(seccomp.ALLOW, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _NAMESPACE_MASK, 0))
+    for option in ALLOWED_PRCTLS:
+        policy.add_rule(seccomp.ALLOW, "prctl", seccomp.Arg(0, seccomp.EQ, option))
     # Only Unix sockets: together with the empty network namespace, no network at all.
     policy.add_rule(seccomp.ALLOW, "socket", seccomp.Arg(0, seccomp.EQ, socket.AF_UNIX))
     # The kernel reads ioctl's request as 32 bits, so compare only those bits.

@@ -91,6 +91,8 @@ def _probe_under_filter() -> dict[str, int | bool]:
         "map_shadow_stack": _errno_of(lambda: _libc.syscall(SYS_MAP_SHADOW_STACK, 0, 0, 0)),
         "made_up": _errno_of(lambda: _libc.syscall(SYS_MADE_UP, 0)),
         "personality": _errno_of(lambda: _libc.personality(0x0040000)),  # ADDR_NO_RANDOMIZE
+        "set_dumpable": _errno_of(lambda: _libc.prctl(4, 0, 0, 0, 0)),  # PR_SET_DUMPABLE
+        "set_name": _errno_of(lambda: _libc.prctl(15, b"tq-probe", 0, 0, 0)),  # PR_SET_NAME
         # Without the filter this is ENOTTY (/dev/null is no terminal); EPERM means denied.
         "tiocsti": _errno_of(lambda: _libc.ioctl(null, termios.TIOCSTI, b"x")),
         "tiocsti_high_bits": _errno_of(
@@ -156,6 +158,13 @@ def test_personality_cannot_turn_off_address_randomisation(
     under_filter: dict[str, int | bool],
 ) -> None:
     assert under_filter["personality"] == errno.EPERM
+
+
+def test_a_job_cannot_hide_its_memory_by_becoming_undumpable(
+    under_filter: dict[str, int | bool],
+) -> None:
+    assert under_filter["set_dumpable"] == errno.EPERM
+    assert under_filter["set_name"] == 0  # naming threads, as the corpus does, still works
 
 
 def test_unix_sockets_still_work(under_filter: dict[str, int | bool]) -> None:
