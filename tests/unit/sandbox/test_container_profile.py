@@ -41,7 +41,7 @@ def test_it_is_an_allow_list(profile: dict[str, Any]) -> None:
 def test_it_allows_every_call_of_the_jobs_and_of_the_zygotes_set_up(
     profile: dict[str, Any],
 ) -> None:
-    needed = {*ALLOWED_SYSCALLS, *ZYGOTE_SYSCALLS, "clone", "socket", "ioctl"}
+    needed = {*ALLOWED_SYSCALLS, *ZYGOTE_SYSCALLS, "clone", "socket", "ioctl", "prctl"}
     assert needed - allowed(profile) == set()
 
 
