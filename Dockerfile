@@ -2,9 +2,19 @@
 #
 # The sandbox isolates learner code with Linux namespaces, seccomp and rlimits. As this
 # image's non-root user it makes them from a user namespace of its own (docs/sandbox.md,
-# "Without root"), which Docker's default seccomp and AppArmor profiles forbid: run with
-# --security-opt seccomp=unconfined --security-opt apparmor=unconfined (each job still
-# loads the sandbox's own seccomp filter). Without them `quiz doctor` reports the
+# "Without root"), which Docker's default seccomp and AppArmor profiles forbid
+# (unshare, mount, pivot_root, setns). Give the container the sandbox's own profile
+# rather than none:
+#
+#   docker run --security-opt seccomp=deploy/seccomp-sandbox.json \
+#              --security-opt apparmor=unconfined ...
+#
+# deploy/seccomp-sandbox.json is an allow list (what the server, the zygote's set-up and
+# the jobs call; everything else EPERM), checked by tests/unit/sandbox/test_container_profile.py
+# but not yet tried on a Docker engine. AppArmor: docker-default denies mount, so the
+# container needs apparmor=unconfined or a profile of your own allowing mount, umount,
+# pivot_root and (on hosts that restrict them, e.g. Ubuntu 24.04) `userns,`; each job
+# still loads the sandbox's own seccomp filter. Without these, `quiz doctor` reports the
 # missing pieces and learner code is refused (it fails closed).
 FROM python:3.11-slim-bookworm AS base
 

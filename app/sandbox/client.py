@@ -61,6 +61,8 @@ class Sandbox:
     queue_size: how many `run_async` callers may wait for a slot before SandboxBusy.
     user_namespace: isolate from a user namespace of the zygote's own, as without root
         (app.sandbox.user_namespace); by default exactly when not running as root.
+    cgroups: False runs without cgroups even where the host has them, as on a host
+        without (the tests of app.sandbox.memory_watch use it).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Sandbox:
         python: str | None = None,
         base_uid: int = BASE_UID,
         user_namespace: bool | None = None,
+        cgroups: bool = True,
     ) -> None:
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
@@ -85,6 +88,8 @@ class Sandbox:
         self._python = python
         self._base_uid = base_uid
         self._user_namespace = user_namespace
+        self._cgroups = cgroups
+        self._watch_memory = False  # no cgroup: the host counts each job's memory
         self._cond = threading.Condition()
         self._restart_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(pool_size)
@@ -115,6 +120,7 @@ class Sandbox:
             strict=not self.allow_unisolated,
             python=self._python,
             user_namespace=self._user_namespace,
+            cgroups=self._cgroups,
         )
         try:
             report = link.start(_START_TIMEOUT)
@@ -122,6 +128,7 @@ class Sandbox:
             self._report = IsolationReport.unavailable(exc.reason)
             raise
         self._report = IsolationReport.from_probe(report)
+        self._watch_memory = not self._report.features["cgroups"].ok
         if not self._report.full and not self.allow_unisolated:
             link.close()
             raise SandboxUnavailable(
@@ -197,6 +204,7 @@ class Sandbox:
         wall = self._check(job)
         with self._slots:
             failure = "no job process could be prepared"
+            retried_after_death = False
             for _ in range(_ATTEMPTS):
                 if self._lost is not None:
                     self._recover()
@@ -214,10 +222,21 @@ class Sandbox:
                     self._finish(identity)
                     continue
                 try:
-                    return channel.run(job, self.limits, wall)
+                    result = channel.run(job, self.limits, wall, watch_memory=self._watch_memory)
                 finally:
                     self._finish(identity)
+                # The job's process died with its zygote (not by its own limits: then
+                # the zygote reaped it and said how). Once, on a fresh zygote.
+                if channel.orphaned and not retried_after_death and self._zygote_died(identity):
+                    retried_after_death = True
+                    failure = "the sandbox's zygote died"
+                    continue
+                return result
             raise SandboxUnavailable(f"no isolated job process could be had: {failure}")
+
+    def _zygote_died(self, identity: _Identity) -> bool:
+        with self._cond:
+            return self._lost is not None or identity.generation != self._generation
 
     async def run_async(self, job: SnippetJob) -> SnippetResult:
         """`run` for the event loop: at most `pool_size` at once, `queue_size` waiting."""

@@ -13,12 +13,13 @@ import os
 import selectors
 import time
 from collections.abc import Callable
-from typing import Any
 
+from app.sandbox import memory_watch, outcome
 from app.sandbox.launcher import SpawnedChild
-from app.sandbox.protocol import FrameDecoder, ProtocolError
+from app.sandbox.protocol import FrameDecoder, ProtocolError, SnippetResult
 
 _READ = 65536
+_EXIT_GRACE = 1.0  # seconds
 _HARD_OUTPUT_FACTOR = 16  # a stream 16x past the cap is a flood, not output
 
 
@@ -32,7 +33,9 @@ class Collector:
         kill: Callable[[], None],
         cap: int,
         deadline: float,
+        memory_cap: int | None = None,
     ) -> None:
+        """memory_cap: count the job's memory from here (no cgroup does), see memory_watch."""
         self.child = child
         self.decoder = decoder
         self.kill = kill
@@ -41,29 +44,54 @@ class Collector:
         self.streams = {child.out_r: "out", child.err_r: "err"}
         self.kept: dict[str, bytearray] = {"out": bytearray(), "err": bytearray()}
         self.seen = {"out": 0, "err": 0}
-        self.frame: dict[str, Any] | None = None
+        self.report: SnippetResult | None = None  # the job's own account, validated
         self.timed_out = False
         self.flooded = False
         self.protocol_error: str | None = None
+        self.over_memory = False
+        self.memory_cap = memory_cap
+        self._watched = None if memory_cap is None else memory_watch.host_pid(child.pidfd)
+        self._next_count = time.monotonic() + memory_watch.INTERVAL
 
     def collect(self) -> None:
-        """Read until the result frame, the job's death, a flood or the deadline."""
+        """Read until the job's death, a flood, a broken protocol or the deadline."""
         child = self.child
         with selectors.DefaultSelector() as selector:
             for fd in (child.out_r, child.err_r, child.result_r, child.pidfd):
                 selector.register(fd, selectors.EVENT_READ)
+            # A result frame is taken only once the job has exited: a frame the snippet
+            # wrote itself and the runner's own would make two (see _on_result_bytes).
             while selector.get_map():
-                if self.frame is not None or self.protocol_error is not None:
+                if self.protocol_error is not None:
                     break
-                left = self.deadline - time.monotonic()
+                # A job that reported in time gets a moment more to exit.
+                deadline = self.deadline + (_EXIT_GRACE if self.report is not None else 0.0)
+                left = deadline - time.monotonic()
                 if left <= 0:
                     self.timed_out = True
                     break
+                if self._watched is not None:
+                    left = min(left, memory_watch.INTERVAL)
                 for key, _ in selector.select(left):
                     self._on_ready(selector, key.fd)
+                if self._over_memory():
+                    break
             # The job is over (or must be): PID 1's death takes its namespace along.
             self.kill()
             self._drain()
+
+    def _over_memory(self) -> bool:
+        if self._watched is None or self.memory_cap is None:
+            return False
+        now = time.monotonic()
+        if now < self._next_count:
+            return False
+        self._next_count = now + memory_watch.INTERVAL
+        try:
+            self.over_memory = memory_watch.tree_bytes(self._watched) > self.memory_cap
+        except PermissionError:
+            self.over_memory = True  # what cannot be counted cannot be let run
+        return self.over_memory
 
     def text(self, stream: str) -> tuple[str, bool]:
         """What the job wrote to "out" or "err", and whether it was cut."""
@@ -93,8 +121,16 @@ class Collector:
             self.protocol_error = f"the job broke the result protocol: {exc}"
             return
         for frame in frames:
-            if frame.get("kind") == "result" and self.frame is None:
-                self.frame = frame
+            if frame.get("kind") != "result":
+                continue
+            if self.report is not None:
+                self.protocol_error = "the job sent more than one result (one was forged)"
+                return
+            try:
+                self.report = outcome.from_report(frame)
+            except ProtocolError as exc:
+                self.protocol_error = f"the job sent a bad result: {exc}"
+                return
 
     def _keep(self, stream: str, chunk: bytes) -> bool:
         """Keep the first `cap` bytes; False once the stream runs far past any honest use."""
@@ -112,7 +148,7 @@ class Collector:
             with contextlib.suppress(BlockingIOError, OSError):
                 while chunk := os.read(fd, _READ):
                     if fd == child.result_r:
-                        if self.frame is None and self.protocol_error is None:
+                        if self.protocol_error is None:
                             self._on_result_bytes(chunk)
                     elif not self._keep(self.streams[fd], chunk):
                         break

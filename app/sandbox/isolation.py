@@ -203,7 +203,10 @@ def _load_seccomp(seccomp_filter: Any) -> str:
     if seccomp_filter is None:
         raise OSError("libseccomp is not available")
     seccomp_filter.load()
-    return "libseccomp filter: deny list + non-AF_UNIX sockets + namespace clone flags"
+    return (
+        "libseccomp filter: an allow list (EPERM for the rest), AF_UNIX sockets only, "
+        "clone without namespace flags"
+    )
 
 
 def verify(outcome: Outcome, identity: Identity, plan: IsolationPlan) -> None:
@@ -240,7 +243,7 @@ def _dropped(identity: Identity, plan: IsolationPlan) -> bool:
 
 
 def _interfaces() -> set[str]:
-    with open("/proc/net/dev") as dev:
+    with open("/proc/self/net/dev") as dev:
         return {line.split(":")[0].strip() for line in dev.readlines()[2:]}
 
 

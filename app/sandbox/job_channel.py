@@ -29,7 +29,10 @@ from app.sandbox.protocol import (
 )
 
 _READ = 65536
-_EXIT_STATUS_WAIT = 5.0  # for the zygote's word on how a job ended
+# For the zygote's word on how a job ended: it comes within milliseconds, or, if the
+# zygote died, the host's reader thread hears of that instead. Only a hung zygote
+# makes this wait run out.
+_EXIT_STATUS_WAIT = 60.0
 
 
 class ChildFailed(Exception):
@@ -45,6 +48,8 @@ class JobChannel:
     exit_info: ExitInfo | None = None
     decoder: FrameDecoder = field(default_factory=lambda: FrameDecoder(RESULT_MAX))
     ready: bool = False
+    # The job died and nobody could say how: its zygote died under it (see client.run).
+    orphaned: bool = False
     _closed: bool = False
     _job_pipe_closed: bool = False
 
@@ -85,11 +90,22 @@ class JobChannel:
                 raise ChildFailed(str(frame.get("reason", "isolation failed")))
             self.ready = True
 
-    def run(self, job: SnippetJob, limits: SandboxLimits, wall_seconds: float) -> SnippetResult:
+    def run(
+        self,
+        job: SnippetJob,
+        limits: SandboxLimits,
+        wall_seconds: float,
+        *,
+        watch_memory: bool = False,
+    ) -> SnippetResult:
+        """watch_memory: no cgroup caps the job's memory, so count it from here."""
         started = time.monotonic()
         self._send_job(job, limits)
         deadline = started + wall_seconds
-        collector = Collector(self.child, self.decoder, self.kill, limits.output_bytes, deadline)
+        cap = limits.memory_bytes if watch_memory else None
+        collector = Collector(
+            self.child, self.decoder, self.kill, limits.output_bytes, deadline, cap
+        )
         collector.collect()
         result = self._reported(collector)
         if result is None:
@@ -131,16 +147,15 @@ class JobChannel:
 
     @staticmethod
     def _reported(collector: Collector) -> SnippetResult | None:
-        """The job's own result, if it finished in time and sent one."""
-        if collector.frame is None or collector.timed_out:
+        """The job's own result, if it finished in time, sent exactly one and exited."""
+        if collector.timed_out or collector.over_memory or collector.protocol_error:
             return None
-        try:
-            return outcome.from_report(collector.frame)
-        except ProtocolError as exc:
-            return SnippetResult("killed", exception_message=f"the job sent a bad result: {exc}")
+        return collector.report
 
     def _ended(self, collector: Collector, limits: SandboxLimits, wall: float) -> SnippetResult:
         """What ended a job that sent no result."""
+        if collector.over_memory:
+            return outcome.memory_exceeded(limits)
         if collector.timed_out:
             message = f"wall-clock limit of {wall:g} s exceeded"
             return SnippetResult("timeout", exception_message=message)
@@ -150,4 +165,5 @@ class JobChannel:
         if collector.protocol_error is not None:
             return SnippetResult("killed", exception_message=collector.protocol_error)
         self.exited.wait(_EXIT_STATUS_WAIT)
+        self.orphaned = self.exit_info is None
         return outcome.from_death(self.exit_info, limits)

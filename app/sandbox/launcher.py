@@ -79,9 +79,10 @@ class ZygoteLink:
         strict: bool,
         python: str | None = None,
         user_namespace: bool | None = None,
+        cgroups: bool = True,
     ) -> None:
         """`user_namespace`: the zygote makes one of its own (app.sandbox.user_namespace);
-        by default exactly when not started as root."""
+        by default exactly when not started as root. `cgroups`: False leaves them out."""
         self._config = {
             "op": "config",
             "limits": limits.to_dict(),
@@ -89,6 +90,7 @@ class ZygoteLink:
             "base_uid": base_uid,
             "strict": strict,
             "user_namespace": os.geteuid() != 0 if user_namespace is None else user_namespace,
+            "cgroups": cgroups,
         }
         self._python = python or sys.executable
         self._process: subprocess.Popen[bytes] | None = None

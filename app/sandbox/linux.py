@@ -7,6 +7,7 @@ not there at all. Each wrapper raises OSError with the real errno, like `os` doe
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import os
 
@@ -135,9 +136,15 @@ def set_process_name(name: str) -> None:
 
 def drop_capabilities() -> None:
     """Every capability gone: effective, permitted, inheritable, ambient and bounding."""
-    with open("/proc/sys/kernel/cap_last_cap") as last:
-        for capability in range(int(last.read()) + 1):
+    # Every capability number the kernel knows, up to the first it calls invalid
+    # (/proc/sys/kernel/cap_last_cap is not visible inside a job's /proc).
+    for capability in range(64):
+        try:
             prctl(PR_CAPBSET_DROP, capability)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL or capability == 0:
+                raise
+            break
     _check(_libc().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl ambient")
     header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()  # two of {effective, permitted, inheritable}: all zero

@@ -16,6 +16,9 @@ from app.sandbox.launcher import ExitInfo
 from app.sandbox.protocol import STATUSES, ProtocolError, SandboxLimits, SnippetResult
 
 _MAX_TENSORS = 100
+# What a job may say of itself. timeout, killed (and memory past a cgroup or the
+# watchdog) are what the host saw happen to it, never what it claims.
+REPORTED_STATUSES = ("ok", "error", "memory")
 _MAX_TEXT = 8192
 
 
@@ -24,6 +27,8 @@ def from_report(frame: dict[str, Any]) -> SnippetResult:
     status = frame.get("status")
     if status not in STATUSES:
         raise ProtocolError(f"unknown status {status!r}")
+    if status not in REPORTED_STATUSES:
+        raise ProtocolError(f"{status!r} is the sandbox's verdict, never the job's own")
     shape = frame.get("shape")
     tensors = frame.get("tensors") or {}
     if not isinstance(tensors, dict) or len(tensors) > _MAX_TENSORS:
@@ -51,8 +56,7 @@ def from_death(exit_info: ExitInfo | None, limits: SandboxLimits) -> SnippetResu
     if exit_info is None:
         return SnippetResult("killed", exception_message="the sandbox restarted while the job ran")
     if exit_info.oom:
-        mib = limits.memory_bytes // (1024 * 1024)
-        return SnippetResult("memory", exception_message=f"memory limit of {mib} MiB exceeded")
+        return memory_exceeded(limits)
     status = exit_info.status
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
@@ -73,6 +77,12 @@ def from_death(exit_info: ExitInfo | None, limits: SandboxLimits) -> SnippetResu
         "error",
         exception_message=f"the snippet's process exited with status {code} before finishing",
     )
+
+
+def memory_exceeded(limits: SandboxLimits) -> SnippetResult:
+    """The job's processes together held more than its memory limit (cgroup or watchdog)."""
+    mib = limits.memory_bytes // (1024 * 1024)
+    return SnippetResult("memory", exception_message=f"memory limit of {mib} MiB exceeded")
 
 
 def _dims(value: object) -> list[int]:

@@ -7,7 +7,10 @@ builds a fresh root on a tmpfs from it and pivots into it:
     /usr/lib, /lib64… read-only binds of the system libraries (or symlinks, as on the host)
     <sys.path dirs>   read-only binds of the stdlib and site-packages, at their host paths
     /dev/{null,zero,full,random,urandom}
-    /proc             a new procfs: it shows only the job's own PID namespace
+    /proc             a new procfs of the job's own PID namespace, with only the
+                      per-process directories (subset=pid): no kallsyms, modules,
+                      keys, sched_debug, timer_list, /proc/sys...; and PID 1's
+                      mountinfo, mounts and mountstats are empty files
     /tmp              the job's scratch space: tmpfs capped at `tmpfs_bytes`
     /etc/passwd       one line naming the job's uid, for getpass/pwd lookups
 
@@ -29,6 +32,31 @@ _LIBRARY_DIRS = ("/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64"
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _READ_ONLY = linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV
 _TMPFS_INODES = 4096
+_PROC_FLAGS = linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
+# Where procfs cannot hide its global files (subset=pid needs Linux 5.8), these are
+# masked as container runtimes do: an empty file bound over each, a read-only
+# empty tmpfs over each directory.
+MASKED_PROC_FILES = (
+    "kallsyms",
+    "modules",
+    "keys",
+    "key-users",
+    "sched_debug",
+    "timer_list",
+    "kcore",
+    "kmsg",
+    "cmdline",
+    "config.gz",
+    "vmallocinfo",
+    "latency_stats",
+    "sysrq-trigger",
+    "mounts",
+    "partitions",
+)
+MASKED_PROC_DIRS = ("sys", "fs", "irq", "bus", "acpi", "scsi", "tty", "driver")
+# The job's own mount table names the host directories its root was built from.
+MASKED_PID_FILES = ("mountinfo", "mounts", "mountstats")
+_EMPTY = "/.empty"
 
 
 @dataclass(frozen=True)
@@ -117,8 +145,7 @@ def enter_root(plan: RootPlan, tmpfs_bytes: int, uid: int, gid: int) -> None:
         _touch(f"{root}/dev/{device}")
         _bind(f"/dev/{device}", f"{root}/dev/{device}", linux.MS_NOSUID | linux.MS_NOEXEC)
     os.symlink("/proc/self/fd", root + "/dev/fd")
-    os.makedirs(root + "/proc")
-    linux.mount("proc", root + "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    _mount_proc(root)
     os.makedirs(root + "/etc", exist_ok=True)
     with open(root + "/etc/passwd", "w") as passwd:
         passwd.write(f"sandbox:x:{uid}:{gid}:snippet:{SCRATCH}:/nonexistent\n")
@@ -131,6 +158,26 @@ def enter_root(plan: RootPlan, tmpfs_bytes: int, uid: int, gid: int) -> None:
     linux.umount2(".", linux.MNT_DETACH)
     os.chdir("/")
     linux.mount(None, "/", None, linux.MS_REMOUNT | _READ_ONLY)
+
+
+def _mount_proc(root: str) -> None:
+    """A procfs showing the job's own processes and as little of the kernel as may be."""
+    proc = root + "/proc"
+    os.makedirs(proc)
+    _touch(root + _EMPTY)
+    try:
+        linux.mount("proc", proc, "proc", _PROC_FLAGS, "subset=pid")
+    except OSError:
+        linux.mount("proc", proc, "proc", _PROC_FLAGS)
+        for name in MASKED_PROC_FILES:
+            if os.path.isfile(f"{proc}/{name}"):
+                _bind(root + _EMPTY, f"{proc}/{name}", _READ_ONLY)
+        for name in MASKED_PROC_DIRS:
+            if os.path.isdir(f"{proc}/{name}"):
+                linux.mount("tmpfs", f"{proc}/{name}", "tmpfs", _READ_ONLY, "size=4k,mode=0555")
+    # This process is PID 1 of the job's namespace: /proc/self is /proc/1.
+    for name in MASKED_PID_FILES:
+        _bind(root + _EMPTY, f"{proc}/1/{name}", _READ_ONLY)
 
 
 def _bind(source: str, target: str, flags: int) -> None:

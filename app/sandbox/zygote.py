@@ -87,7 +87,9 @@ class Zygote:
             first_uid, self.uid_lock = claim_uid_block(int(config["base_uid"]), count)
             uids = [first_uid + k for k in range(count)]
         self.staging = _staging_directory()
-        self.cgroups, cgroups_detail = _make_cgroups(self.limits, count)
+        self.cgroups, cgroups_detail = _make_cgroups(
+            self.limits, count, wanted=bool(config.get("cgroups", True))
+        )
         self.plan = IsolationPlan(
             root=plan_root(self.staging),
             limits=self.limits,
@@ -259,11 +261,19 @@ def _job_pipes() -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
     return (job_r, out_w, err_w, res_w), (job_w, out_r, err_r, res_r)
 
 
-def _make_cgroups(limits: SandboxLimits, count: int) -> tuple[CgroupSet | None, str]:
+def _make_cgroups(
+    limits: SandboxLimits, count: int, *, wanted: bool
+) -> tuple[CgroupSet | None, str]:
     try:
+        if not wanted:
+            raise OSError("turned off")
         cgroups = create_cgroups(limits, count)
     except OSError as exc:
-        return None, f"no cgroups: {exc}"
+        # The host then counts each job's memory itself (app.sandbox.memory_watch).
+        return None, (
+            f"no cgroups ({exc}): rlimits cap CPU, processes and each process's address "
+            "space, and the server caps each job's total memory by counting its processes"
+        )
     return cgroups, cgroups.description
 
 

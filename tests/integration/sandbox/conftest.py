@@ -62,6 +62,15 @@ def user_namespace_sandbox(planted_secret: str, database_file: Path) -> Iterator
         yield box
 
 
+@pytest.fixture(params=["as root", "in a user namespace"])
+def each_sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """Both ways of isolating: jobs dropping to uids of their own under a root zygote,
+    and jobs in a user namespace of their own, as without root."""
+    name = "sandbox" if request.param == "as root" else "user_namespace_sandbox"
+    box: Sandbox = request.getfixturevalue(name)
+    return box
+
+
 @contextmanager
 def started(box: Sandbox, secret: str, database_file: Path) -> Iterator[Sandbox]:
     if os.geteuid() != 0:

@@ -100,6 +100,11 @@ def test_shape_of_is_not_evaluated_after_an_exception(sandbox: Sandbox) -> None:
     assert result.shape_error == "not evaluated: the snippet raised ValueError"
 
 
+# A job's first meta operation takes ~0.8 s of CPU (docs/sandbox.md): on a loaded machine
+# 3 s of wall clock was not always enough, and the CPU limit still bounds it.
+META_WALL = 20.0
+
+
 def test_huge_shapes_run_on_the_meta_device(sandbox: Sandbox) -> None:
     # 3e10 floats: 120 GB that could never be allocated for real.
     code = GRU.replace("input_size=4", "input_size=100_000").replace(
@@ -107,7 +112,7 @@ def test_huge_shapes_run_on_the_meta_device(sandbox: Sandbox) -> None:
     )
     real = sandbox.run(SnippetJob(code, shape_of="output"))
     assert real.status == "memory"
-    meta = sandbox.run(SnippetJob(code, shape_of="output", device="meta"))
+    meta = sandbox.run(SnippetJob(code, shape_of="output", device="meta", wall_seconds=META_WALL))
     assert meta.status == "ok", meta.stderr
     assert meta.shape == [100_000, 3, 5]
     assert meta.meta_unsupported is None
@@ -122,14 +127,18 @@ def test_huge_shapes_run_on_the_meta_device(sandbox: Sandbox) -> None:
     ],
 )
 def test_code_that_cannot_run_on_meta_says_why(sandbox: Sandbox, code: str, reason: str) -> None:
-    result = sandbox.run(SnippetJob("import torch\n" + code, device="meta"))
+    result = sandbox.run(SnippetJob("import torch\n" + code, device="meta", wall_seconds=META_WALL))
     assert result.meta_unsupported is not None
     assert reason in result.meta_unsupported
 
 
 def test_a_real_shape_error_on_meta_is_still_an_error(sandbox: Sandbox) -> None:
     result = sandbox.run(
-        SnippetJob("import torch\ntorch.ones(3, 4) @ torch.ones(5, 2)", device="meta")
+        SnippetJob(
+            "import torch\ntorch.ones(3, 4) @ torch.ones(5, 2)",
+            device="meta",
+            wall_seconds=META_WALL,
+        )
     )
     assert (result.status, result.exception) == ("error", "RuntimeError")
     assert result.meta_unsupported is None

@@ -173,3 +173,19 @@ def test_a_child_that_dies_before_it_is_ready_fails_fast(stand_in: MakeStandIn) 
     child = stand_in("os._exit(1)\n")
     with pytest.raises(ChildFailed, match="died"):
         child.channel.wait_ready(timeout=5)
+
+
+def test_a_second_result_frame_ends_the_job_as_killed(stand_in: MakeStandIn) -> None:
+    child = stand_in(
+        'frame({"kind": "ready"}); read_job()\nresult(shape=[1])\nresult(shape=[2, 3])\n'
+    )
+    result = child.run()
+    assert (result.status, result.shape) == ("killed", None)
+    assert "more than one result" in (result.exception_message or "")
+
+
+def test_a_result_is_taken_only_once_the_job_has_exited(stand_in: MakeStandIn) -> None:
+    child = stand_in('frame({"kind": "ready"}); read_job()\nresult(shape=[1])\ntime.sleep(60)\n')
+    result = child.run(wall=0.3)
+    assert result.status == "timeout"
+    assert result.shape is None

@@ -11,10 +11,11 @@ import termios
 import threading
 from collections.abc import Callable
 
+import pyseccomp
 import pytest
 
 from app.sandbox.linux import CLONE_NEWNET, CLONE_NEWUSER
-from app.sandbox.seccomp_policy import build_filter
+from app.sandbox.seccomp_policy import ALLOWED_SYSCALLS, DANGEROUS_SYSCALLS, build_filter
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -26,6 +27,12 @@ SYS_PERF_EVENT_OPEN = 298
 SYS_IO_URING_SETUP = 425
 SYS_CLONE3 = 435
 SYS_KEYCTL = 250
+# Calls no job needs that the old deny list did not name: the allow list must refuse them.
+SYS_LANDLOCK_CREATE_RULESET = 444
+SYS_PROCESS_MADVISE = 440
+SYS_CACHESTAT = 451
+SYS_MAP_SHADOW_STACK = 453
+SYS_MADE_UP = 1017  # no kernel has it: the next kernel's new call
 PTRACE_ATTACH = 16
 # Every probe is harmless if the filter failed to load: it would fail with another errno
 # (ESRCH, ENODEV, EINVAL, ENOTTY...) rather than change anything.
@@ -78,6 +85,14 @@ def _probe_under_filter() -> dict[str, int | bool]:
         "userfaultfd": _errno_of(lambda: _libc.syscall(SYS_USERFAULTFD, 0)),
         "io_uring_setup": _errno_of(lambda: _libc.syscall(SYS_IO_URING_SETUP, 1, 0)),
         "clone3": _errno_of(lambda: _libc.syscall(SYS_CLONE3, 0, 0)),
+        "landlock": _errno_of(lambda: _libc.syscall(SYS_LANDLOCK_CREATE_RULESET, 0, 0, 1)),
+        "process_madvise": _errno_of(lambda: _libc.syscall(SYS_PROCESS_MADVISE, -1, 0, 0, 0, 0)),
+        "cachestat": _errno_of(lambda: _libc.syscall(SYS_CACHESTAT, -1, 0, 0, 0)),
+        "map_shadow_stack": _errno_of(lambda: _libc.syscall(SYS_MAP_SHADOW_STACK, 0, 0, 0)),
+        "made_up": _errno_of(lambda: _libc.syscall(SYS_MADE_UP, 0)),
+        "personality": _errno_of(lambda: _libc.personality(0x0040000)),  # ADDR_NO_RANDOMIZE
+        "set_dumpable": _errno_of(lambda: _libc.prctl(4, 0, 0, 0, 0)),  # PR_SET_DUMPABLE
+        "set_name": _errno_of(lambda: _libc.prctl(15, b"tq-probe", 0, 0, 0)),  # PR_SET_NAME
         # Without the filter this is ENOTTY (/dev/null is no terminal); EPERM means denied.
         "tiocsti": _errno_of(lambda: _libc.ioctl(null, termios.TIOCSTI, b"x")),
         "tiocsti_high_bits": _errno_of(
@@ -129,6 +144,29 @@ def test_denied_calls_fail_with_eperm(under_filter: dict[str, int | bool], call:
     assert under_filter[call] == errno.EPERM
 
 
+@pytest.mark.parametrize(
+    "call", ["landlock", "process_madvise", "cachestat", "map_shadow_stack", "made_up"]
+)
+def test_calls_outside_the_allow_list_fail_with_eperm(
+    under_filter: dict[str, int | bool], call: str
+) -> None:
+    # Without the filter each is EBADF/EINVAL/ENOSYS: refused for bad arguments or unknown.
+    assert under_filter[call] == errno.EPERM
+
+
+def test_personality_cannot_turn_off_address_randomisation(
+    under_filter: dict[str, int | bool],
+) -> None:
+    assert under_filter["personality"] == errno.EPERM
+
+
+def test_a_job_cannot_hide_its_memory_by_becoming_undumpable(
+    under_filter: dict[str, int | bool],
+) -> None:
+    assert under_filter["set_dumpable"] == errno.EPERM
+    assert under_filter["set_name"] == 0  # naming threads, as the corpus does, still works
+
+
 def test_unix_sockets_still_work(under_filter: dict[str, int | bool]) -> None:
     assert under_filter["unix"] == 0
 
@@ -145,3 +183,14 @@ def test_ordinary_fork_and_threads_still_work(under_filter: dict[str, int | bool
 
 def test_loading_the_filter_sets_no_new_privs(under_filter: dict[str, int | bool]) -> None:
     assert under_filter["no_new_privs"] == 1
+
+
+def test_no_dangerous_call_is_on_the_allow_list() -> None:
+    assert set(ALLOWED_SYSCALLS).isdisjoint(DANGEROUS_SYSCALLS)
+    assert {"clone", "socket", "ioctl"}.isdisjoint(ALLOWED_SYSCALLS)  # allowed only by rule
+
+
+def test_every_allowed_name_is_a_real_x86_64_call() -> None:
+    unknown = [n for n in ALLOWED_SYSCALLS if pyseccomp.resolve_syscall(0, n) < 0]
+    assert unknown == []
+    assert len(set(ALLOWED_SYSCALLS)) == len(ALLOWED_SYSCALLS)
