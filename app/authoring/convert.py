@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from app.authoring.rules import problem_entries
 from app.authoring.schema import (
     ChallengeFileSpec,
     ItemSpecBase,
     OptionSpec,
     PatternFileSpec,
+    PoolSpec,
     PredictOutputSpec,
     ProblemSpecBase,
     ShapeAnswerSpec,
@@ -32,6 +34,7 @@ from app.domain.challenge import (
     TestSpec,
 )
 from app.domain.shapes import parse_shape
+from app.domain.variants import Param
 
 # When neither the problem nor the file's `defaults` say: the seeds' usual values.
 DEFAULT_TIME_LIMIT = 120
@@ -62,8 +65,15 @@ def to_challenge_set(
         topic=spec.topic,
         summary=spec.summary,
         badge=Badge(name=spec.badge.name, description=spec.badge.description),
-        problems=tuple(_problem(problem, time_limit, attempts) for problem in spec.problems),
+        problems=tuple(
+            _problem(problem, time_limit, attempts) for _, problem in problem_entries(spec)
+        ),
         source=source,
+        pools=tuple(
+            tuple(problem.id for problem in entry.pool)
+            for entry in spec.problems
+            if isinstance(entry, PoolSpec)
+        ),
     )
 
 
@@ -83,6 +93,7 @@ def _problem(spec: ProblemSpecBase, time_limit: int, attempts: int) -> Problem:
         options=_options(spec.options or []),
         hint=spec.hint,
         explanation=spec.explanation,
+        params=tuple(Param(name, tuple(values)) for name, values in (spec.params or {}).items()),
     )
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.shapes import Shape
+from app.domain.variants import Param, Variant, variants_of
 
 
 class SetKind(StrEnum):
@@ -99,10 +100,16 @@ class Problem:
     options: tuple[Option, ...] = ()
     hint: str | None = None
     explanation: str | None = None
+    params: tuple[Param, ...] = ()  # placeholders' values: each combination is a variant
 
     @property
     def is_multiple_choice(self) -> bool:
         return bool(self.options)
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Every combination of `params`, in product order; none without params."""
+        return variants_of(self.params)
 
     @property
     def correct_index(self) -> int | None:
@@ -113,7 +120,10 @@ class Problem:
 
     def content_hash(self) -> str:
         """Identifies a revision: equal content, equal hash, whatever the file around it."""
-        return content_hash(asdict(self))
+        data = asdict(self)
+        if not self.params:
+            data.pop("params")  # problems without params keep the hashes they always had
+        return content_hash(data)
 
 
 @dataclass(frozen=True)
@@ -191,14 +201,35 @@ class ChallengeSet:
     topic: str | None = None
     summary: str | None = None
     badge: Badge | None = None
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # every problem, pooled ones included, file order
     pattern: PatternContent | None = None
     source: str | None = field(default=None, compare=False)
+    # Keys of the problems that share one position of a run (a `pool:` entry).
+    pools: tuple[tuple[str, ...], ...] = ()
+
+    def positions(self) -> tuple[tuple[Problem, ...], ...]:
+        """What a run takes, in order: one problem, or a pool to draw one from."""
+        pool_of = {key: pool for pool in self.pools for key in pool}
+        positions: list[tuple[Problem, ...]] = []
+        done: set[str] = set()
+        by_key = {problem.key: problem for problem in self.problems}
+        for problem in self.problems:
+            if problem.key in done:
+                continue
+            members = pool_of.get(problem.key, (problem.key,))
+            done.update(members)
+            positions.append(tuple(by_key[key] for key in members if key in by_key))
+        return tuple(positions)
 
     def describe(self) -> str:
         """What the set holds, in a few words: "5 problems" or "5 flashcards, 9 quiz ..."."""
         if self.pattern is None:
-            return f"{len(self.problems)} problem(s)"
+            count = f"{len(self.positions())} problem(s)"
+            if self.pools:
+                pooled = sum(len(pool) for pool in self.pools)
+                count += f", {len(self.pools)} drawn from pools of {pooled}"
+            variants = sum(len(problem.variants) for problem in self.problems)
+            return count + (f", {variants} variant(s)" if variants else "")
         parts = [
             (len(self.pattern.flashcards), "flashcard(s)"),
             (len(self.pattern.quiz), "quiz question(s)"),
@@ -209,11 +240,19 @@ class ChallengeSet:
 
     @property
     def total_seconds(self) -> int:
-        return sum(problem.time_limit_seconds for problem in self.problems)
+        """The longest a run can take: a pool counts its longest problem."""
+        return sum(
+            max(problem.time_limit_seconds for problem in position) for position in self.positions()
+        )
 
     def content_hash(self) -> str:
         data = asdict(self)
         data.pop("source")
+        if not self.pools:
+            data.pop("pools")
+        for problem in data["problems"]:
+            if not problem["params"]:
+                problem.pop("params")
         return content_hash(data)
 
 

@@ -21,6 +21,7 @@ from app.domain.challenge import (
     ShapeAnswer,
     TestSpec,
 )
+from app.domain.variants import Param
 
 
 def problem_to_json(problem: Problem) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def problem_from_json(data: dict[str, Any]) -> Problem:
         options=_options(data.get("options", [])),
         hint=data.get("hint"),
         explanation=data.get("explanation"),
+        params=tuple(Param(p["name"], tuple(p["values"])) for p in data.get("params", [])),
     )
 
 

@@ -52,6 +52,15 @@ REQUIRED_CASES = {
     "duplicate_option_text",
     "pattern_item_error",
     "several_errors",
+    # variants and pools (issue 10)
+    "params_too_many_variants",
+    "params_unknown_placeholder",
+    "params_unused",
+    "params_bad_name",
+    "params_bad_value",
+    "params_with_expected",
+    "pool_duplicate_id",
+    "pool_of_one",
 }
 
 

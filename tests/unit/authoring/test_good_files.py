@@ -50,6 +50,7 @@ def test_good_fixtures_parse() -> None:
         "quick-quiz",
         "small-challenge",
         "small-pattern",
+        "variant-challenge",
     ]
 
 
@@ -144,3 +145,20 @@ problems:
     answer = parsed.challenge_set.problems[0].answer
     assert answer is not None
     assert answer.expected == shape
+
+
+def test_a_variant_problem_and_a_pool_parse_into_params_and_positions() -> None:
+    parsed = parse_file(GOOD / "variant-challenge.yaml")
+
+    assert [str(error) for error in parsed.errors] == []
+    challenge_set = parsed.challenge_set
+    assert challenge_set is not None
+    shape = challenge_set.problems[0]
+    assert [(p.name, p.values) for p in shape.params] == [("batch", (2, 4)), ("hidden", (5, 7))]
+    assert len(shape.variants) == 4
+    assert [p.key for p in challenge_set.problems] == ["gru-shape", "gate-a", "gate-b"]
+    assert challenge_set.pools == (("gate-a", "gate-b"),)
+    assert [[p.key for p in pos] for pos in challenge_set.positions()] == [
+        ["gru-shape"],
+        ["gate-a", "gate-b"],
+    ]
