@@ -14,7 +14,7 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from math import prod
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from app.domain.challenge import Option, Problem
@@ -76,6 +76,16 @@ def find_variant(params: Sequence[Param], values: Mapping[str, object] | None) -
         if variant.as_dict() == dict(values):
             return variant
     return None
+
+
+def executed_for(
+    executed: Mapping[str, Any] | None, values: Mapping[str, object] | None
+) -> Mapping[str, Any] | None:
+    """What execution found for one variant (`{"variants": [...]}` holds one per variant)."""
+    if not executed or "variants" not in executed:
+        return executed
+    wanted = dict(values or {})
+    return next((v for v in executed["variants"] if v.get("values") == wanted), None)
 
 
 def placeholders(text: str | None) -> list[str]:

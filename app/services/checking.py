@@ -26,6 +26,7 @@ from app.domain.challenge import (
     ChallengeSet,
     Option,
     PracticeItem,
+    Problem,
     ProblemType,
     QuizItem,
     RaisesClaim,
@@ -33,6 +34,7 @@ from app.domain.challenge import (
 )
 from app.domain.clock import Clock
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.domain.variants import Variant, render
 from app.persistence.snippets import SnippetCache
 from app.persistence.unit_of_work import UnitOfWork
 from app.sandbox.protocol import SnippetJob, SnippetResult
@@ -43,14 +45,22 @@ RunSnippet = Callable[[SnippetJob], SnippetResult]
 
 @dataclass(frozen=True)
 class Claim:
-    """One snippet of a set and everything its author says about it."""
+    """One snippet of a set (one variant of a problem) and everything its author says."""
 
-    path: ErrorPath  # of the item: ("problems", 2) or ("practice", 1)
+    path: ErrorPath  # of the item: ("problems", 2), ("problems", 3, "pool", 0), ("practice", 1)
     key: str | None  # problem key, for storing the executed answer
     code: str
     answer: ShapeAnswer | None
     raises: RaisesClaim | None
     shape_options: tuple[Option, ...]  # options to check against the executed shape
+    variant: Variant | None = None
+    variants: int = 0  # how many the problem has
+
+    @property
+    def naming(self) -> str:
+        """How a message names the problem: 'problem "lstm", variant batch=2, hidden=5'."""
+        variant = f", variant {self.variant.label}" if self.variant else ""
+        return f'problem "{self.key}"{variant}'
 
     def job(self, wall_seconds: float) -> SnippetJob:
         return SnippetJob(
@@ -62,18 +72,22 @@ class Claim:
 
 
 def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
-    for index, problem in enumerate(challenge_set.problems):
+    for path, problem in problem_paths(challenge_set):
         if problem.code is None:
             continue
-        shape_question = problem.type is ProblemType.PREDICT_OUTPUT
-        yield Claim(
-            ("problems", index),
-            problem.key,
-            problem.code,
-            problem.answer,
-            problem.raises,
-            problem.options if shape_question else (),
-        )
+        for variant in problem.variants or (None,):
+            shown = render(problem, variant)
+            assert shown.code is not None
+            yield Claim(
+                path,
+                problem.key,
+                shown.code,
+                problem.answer,
+                problem.raises,
+                shown.options if problem.type is ProblemType.PREDICT_OUTPUT else (),
+                variant,
+                len(problem.variants),
+            )
     pattern = challenge_set.pattern
     if pattern is None:
         return
@@ -92,6 +106,20 @@ def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
                     item.raises,
                     item.options if item.answer else (),
                 )
+
+
+def problem_paths(challenge_set: ChallengeSet) -> Iterator[tuple[ErrorPath, Problem]]:
+    """Each problem with the path of its entry in the file (pool members: `.pool[j]`)."""
+    for index, position in enumerate(challenge_set.positions()):
+        if len(position) == 1 and position[0].key not in _pooled(challenge_set):
+            yield ("problems", index), position[0]
+            continue
+        for member, problem in enumerate(position):
+            yield ("problems", index, "pool", member), problem
+
+
+def _pooled(challenge_set: ChallengeSet) -> set[str]:
+    return {key for pool in challenge_set.pools for key in pool}
 
 
 def cache_key(job: SnippetJob, torch_version: str) -> str:
@@ -125,12 +153,26 @@ class Checker:
         with ThreadPoolExecutor(max_workers=self._parallel) as pool:
             results = list(pool.map(self._result, claims))
         verification = Verification()
+        by_variant: dict[str, dict[int, dict[str, Any]]] = {}
         for claim, result in zip(claims, results, strict=True):
             for path, message in disagreements(claim, result):
+                if claim.variant is not None:
+                    message = f"{claim.naming}: {message}"
                 line = parsed.line_of(path)
                 verification.errors.append(AuthoringError(parsed.source, line, path, message))
-            if claim.key is not None and result.status in {"ok", "error"}:
-                verification.executed[claim.key] = executed_record(result, self._torch)
+            if claim.key is None or result.status not in {"ok", "error"}:
+                continue
+            record = executed_record(result, self._torch)
+            if claim.variant is None:
+                verification.executed[claim.key] = record
+            else:
+                record["values"] = claim.variant.as_dict()
+                by_variant.setdefault(claim.key, {})[claim.variant.index] = record
+                if len(by_variant[claim.key]) == claim.variants:  # every variant ran
+                    records = by_variant[claim.key]
+                    verification.executed[claim.key] = {
+                        "variants": [records[index] for index in range(claim.variants)]
+                    }
         verification.errors.sort()
         return verification
 
@@ -221,17 +263,25 @@ def _shape_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPa
             (f"says {format_shape(tuple(expected))} but the code gives {format_shape(actual)}"),
         )
     for index, option in enumerate(claim.shape_options):
-        if not option.correct:
-            continue
         try:
             shape = parse_shape(option.text)
         except ShapeSyntaxError:
-            continue  # a worded correct option ("It runs without error ...") is not a shape
-        if shape != actual:
+            continue  # a worded option ("It runs without error ...") is not a shape
+        if option.correct and shape != actual:
             yield (
                 (*claim.path, "options", index),
                 (
                     f'the correct option "{option.text}" does not match the executed shape '
                     f"{format_shape(actual)}"
+                ),
+            )
+        elif not option.correct and shape == actual:
+            named = "" if claim.variant else f"{claim.naming}: "  # a variant's is prefixed
+            yield (
+                (*claim.path, "options", index),
+                (
+                    f'{named}the wrong option "{option.text}" equals the executed shape '
+                    f"{format_shape(actual)}, so two options are right (ambiguous); "
+                    "make the wrong option differ from the answer"
                 ),
             )

@@ -57,7 +57,7 @@ def view_problem(
         if any(s.outcome(now) is not s.stored_outcome for s in states):
             awards.settle_run(conn, run_id, now)
             states = run_problems.states(conn, run_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         view = problem_views.build(conn, found, problem, states, now)
         commit(conn)
         return view
@@ -74,7 +74,7 @@ def submit_answer(
 ) -> AnswerResult:
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         answer = answers.read_answer(problem, found.option_order, raw)  # before any attempt
         correct = answers.is_correct(problem, answer, found.executed)
         now = clock()
@@ -137,7 +137,7 @@ def take_hint(
     """The problem's hint; its first use is recorded with the time."""
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         if problem.hint is not None:
             run_problems.mark_hint_used(conn, found.id, clock())
         commit(conn)
@@ -157,5 +157,5 @@ def ensure_runnable(
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
         if not run_problems.state(conn, found.id).outcome(clock()).is_over:
             raise ProblemNotOver("You can run this code once the problem is over.")
-        if problem_of(conn, found.revision_id, found.content_hash).code is None:
+        if problem_of(conn, found.revision_id, found.content_hash, found.variant).code is None:
             raise InvalidInput("This problem has no code to run.")
