@@ -155,6 +155,14 @@ class SetRepository:
         self._kept.append(row)
         return row
 
+    def current_revisions(self, row: ChallengeSetRow) -> list[ProblemRevisionRow]:
+        """The current revisions, in the file's order (a pool's members side by side)."""
+        return [
+            problem.current_revision
+            for problem in row.problems
+            if problem.retired_at is None and problem.current_revision is not None
+        ]
+
     def revision(self, revision_id: int) -> Problem:
         row = self._session.get_one(ProblemRevisionRow, revision_id)
         return problem_from_json(row.content)

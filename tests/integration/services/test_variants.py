@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import FakeClock
 from app.persistence.tables import ProblemRevisionRow, RunProblemRow
 from app.persistence.unit_of_work import UnitOfWork
-from app.services import accounts, awards, problems, runs
+from app.services import accounts, analytics, awards, problems, runs
 from app.services.checking import Checker
 from app.services.loading import FileStatus, load_tree
 from app.services.problem_views import ProblemView
@@ -195,3 +195,39 @@ def test_the_badge_needs_every_position_right(
     assert summary.finished
     assert summary.badge_awarded
     assert [a.badge_name for a in awards.list_awards(variant_db, ada)] == ["Variant Master"]
+
+
+def test_analytics_split_a_variant_problem_by_values_and_mark_pools(
+    variant_db: sessionmaker[Session], clock: FakeClock
+) -> None:
+    labels = {}
+    for name, seed, answers in (("ada", 1, ["right"]), ("bob", 2, ["(1, 1)", "(1, 2)"])):
+        who = learner(variant_db, clock, name)
+        run = runs.start_run(
+            variant_db, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(seed)
+        )
+        view = problems.view_problem(
+            variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1
+        )
+        batch, hidden = shown_values(view.prompt)
+        labels[name] = f"batch={batch}, hidden={hidden}"
+        for raw in answers:
+            text = f"({batch}, 3, {hidden})" if raw == "right" else raw
+            problems.submit_answer(
+                variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1, raw=text
+            )
+
+    stats = analytics.set_stats(variant_db, clock=clock, slug=SLUG)
+    shape = next(p for p in stats.problems if p.key == "gru-shape")
+    by_label = {v.label: (v.takes, v.right_final) for v in shape.variants}
+    assert len(by_label) == 4
+    expected = {label: (0, 0) for label in by_label}
+    for name, label in labels.items():
+        takes, right = expected[label]
+        expected[label] = (takes + 1, right + (name == "ada"))
+    assert by_label == expected
+    assert f"(1, 1) (for {labels['bob']})" in {s.shape for s in shape.wrong_shapes}
+    assert {p.key: p.pooled for p in stats.problems} == {
+        "gru-shape": False, "gate-a": True, "gate-b": True,
+    }  # fmt: skip
+    assert len(stats.score_distribution) == 3  # 0, 1 or 2 positions right
