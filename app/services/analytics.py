@@ -64,11 +64,9 @@ class ShapeCount:
     count: int
 
 
-@dataclass(frozen=True)
-class VariantStat:
-    """How one variant of a problem with params went: the same rates, split by values."""
+class _SuccessRates:
+    """Right at the first try and in the end, as shares of the ended takes."""
 
-    label: str
     takes: int
     right_first: int
     right_final: int
@@ -83,7 +81,17 @@ class VariantStat:
 
 
 @dataclass(frozen=True)
-class ProblemStats:
+class VariantStat(_SuccessRates):
+    """How one variant of a problem with params went: the same rates, split by values."""
+
+    label: str
+    takes: int
+    right_first: int
+    right_final: int
+
+
+@dataclass(frozen=True)
+class ProblemStats(_SuccessRates):
     key: str
     position: int
     title: str
@@ -109,14 +117,6 @@ class ProblemStats:
     flags: tuple[Flag, ...]
     variants: tuple[VariantStat, ...] = ()  # per variant, for a problem with params
     pooled: bool = False  # shares its position with other problems (a pool)
-
-    @property
-    def first_try_rate(self) -> float | None:
-        return analytics.rate(self.right_first, self.takes)
-
-    @property
-    def final_rate(self) -> float | None:
-        return analytics.rate(self.right_final, self.takes)
 
     @property
     def hint_rate(self) -> float | None:
