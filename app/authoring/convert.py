@@ -88,7 +88,7 @@ def _problem(spec: ProblemSpecBase, time_limit: int, attempts: int) -> Problem:
         time_limit_seconds=spec.time_limit or time_limit,
         max_attempts=spec.max_attempts or attempts,
         code=spec.code,
-        answer=_answer(answer),
+        answer=_answer(answer, varied=bool(spec.params)),
         raises=_raises(spec.raises, "raises" in spec.model_fields_set),
         options=_options(spec.options or []),
         hint=spec.hint,
@@ -97,10 +97,12 @@ def _problem(spec: ProblemSpecBase, time_limit: int, attempts: int) -> Problem:
     )
 
 
-def _answer(spec: ShapeAnswerSpec | None) -> ShapeAnswer | None:
+def _answer(spec: ShapeAnswerSpec | None, *, varied: bool = False) -> ShapeAnswer | None:
     if spec is None:
         return None
     expected = spec.expected
+    if varied and isinstance(expected, str):  # filled in per variant
+        return ShapeAnswer(shape_of=spec.shape_of, device=spec.device, expected_text=expected)
     shape = None
     if isinstance(expected, list):
         shape = tuple(expected)

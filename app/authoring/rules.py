@@ -5,6 +5,7 @@ Each check yields (path, message); the loader adds file and line.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from math import prod
@@ -28,7 +29,7 @@ from app.authoring.schema import (
 )
 from app.domain.challenge import Difficulty
 from app.domain.shapes import ShapeSyntaxError, parse_shape
-from app.domain.variants import FILLED_FIELDS, MAX_VARIANTS, NAME, placeholders
+from app.domain.variants import FILLED_FIELDS, MAX_VARIANTS, NAME, fill, placeholders
 
 Finding = tuple[Path, str]
 ProblemSpecModel = PredictOutputSpec | ChoiceProblemSpec
@@ -190,13 +191,32 @@ def _params(problem: PredictOutputSpec | ChoiceProblemSpec, path: Path) -> Itera
             "the title is not filled from params (results and analytics name the problem "
             "by it); use placeholders in the prompt, code, hint, explanation or options",
         )
+    yield from _expected_per_variant(problem, path)
+
+
+def _expected_per_variant(
+    problem: PredictOutputSpec | ChoiceProblemSpec, path: Path
+) -> Iterator[Finding]:
+    """`expected` with placeholders must be a shape in every variant ("(${batch}, 3)")."""
     answer = problem.answer if isinstance(problem, PredictOutputSpec) else None
-    if params and answer is not None and answer.expected is not None:
-        yield (
-            (*path, "answer", "expected"),
-            "the shape differs from variant to variant; leave `expected` out, "
-            "execution decides each variant's answer",
-        )
+    expected = answer.expected if answer is not None else None
+    params = problem.params or {}
+    if not isinstance(expected, str) or not placeholders(expected):
+        return
+    if any(name not in params for name in placeholders(expected)) or not all(
+        NAME.match(name) for name in params
+    ):
+        return  # said above
+    names = list(params)
+    for combo in itertools.product(*params.values()):
+        values = dict(zip(names, combo, strict=True))
+        text = fill(expected, values)
+        try:
+            parse_shape(text)
+        except ShapeSyntaxError as error:
+            shown = ", ".join(f"{name}={value}" for name, value in values.items())
+            yield (*path, "answer", "expected"), f"with {shown}: {error}"
+            return
 
 
 def _filled_texts(
@@ -207,6 +227,9 @@ def _filled_texts(
     for index, option in enumerate(problem.options or []):
         yield ("options", index, "text"), option.text
         yield ("options", index, "why"), option.why
+    answer = problem.answer if isinstance(problem, PredictOutputSpec) else None
+    if answer is not None and isinstance(answer.expected, str):
+        yield ("answer", "expected"), answer.expected
 
 
 def _code_claims(
@@ -228,8 +251,8 @@ def _code_claims(
 
 
 def _expected_shape(expected: str | list[int], path: Path) -> Iterator[Finding]:
-    if isinstance(expected, list):
-        return
+    if isinstance(expected, list) or placeholders(expected):
+        return  # a list is checked by its type; placeholders, per variant
     try:
         parse_shape(expected)
     except ShapeSyntaxError as error:

@@ -76,6 +76,9 @@ class ShapeAnswer:
     shape_of: str
     expected: Shape | None = None
     device: str | None = None
+    # With params: `expected` as written, placeholders and all ("(${batch}, 3)"); each
+    # variant's `expected` is this text filled in (app.domain.variants.render).
+    expected_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,7 @@ class Problem:
 
     def content_hash(self) -> str:
         """Identifies a revision: equal content, equal hash, whatever the file around it."""
-        data = asdict(self)
-        if not self.params:
-            data.pop("params")  # problems without params keep the hashes they always had
-        return content_hash(data)
+        return content_hash(_as_before_variants(asdict(self)))
 
 
 @dataclass(frozen=True)
@@ -250,10 +250,19 @@ class ChallengeSet:
         data.pop("source")
         if not self.pools:
             data.pop("pools")
-        for problem in data["problems"]:
-            if not problem["params"]:
-                problem.pop("params")
+        data["problems"] = [_as_before_variants(problem) for problem in data["problems"]]
         return content_hash(data)
+
+
+def _as_before_variants(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem's data without the variant fields it leaves empty, so problems without
+    params keep the content hashes (and revisions) they had before variants existed."""
+    if not problem["params"]:
+        problem.pop("params")
+    answer = problem.get("answer")
+    if answer is not None and answer.get("expected_text") is None:
+        answer.pop("expected_text", None)
+    return problem
 
 
 def content_hash(data: Any) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from math import prod
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from app.domain.shapes import parse_shape
+
 if TYPE_CHECKING:
     from app.domain.challenge import Option, Problem
 
@@ -23,7 +25,8 @@ ParamValue = int | float | str
 MAX_VARIANTS = 64
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
-# The fields `${name}` fills; any other field keeps its text as written.
+# The fields `${name}` fills (and options' text and why, and `answer.expected`); any
+# other field keeps its text as written.
 FILLED_FIELDS = ("prompt", "code", "hint", "explanation")
 
 
@@ -109,8 +112,12 @@ def render(problem: Problem, variant: Variant | None) -> Problem:
         replace(option, text=fill(option.text, values), why=filled(option.why))
         for option in problem.options
     )
+    answer = problem.answer
+    if answer is not None and answer.expected_text is not None:
+        answer = replace(answer, expected=parse_shape(fill(answer.expected_text, values)))
     return replace(
         problem,
+        answer=answer,
         prompt=fill(problem.prompt, values),
         code=filled(problem.code),
         hint=filled(problem.hint),

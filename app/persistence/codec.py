@@ -40,6 +40,7 @@ def _answer(data: dict[str, Any] | None) -> ShapeAnswer | None:
         shape_of=data["shape_of"],
         expected=tuple(expected) if expected is not None else None,
         device=data.get("device"),
+        expected_text=data.get("expected_text"),
     )
 
 

@@ -82,7 +82,7 @@ def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
                 path,
                 problem.key,
                 shown.code,
-                problem.answer,
+                shown.answer,
                 problem.raises,
                 shown.options if problem.type is ProblemType.PREDICT_OUTPUT else (),
                 variant,

@@ -58,7 +58,7 @@ REQUIRED_CASES = {
     "params_unused",
     "params_bad_name",
     "params_bad_value",
-    "params_with_expected",
+    "params_expected_not_a_shape",
     "pool_duplicate_id",
     "pool_of_one",
 }

@@ -103,3 +103,13 @@ def test_positions_group_a_pool_and_total_time_counts_its_longest() -> None:
     assert [[p.key for p in position] for position in pooled.positions()] == [["a"], ["b", "c"]]
     assert pooled.total_seconds == 120
     assert pooled.describe() == "2 problem(s), 1 drawn from pools of 2"
+
+
+def test_render_fills_expected_written_with_placeholders() -> None:
+    problem = replace(
+        variant_problem(), answer=ShapeAnswer(shape_of="output", expected_text="(${batch}, 3)")
+    )
+
+    assert render(problem, variants_of(PARAMS)[3]).answer == ShapeAnswer(
+        shape_of="output", expected=(3, 3), expected_text="(${batch}, 3)"
+    )
