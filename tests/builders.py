@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.domain.challenge import (
     Badge,
     ChallengeSet,
@@ -169,3 +171,12 @@ def variant_executed(problem: Problem) -> dict[str, object]:
             for v in problem.variants
         ]
     }
+
+
+def variant_challenge(slug: str = "variant-test") -> ChallengeSet:
+    """A variant problem, then a pool of two choice problems (right answer: Alpha)."""
+    pooled = (choice("pool-a", 0), choice("pool-b", 0))
+    return replace(
+        challenge(slug, (variant_problem(), *pooled), title="Variant Test Badge"),
+        pools=(("pool-a", "pool-b"),),
+    )
