@@ -88,6 +88,7 @@ class SetRepository:
         # handed out are kept here, so later reads in the same unit of work (a run's
         # set and revisions) come from the session instead of the database again.
         self._kept: list[ChallengeSetRow] = []
+        self._updating: dict[str, ChallengeSetRow] = {}
 
     # -- reading ---------------------------------------------------------------
 
@@ -250,9 +251,11 @@ class SetRepository:
 
     def set_executed(self, slug: str, key: str, executed: dict[str, Any]) -> None:
         """Record what the sandbox found for a problem's current revision."""
-        row = self.row_by_slug(slug)
+        # Loading records every problem of a set in turn: its row is read once.
+        row = self._updating.get(slug) or self.row_by_slug(slug)
         if row is None:
             return
+        self._updating[slug] = row
         for problem in row.problems:
             if problem.key == key and problem.current_revision is not None:
                 problem.current_revision.executed = executed

@@ -59,7 +59,7 @@ def _entry(
         open_run = open_run_id(session, learner_id=learner_id, set_id=set_id)
     return CatalogEntry(
         challenge_set=challenge_set,
-        problem_count=len(challenge_set.problems),
+        problem_count=len(challenge_set.positions()),  # a pool is one problem of a run
         total_seconds=challenge_set.total_seconds,
         best=best,
         badge_earned_at=badge_at,

@@ -150,8 +150,7 @@ class Checker:
     def __call__(self, parsed: ParsedFile) -> Verification:
         assert parsed.challenge_set is not None
         claims = list(claims_of(parsed.challenge_set))
-        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
-            results = list(pool.map(self._result, claims))
+        results = self._results(claims)
         verification = Verification()
         by_variant: dict[str, dict[int, dict[str, Any]]] = {}
         for claim, result in zip(claims, results, strict=True):
@@ -176,22 +175,32 @@ class Checker:
         verification.errors.sort()
         return verification
 
-    def _result(self, claim: Claim) -> SnippetResult:
-        job = claim.job(self._wall)
-        key = cache_key(job, self._torch)
+    def _results(self, claims: list[Claim]) -> list[SnippetResult]:
+        """Each claim's outcome: from the cache (one lookup for the whole set), else run.
+
+        A set with variants has many snippets, so the cache is read and written in bulk;
+        identical snippets run once.
+        """
+        jobs = [claim.job(self._wall) for claim in claims]
+        keys = [cache_key(job, self._torch) for job in jobs]
+        cached: dict[str, SnippetResult] = {}
         if self._session_factory is not None:
             with UnitOfWork(self._session_factory) as uow:
-                cached = SnippetCache(uow.session).get(key)
-            if cached is not None:
-                return SnippetResult.from_dict(cached)
-        result = self._run(job)
-        self.executed_count += 1
-        if self._session_factory is not None and result.status in {"ok", "error"}:
-            # Timeouts and kills depend on load; only deterministic outcomes are kept.
+                found = SnippetCache(uow.session).get_many(keys)
+            cached = {key: SnippetResult.from_dict(result) for key, result in found.items()}
+        todo = {key: job for key, job in zip(keys, jobs, strict=True) if key not in cached}
+        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
+            fresh = dict(zip(todo, pool.map(self._run, todo.values()), strict=True))
+        self.executed_count += len(fresh)
+        # Timeouts and kills depend on load; only deterministic outcomes are kept.
+        kept = {key: r for key, r in fresh.items() if r.status in {"ok", "error"}}
+        if self._session_factory is not None and kept:
             with UnitOfWork(self._session_factory) as uow:
-                SnippetCache(uow.session).put(key, result.to_dict(), self._now())
+                cache = SnippetCache(uow.session)
+                for key, result in kept.items():
+                    cache.put(key, result.to_dict(), self._now())
                 uow.commit()
-        return result
+        return [cached[key] if key in cached else fresh[key] for key in keys]
 
     def _now(self) -> datetime:
         return self._clock()
