@@ -192,6 +192,32 @@ def _params(problem: PredictOutputSpec | ChoiceProblemSpec, path: Path) -> Itera
             "by it); use placeholders in the prompt, code, hint, explanation or options",
         )
     yield from _expected_per_variant(problem, path)
+    yield from _options_per_variant(problem, path)
+
+
+def _options_per_variant(
+    problem: PredictOutputSpec | ChoiceProblemSpec, path: Path
+) -> Iterator[Finding]:
+    """Two options must not read the same in any variant ("(${a}, 3)" and "(2, ${b})")."""
+    params = problem.params or {}
+    texts = [option.text for option in problem.options or []]
+    if not params or not any(placeholders(text) for text in texts):
+        return
+    for values in _combinations(params):
+        if any(name not in values for text in texts for name in placeholders(text)):
+            return  # an unknown placeholder, said above
+        first_seen: dict[str, int] = {}
+        for index, text in enumerate(texts):
+            shown = fill(text, values).strip()
+            if shown in first_seen:
+                yield (
+                    (*path, "options", index, "text"),
+                    f'with {_label(values)} this option reads "{shown}", the same as '
+                    f"options[{first_seen[shown]}]; each option needs its own text in every "
+                    "variant",
+                )
+                return
+            first_seen[shown] = index
 
 
 def _expected_per_variant(
@@ -207,16 +233,22 @@ def _expected_per_variant(
         NAME.match(name) for name in params
     ):
         return  # said above
-    names = list(params)
-    for combo in itertools.product(*params.values()):
-        values = dict(zip(names, combo, strict=True))
-        text = fill(expected, values)
+    for values in _combinations(params):
         try:
-            parse_shape(text)
+            parse_shape(fill(expected, values))
         except ShapeSyntaxError as error:
-            shown = ", ".join(f"{name}={value}" for name, value in values.items())
-            yield (*path, "answer", "expected"), f"with {shown}: {error}"
+            yield (*path, "answer", "expected"), f"with {_label(values)}: {error}"
             return
+
+
+def _combinations(params: dict[str, list[int | float | str]]) -> Iterator[dict[str, Any]]:
+    """Every variant's values, in product order (the domain's Variant, before it exists)."""
+    for combo in itertools.product(*params.values()):
+        yield dict(zip(params, combo, strict=True))
+
+
+def _label(values: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in values.items())
 
 
 def _filled_texts(

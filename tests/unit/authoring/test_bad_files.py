@@ -59,6 +59,7 @@ REQUIRED_CASES = {
     "params_bad_name",
     "params_bad_value",
     "params_expected_not_a_shape",
+    "params_options_collide",
     "pool_duplicate_id",
     "pool_of_one",
 }
