@@ -73,12 +73,12 @@ def test_a_wrong_option_equal_to_the_executed_answer_is_ambiguous(
 ) -> None:
     options = """\
       - {text: "(${batch}, ${out})", correct: true}
-      - {text: "(${out}, ${batch})"}
+      - {text: "[${out}, ${batch}]"}
 """
-    # batch=3, out=3 makes the wrong option read (3, 3): the right answer
+    # batch=3, out=3 makes the wrong option read [3, 3]: other text, the right shape
     assert check(HEAD + SHAPE + options, snippets) == [
         'set.yaml:19: problems[0].options[1]: problem "lin", variant batch=3, out=3: the '
-        'wrong option "(3, 3)" equals the executed shape (3, 3), so two options are right '
+        'wrong option "[3, 3]" equals the executed shape (3, 3), so two options are right '
         "(ambiguous); make the wrong option differ from the answer"
     ]
 
