@@ -97,3 +97,17 @@ def test_admin_preview_lists_every_variant_with_its_executed_answer(
         data={"csrf_token": csrf(shown), "variant": "3"},
     )
     assert "torch.randn(3, 7, 4)" in runner.codes[-1]
+
+
+def test_the_api_and_the_page_show_the_same_variant(browser: TestClient) -> None:
+    url = start_run(browser, SLUG)
+    batch, hidden = values_on(browser.get(url).text)
+    run_id = url.split("/")[2]
+
+    shown = browser.get(f"/api/runs/{run_id}/problems/1").json()
+
+    assert shown["prompt"] == (
+        f"A batch of {batch} sequences through `hidden_size={hidden}`: shape of `out`?"
+    )
+    assert f"torch.randn({batch}, 7, 4)" in shown["code"]
+    assert "${" not in str(shown)
