@@ -7,6 +7,7 @@ the playground, so an admin sees today's output beside the stored one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class OutlineItem:
     has_code: bool
     executed: dict[str, Any] | None
     variants: int = 0
+    pooled: bool = False  # a run draws one of the problems at this position
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,21 @@ def set_outline(sessions: sessionmaker[Session], *, slug: str) -> SetOutline:
     with UnitOfWork(sessions) as uow:
         found = previews.outline(uow.session, slug)
     challenge_set = found.challenge_set
+    shared = Counter(current.position for current in found.problems)
     return SetOutline(
         slug=challenge_set.slug,
         title=challenge_set.title,
         kind=challenge_set.kind,
         retired=challenge_set.retired,
         source_path=challenge_set.source_path,
-        problems=tuple(_outline_item(current) for current in found.problems),
+        problems=tuple(
+            _outline_item(current, pooled=shared[current.position] > 1)
+            for current in found.problems
+        ),
     )
 
 
-def _outline_item(current: CurrentProblem) -> OutlineItem:
+def _outline_item(current: CurrentProblem, *, pooled: bool) -> OutlineItem:
     problem = current.problem
     return OutlineItem(
         key=current.key,
@@ -99,6 +105,7 @@ def _outline_item(current: CurrentProblem) -> OutlineItem:
         has_code=problem.code is not None,
         executed=_summary(current.executed),
         variants=len(problem.variants),
+        pooled=pooled,
     )
 
 

@@ -111,3 +111,17 @@ def test_the_api_and_the_page_show_the_same_variant(browser: TestClient) -> None
     )
     assert f"torch.randn({batch}, 7, 4)" in shown["code"]
     assert "${" not in str(shown)
+
+
+def test_the_admin_outline_marks_pools_and_variants(
+    client: TestClient, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    save_sets(sessions, clock, builders.variant_challenge("pooled"))
+    make_admin(sessions, clock)
+    admin = sign_in(client, "root")
+
+    page = text(admin.get("/admin/sets/pooled").text)
+
+    assert "1. Output of an LSTM Predict Output · intermediate · lstm · 4 variants" in page
+    assert "2. Question pool-a Conceptual · intermediate · pool-a · pool" in page
+    assert "2. Question pool-b Conceptual · intermediate · pool-b · pool" in page
