@@ -232,7 +232,7 @@ class ShapeAnswerSpec(Spec):
     shape_of: str = Field(description="Expression evaluated after `code`; a tensor gives .shape.")
     expected: ExpectedShape = Field(
         None,
-        description='The shape, e.g. "(2, 3, 5)"; with params, filled per variant: "(${batch}, 5)".',
+        description='The shape, e.g. "(2, 3, 5)"; with params, per variant: "(${batch}, 5)".',
     )
     device: Literal["meta"] | None = Field(None, description="Run on torch's meta device.")
 
