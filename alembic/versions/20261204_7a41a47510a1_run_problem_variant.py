@@ -1,7 +1,7 @@
 """run problems remember the variant drawn: the param values a learner's problem was filled with
 
 Revision ID: 7a41a47510a1
-Revises: 69b5525798f5
+Revises: 4e7a4e10a002
 Create Date: 2026-12-04 15:00:00
 
 A problem with `params` is taken as one variant per run; the values are stored so a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7a41a47510a1"
-down_revision: str | Sequence[str] | None = "69b5525798f5"
+down_revision: str | Sequence[str] | None = "4e7a4e10a002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,7 @@ from app.authoring.schema import (
     ShapeAnswerSpec,
 )
 from app.domain.challenge import (
+    DEFAULT_RETAKE_AFTER,
     Badge,
     ChallengeSet,
     Concept,
@@ -73,6 +74,9 @@ def to_challenge_set(
             tuple(problem.id for problem in entry.pool)
             for entry in spec.problems
             if isinstance(entry, PoolSpec)
+        ),
+        retake_after_seconds=(
+            DEFAULT_RETAKE_AFTER if spec.retake_after is None else spec.retake_after
         ),
     )
 

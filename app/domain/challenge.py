@@ -193,6 +193,9 @@ class PatternContent:
     test: TestSpec | None = None
 
 
+DEFAULT_RETAKE_AFTER = 600  # "10:00"
+
+
 @dataclass(frozen=True)
 class ChallengeSet:
     slug: str
@@ -204,6 +207,8 @@ class ChallengeSet:
     problems: tuple[Problem, ...] = ()  # every problem, pooled ones included, file order
     pattern: PatternContent | None = None
     source: str | None = field(default=None, compare=False)
+    # How long after the end of a learner's run they may start the set again.
+    retake_after_seconds: int = DEFAULT_RETAKE_AFTER
     # Keys of the problems that share one position of a run (a `pool:` entry).
     pools: tuple[tuple[str, ...], ...] = ()
 

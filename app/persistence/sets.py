@@ -63,6 +63,8 @@ class SetRevisions:
     kind: SetKind
     retired: bool
     revisions: tuple[RevisionRef, ...]
+    title: str
+    retake_after_seconds: int
 
     def positions(self) -> list[list[RevisionRef]]:
         """The revisions grouped by position: one each, or a pool's members."""
@@ -150,6 +152,8 @@ class SetRepository:
                 for problem in row.problems
                 if problem.retired_at is None and (revision := problem.current_revision)
             ),
+            title=row.title,
+            retake_after_seconds=row.retake_after_seconds,
         )
 
     def _keep(self, row: ChallengeSetRow) -> ChallengeSetRow:
@@ -185,6 +189,7 @@ class SetRepository:
         row.badge_name = challenge_set.badge.name if challenge_set.badge else None
         row.badge_description = challenge_set.badge.description if challenge_set.badge else None
         row.pattern = pattern_to_json(challenge_set.pattern) if challenge_set.pattern else None
+        row.retake_after_seconds = challenge_set.retake_after_seconds
         row.source_path = source_path
         row.content_hash = set_hash
         row.retired_at = None
@@ -301,4 +306,5 @@ def to_domain(row: ChallengeSetRow) -> ChallengeSet:
         pattern=pattern_from_json(row.pattern) if row.pattern else None,
         source=row.source_path,
         pools=tuple(tuple(keys) for keys in by_position.values() if len(keys) > 1),
+        retake_after_seconds=row.retake_after_seconds,
     )

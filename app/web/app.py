@@ -66,7 +66,7 @@ def create_app(
     app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
     app.state.sandbox = sandbox
     app.state.hasher = password_hasher or PasswordHasher()
-    app.state.throttle = LoginThrottle(clock)
+    app.state.throttle = LoginThrottle(app.state.sessions, clock)
     # A learner may run 2 snippets a second, in bursts of 10.
     app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
     app.state.templates = make_templates()

@@ -62,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Itera
         executed = builders.variant_executed(variant)
         SetRepository(uow.session).set_executed("variant-test", variant.key, executed)
         uow.commit()
-    admins.ensure_admin(
+    admins.create_admin(
         sessions, FAST_HASHER, clock=system_clock, username=ADMIN, password=PASSWORD,
         via={"via": "e2e"},
     )  # fmt: skip

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app.domain.errors import BadCredentials, InvalidInput, TooManyRequests, UsernameTaken
 from app.services import accounts
 from app.web.deps import ClientAddress, ClockDep, HasherDep, SessionsDep, ThrottleDep, sign_in
-from app.web.errors import status_for
+from app.web.errors import retry_after, status_for
 from app.web.templating import render
 
 router = APIRouter()
@@ -49,7 +49,10 @@ async def login(
         )  # fmt: skip
     except (BadCredentials, TooManyRequests) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
-        return render(request, "login.html", context, status_code=status_for(error))
+        headers = retry_after(error)
+        return render(
+            request, "login.html", context, status_code=status_for(error), headers=headers
+        )
     sign_in(request, learner)
     return RedirectResponse(safe_next(next), status_code=303)
 
