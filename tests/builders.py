@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.domain.challenge import (
     Badge,
     ChallengeSet,
@@ -20,6 +22,7 @@ from app.domain.challenge import (
     ShapeAnswer,
     TestSpec,
 )
+from app.domain.variants import Param
 
 
 def choice(key: str, correct: int, *, attempts: int = 2, seconds: int = 90) -> Problem:
@@ -130,4 +133,50 @@ def pattern(slug: str = "seq-pattern") -> ChallengeSet:
                 questions=5, mix={Difficulty.EASY: 2, Difficulty.MEDIUM: 2, Difficulty.HARD: 1}
             ),
         ),
+    )
+
+
+def variant_problem(key: str = "lstm") -> Problem:
+    """A shape question with two params: four variants, answer (batch, 7, hidden)."""
+    return Problem(
+        key=key,
+        type=ProblemType.PREDICT_OUTPUT,
+        level=Level.INTERMEDIATE,
+        title="Output of an LSTM",
+        prompt="A batch of ${batch} sequences through `hidden_size=${hidden}`: shape of `out`?",
+        time_limit_seconds=120,
+        max_attempts=2,
+        code=(
+            "import torch\nlstm = torch.nn.LSTM(4, ${hidden}, batch_first=True)\n"
+            "out, _ = lstm(torch.randn(${batch}, 7, 4))\n"
+        ),
+        answer=ShapeAnswer(shape_of="out"),
+        hint="Batch first: ${batch} comes first.",
+        explanation="`out` is `(${batch}, 7, ${hidden})`.",
+        params=(Param("batch", (2, 3)), Param("hidden", (5, 6))),
+    )
+
+
+def variant_executed(problem: Problem) -> dict[str, object]:
+    """What loading stores for `variant_problem`: each variant's executed shape."""
+    return {
+        "variants": [
+            {
+                "values": v.as_dict(),
+                "status": "ok",
+                "shape": [v.as_dict()["batch"], 7, v.as_dict()["hidden"]],
+                "exception": None,
+                "torch": "test",
+            }
+            for v in problem.variants
+        ]
+    }
+
+
+def variant_challenge(slug: str = "variant-test") -> ChallengeSet:
+    """A variant problem, then a pool of two choice problems (right answer: Alpha)."""
+    pooled = (choice("pool-a", 0), choice("pool-b", 0))
+    return replace(
+        challenge(slug, (variant_problem(), *pooled), title="Variant Test Badge"),
+        pools=(("pool-a", "pool-b"),),
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from app.authoring.rules import problem_entries
 from app.authoring.schema import (
     ChallengeFileSpec,
     ItemSpecBase,
     OptionSpec,
     PatternFileSpec,
+    PoolSpec,
     PredictOutputSpec,
     ProblemSpecBase,
     ShapeAnswerSpec,
@@ -33,6 +35,7 @@ from app.domain.challenge import (
     TestSpec,
 )
 from app.domain.shapes import parse_shape
+from app.domain.variants import Param
 
 # When neither the problem nor the file's `defaults` say: the seeds' usual values.
 DEFAULT_TIME_LIMIT = 120
@@ -63,8 +66,15 @@ def to_challenge_set(
         topic=spec.topic,
         summary=spec.summary,
         badge=Badge(name=spec.badge.name, description=spec.badge.description),
-        problems=tuple(_problem(problem, time_limit, attempts) for problem in spec.problems),
+        problems=tuple(
+            _problem(problem, time_limit, attempts) for _, problem in problem_entries(spec)
+        ),
         source=source,
+        pools=tuple(
+            tuple(problem.id for problem in entry.pool)
+            for entry in spec.problems
+            if isinstance(entry, PoolSpec)
+        ),
         retake_after_seconds=(
             DEFAULT_RETAKE_AFTER if spec.retake_after is None else spec.retake_after
         ),
@@ -82,18 +92,21 @@ def _problem(spec: ProblemSpecBase, time_limit: int, attempts: int) -> Problem:
         time_limit_seconds=spec.time_limit or time_limit,
         max_attempts=spec.max_attempts or attempts,
         code=spec.code,
-        answer=_answer(answer),
+        answer=_answer(answer, varied=bool(spec.params)),
         raises=_raises(spec.raises, "raises" in spec.model_fields_set),
         options=_options(spec.options or []),
         hint=spec.hint,
         explanation=spec.explanation,
+        params=tuple(Param(name, tuple(values)) for name, values in (spec.params or {}).items()),
     )
 
 
-def _answer(spec: ShapeAnswerSpec | None) -> ShapeAnswer | None:
+def _answer(spec: ShapeAnswerSpec | None, *, varied: bool = False) -> ShapeAnswer | None:
     if spec is None:
         return None
     expected = spec.expected
+    if varied and isinstance(expected, str):  # filled in per variant
+        return ShapeAnswer(shape_of=spec.shape_of, device=spec.device, expected_text=expected)
     shape = None
     if isinstance(expected, list):
         shape = tuple(expected)

@@ -11,7 +11,7 @@ import difflib
 import types
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic_core import ErrorDetails
 
 from app.authoring.errors import Path
@@ -79,6 +79,8 @@ def translate(error: ErrorDetails) -> tuple[Path, str]:
         return path, _pattern_message(str(field), value)
     if kind == "too_short" and field == "problems":
         return path, "a challenge needs at least one problem; the list is empty"
+    if kind == "too_short" and field == "pool":
+        return path, "a pool needs at least two problems to draw from; list them under `pool:`"
     if kind == "too_short":
         least = ctx.get("min_length")
         return path, f"needs at least {least} item{'' if least == 1 else 's'}"
@@ -189,11 +191,15 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-def _tagged_members(annotation: Any) -> dict[str, type[BaseModel]]:
+def _tagged_members(annotation: Any) -> dict[str, Any]:
     if get_origin(annotation) not in (Union, types.UnionType):
         return {}
-    members: dict[str, type[BaseModel]] = {}
+    members: dict[str, Any] = {}
     for arg in get_args(annotation):
+        # A member tagged by a callable discriminator (`problems`: a problem or a pool).
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(meta, Tag):
+                members[meta.tag] = get_args(arg)[0]
         if not (isinstance(arg, type) and issubclass(arg, BaseModel)):
             continue
         for name in ("type", "kind"):

@@ -14,14 +14,17 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainValidator,
+    Tag,
     TypeAdapter,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
 from app.domain.challenge import Difficulty, Level
+from app.domain.variants import MAX_VARIANTS, NAME
 
 MIN_SECONDS, MAX_SECONDS = 5, 3600
 MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 10
@@ -124,6 +127,42 @@ def parse_expected(value: Any) -> str | list[int] | None:
     raise PydanticCustomError("shape_type", "expected a shape")
 
 
+MAX_PARAM_TEXT = 40
+_SHAPES_OF: dict[type, str] = {list: "a list", dict: "a mapping", type(None): "null"}
+
+
+def parse_param_values(value: Any) -> list[int | float | str]:
+    """A param's values: a non-empty list of numbers or short strings, each once."""
+    if not isinstance(value, list):
+        raise PydanticCustomError(
+            "param_values",
+            "expected a list of values such as [2, 3, 4], got {shown}",
+            {"shown": "a mapping" if isinstance(value, dict) else _shown(value)},
+        )
+    if not value:
+        raise PydanticCustomError("param_empty", "needs at least one value")
+    seen: list[Any] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | float | str):
+            raise PydanticCustomError(
+                "param_value",
+                "{shown} is not a value; use numbers or short strings",
+                {"shown": _SHAPES_OF.get(type(item), _shown(item))},
+            )
+        if isinstance(item, str) and not 0 < len(item.strip()) <= MAX_PARAM_TEXT:
+            raise PydanticCustomError(
+                "param_text",
+                "{shown} is not a short string; a text value has 1 to {most} characters",
+                {"shown": _shown(item), "most": MAX_PARAM_TEXT},
+            )
+        if item in seen:
+            raise PydanticCustomError(
+                "param_twice", "{shown} is listed twice", {"shown": _shown(item)}
+            )
+        seen.append(item)
+    return value
+
+
 def _clock_schema(minutes: str, least: int, most: int, about: str, examples: list[Any]) -> Any:
     """The JSON Schema of a duration field: "m:ss" text or whole seconds."""
     return WithJsonSchema(
@@ -175,6 +214,32 @@ ExpectedShape = Annotated[
         }
     ),
 ]
+_PARAM_VALUES_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "uniqueItems": True,
+    "items": {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": MAX_PARAM_TEXT}]},
+}
+ParamValues = Annotated[
+    list[int | float | str],
+    PlainValidator(parse_param_values),
+    WithJsonSchema(_PARAM_VALUES_SCHEMA),
+]
+Params = Annotated[
+    dict[str, ParamValues],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NAME.pattern},
+            "additionalProperties": _PARAM_VALUES_SCHEMA,
+            "description": (
+                "Each run draws one combination (a variant) of these values, filled into "
+                f"`${{name}}` placeholders; at most {MAX_VARIANTS} combinations."
+            ),
+            "examples": [{"batch": [2, 3, 4], "hidden": [5, 6, 8]}],
+        }
+    ),
+]
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN.pattern)]
 ProblemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
@@ -200,7 +265,10 @@ class OptionSpec(Spec):
 
 class ShapeAnswerSpec(Spec):
     shape_of: str = Field(description="Expression evaluated after `code`; a tensor gives .shape.")
-    expected: ExpectedShape = Field(None, description='The shape, e.g. "(2, 3, 5)".')
+    expected: ExpectedShape = Field(
+        None,
+        description='The shape, e.g. "(2, 3, 5)"; with params, per variant: "(${batch}, 5)".',
+    )
     device: Literal["meta"] | None = Field(None, description="Run on torch's meta device.")
 
 
@@ -226,6 +294,7 @@ class ProblemSpecBase(Spec):
     options: list[OptionSpec] | None = None
     hint: Text | None = None
     explanation: Text | None = None
+    params: Params | None = None
 
 
 class PredictOutputSpec(ProblemSpecBase):
@@ -240,6 +309,27 @@ class ChoiceProblemSpec(ProblemSpecBase):
 ProblemSpec = Annotated[PredictOutputSpec | ChoiceProblemSpec, Field(discriminator="type")]
 
 
+class PoolSpec(Spec):
+    """One position of a run, served by one problem drawn from the pool."""
+
+    pool: list[ProblemSpec] = Field(
+        min_length=2, description="A run draws one of these problems for this position."
+    )
+
+
+def _entry_tag(value: Any) -> str:
+    # Anything that is not a pool is read as a problem, so its errors stay the familiar ones.
+    if isinstance(value, PoolSpec) or (isinstance(value, dict) and "pool" in value):
+        return "pool"
+    return "problem"
+
+
+ProblemEntry = Annotated[
+    Annotated[ProblemSpec, Tag("problem")] | Annotated[PoolSpec, Tag("pool")],
+    Discriminator(_entry_tag),
+]
+
+
 class SetSpecBase(Spec):
     slug: Slug | None = Field(None, description="Defaults to the file name without .yaml.")
     title: Text
@@ -252,7 +342,7 @@ class ChallengeFileSpec(SetSpecBase):
     badge: BadgeSpec
     retake_after: RetakeAfter | None = None
     defaults: DefaultsSpec | None = None
-    problems: list[ProblemSpec] = Field(min_length=1, max_length=MAX_PROBLEMS)
+    problems: list[ProblemEntry] = Field(min_length=1, max_length=MAX_PROBLEMS)
 
 
 class FlashcardSpec(Spec):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.shapes import Shape
+from app.domain.variants import Param, Variant, variants_of
 
 
 class SetKind(StrEnum):
@@ -75,6 +76,9 @@ class ShapeAnswer:
     shape_of: str
     expected: Shape | None = None
     device: str | None = None
+    # With params: `expected` as written, placeholders and all ("(${batch}, 3)"); each
+    # variant's `expected` is this text filled in (app.domain.variants.render).
+    expected_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,16 @@ class Problem:
     options: tuple[Option, ...] = ()
     hint: str | None = None
     explanation: str | None = None
+    params: tuple[Param, ...] = ()  # placeholders' values: each combination is a variant
 
     @property
     def is_multiple_choice(self) -> bool:
         return bool(self.options)
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Every combination of `params`, in product order; none without params."""
+        return variants_of(self.params)
 
     @property
     def correct_index(self) -> int | None:
@@ -113,7 +123,7 @@ class Problem:
 
     def content_hash(self) -> str:
         """Identifies a revision: equal content, equal hash, whatever the file around it."""
-        return content_hash(asdict(self))
+        return content_hash(_as_before_variants(asdict(self)))
 
 
 @dataclass(frozen=True)
@@ -194,16 +204,37 @@ class ChallengeSet:
     topic: str | None = None
     summary: str | None = None
     badge: Badge | None = None
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # every problem, pooled ones included, file order
     pattern: PatternContent | None = None
     source: str | None = field(default=None, compare=False)
     # How long after the end of a learner's run they may start the set again.
     retake_after_seconds: int = DEFAULT_RETAKE_AFTER
+    # Keys of the problems that share one position of a run (a `pool:` entry).
+    pools: tuple[tuple[str, ...], ...] = ()
+
+    def positions(self) -> tuple[tuple[Problem, ...], ...]:
+        """What a run takes, in order: one problem, or a pool to draw one from."""
+        pool_of = {key: pool for pool in self.pools for key in pool}
+        positions: list[tuple[Problem, ...]] = []
+        done: set[str] = set()
+        by_key = {problem.key: problem for problem in self.problems}
+        for problem in self.problems:
+            if problem.key in done:
+                continue
+            members = pool_of.get(problem.key, (problem.key,))
+            done.update(members)
+            positions.append(tuple(by_key[key] for key in members if key in by_key))
+        return tuple(positions)
 
     def describe(self) -> str:
         """What the set holds, in a few words: "5 problems" or "5 flashcards, 9 quiz ..."."""
         if self.pattern is None:
-            return f"{len(self.problems)} problem(s)"
+            count = f"{len(self.positions())} problem(s)"
+            if self.pools:
+                pooled = sum(len(pool) for pool in self.pools)
+                count += f", {len(self.pools)} drawn from pools of {pooled}"
+            variants = sum(len(problem.variants) for problem in self.problems)
+            return count + (f", {variants} variant(s)" if variants else "")
         parts = [
             (len(self.pattern.flashcards), "flashcard(s)"),
             (len(self.pattern.quiz), "quiz question(s)"),
@@ -214,12 +245,29 @@ class ChallengeSet:
 
     @property
     def total_seconds(self) -> int:
-        return sum(problem.time_limit_seconds for problem in self.problems)
+        """The longest a run can take: a pool counts its longest problem."""
+        return sum(
+            max(problem.time_limit_seconds for problem in position) for position in self.positions()
+        )
 
     def content_hash(self) -> str:
         data = asdict(self)
         data.pop("source")
+        if not self.pools:
+            data.pop("pools")
+        data["problems"] = [_as_before_variants(problem) for problem in data["problems"]]
         return content_hash(data)
+
+
+def _as_before_variants(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem's data without the variant fields it leaves empty, so problems without
+    params keep the content hashes (and revisions) they had before variants existed."""
+    if not problem["params"]:
+        problem.pop("params")
+    answer = problem.get("answer")
+    if answer is not None and answer.get("expected_text") is None:
+        answer.pop("expected_text", None)
+    return problem
 
 
 def content_hash(data: Any) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,6 +60,7 @@ class TakeRecord:
     finished_at: datetime | None
     hint_used: bool
     time_limit_seconds: float
+    variant: dict[str, Any] | None = None  # the param values drawn, for a problem with params
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class AnalyticsRepository:
                 rp.finished_at,
                 rp.hint_used_at,
                 rp.time_limit_seconds,
+                rp.variant,
             )
             .join(RunRow, RunRow.id == rp.run_id)
             .join(ProblemRevisionRow, ProblemRevisionRow.id == rp.revision_id)
@@ -151,6 +154,7 @@ class AnalyticsRepository:
                 finished_at=row.finished_at,
                 hint_used=row.hint_used_at is not None,
                 time_limit_seconds=row.time_limit_seconds,
+                variant=row.variant,
             )
             for row in rows
         ]

@@ -21,6 +21,7 @@ from app.domain.challenge import (
     ShapeAnswer,
     TestSpec,
 )
+from app.domain.variants import Param
 
 
 def problem_to_json(problem: Problem) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def _answer(data: dict[str, Any] | None) -> ShapeAnswer | None:
         shape_of=data["shape_of"],
         expected=tuple(expected) if expected is not None else None,
         device=data.get("device"),
+        expected_text=data.get("expected_text"),
     )
 
 
@@ -63,6 +65,7 @@ def problem_from_json(data: dict[str, Any]) -> Problem:
         options=_options(data.get("options", [])),
         hint=data.get("hint"),
         explanation=data.get("explanation"),
+        params=tuple(Param(p["name"], tuple(p["values"])) for p in data.get("params", [])),
     )
 
 

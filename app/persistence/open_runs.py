@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ class UnfinishedProblem:
     set_title: str
     revision_id: int
     content_hash: str
+    variant: dict[str, Any] | None  # the param values drawn, for a problem with params
 
 
 def unfinished_run_ids(db: Connection | Session, *, learner_id: int, set_id: int) -> list[str]:
@@ -61,7 +63,7 @@ def unfinished_problems(
     """The learner's problems, in any set, that are not over at `now`."""
     query = (
         select(_RP.run_id, _RP.position, ChallengeSetRow.title, _RP.revision_id)
-        .add_columns(ProblemRevisionRow.content_hash)
+        .add_columns(ProblemRevisionRow.content_hash, _RP.variant)
         .join(RunRow, RunRow.id == _RP.run_id)
         .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
         .join(ProblemRevisionRow, ProblemRevisionRow.id == _RP.revision_id)

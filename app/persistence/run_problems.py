@@ -13,9 +13,9 @@ and one INSERT, each compiled once and run on the driver's cursor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from threading import Lock
 from typing import Any, cast
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import NotFound
 from app.domain.runs import GRACE, Outcome, current_outcome, deadline_from
+from app.domain.variants import executed_for
 from app.persistence.kept_connections import commit as commit
 from app.persistence.kept_connections import unit_of_work
 from app.persistence.prepared import Prepared
@@ -84,6 +85,7 @@ class Facts:
     option_order: list[int] | None
     time_limit_seconds: float
     max_attempts: int
+    variant: dict[str, Any] | None  # the param values drawn; `executed` is that variant's
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ _FACTS = Prepared(  # in the order of Facts' fields
         _RP.id, _RP.run_id, _RP.position, _TOTAL.scalar_subquery(), RunRow.user_id,
         ChallengeSetRow.slug, ChallengeSetRow.title, ChallengeSetRow.topic, _RP.revision_id,
         ProblemRevisionRow.content_hash, ProblemRevisionRow.executed, _RP.option_order,
-        _RP.time_limit_seconds, _RP.max_attempts,
+        _RP.time_limit_seconds, _RP.max_attempts, _RP.variant,
     )
     .join(RunRow, RunRow.id == _RP.run_id)
     .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
@@ -173,11 +175,17 @@ def _load_facts(conn: Connection, run_id: str, number: int) -> Facts | None:
     if row is None:
         return None
     found = Facts(*row)
+    if found.variant is not None:
+        found = replace(found, executed=_as_dict(executed_for(found.executed, found.variant)))
     with _lock:
         if len(_facts) >= _MAX_CACHED:
             _facts.clear()
         _facts[(run_id, number)] = found
     return found
+
+
+def _as_dict(executed: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(executed) if executed is not None else None
 
 
 def states(conn: Connection, run_id: str) -> list[State]:

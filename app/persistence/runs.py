@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.runs import Outcome
-from app.persistence.tables import RunProblemRow, RunRow, User
+from app.persistence.tables import ProblemRevisionRow, RunProblemRow, RunRow, User
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class RunRecord:
     started_at: datetime
     finished: bool
     badge_awarded: bool
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A problem a learner viewed in a run, and the variant they had (None: no params)."""
+
+    problem_id: int
+    variant: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class RunRepository:
         option_order: list[int] | None,
         time_limit_seconds: float,
         max_attempts: int,
+        variant: dict[str, Any] | None = None,
     ) -> None:
         self._session.add(
             RunProblemRow(
@@ -99,8 +109,23 @@ class RunRepository:
                 option_order=option_order,
                 time_limit_seconds=time_limit_seconds,
                 max_attempts=max_attempts,
+                variant=variant,
             )
         )
+
+    def seen(self, learner_id: int, set_id: int) -> list[Seen]:
+        """What the learner has been shown in earlier runs of the set: problem and variant."""
+        rows = self._session.execute(
+            select(ProblemRevisionRow.problem_id, RunProblemRow.variant)
+            .join(RunRow, RunRow.id == RunProblemRow.run_id)
+            .join(ProblemRevisionRow, ProblemRevisionRow.id == RunProblemRow.revision_id)
+            .where(
+                RunRow.user_id == learner_id,
+                RunRow.set_id == set_id,
+                RunProblemRow.first_viewed_at.is_not(None),
+            )
+        ).all()
+        return [Seen(problem_id, variant) for problem_id, variant in rows]
 
     # -- reading ---------------------------------------------------------------
 

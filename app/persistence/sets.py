@@ -47,10 +47,12 @@ class StoredSet:
 
 @dataclass(frozen=True)
 class RevisionRef:
-    """A problem revision, with the hash that names its content."""
+    """A problem revision, with the hash that names its content, and where runs take it."""
 
     id: int
     content_hash: str
+    problem_id: int
+    position: int  # pooled problems share one: a run draws one of them
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ class SetRevisions:
     revisions: tuple[RevisionRef, ...]
     title: str
     retake_after_seconds: int
+
+    def positions(self) -> list[list[RevisionRef]]:
+        """The revisions grouped by position: one each, or a pool's members."""
+        grouped: dict[int, list[RevisionRef]] = {}
+        for revision in self.revisions:
+            grouped.setdefault(revision.position, []).append(revision)
+        return [grouped[position] for position in sorted(grouped)]
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class SetRepository:
         # handed out are kept here, so later reads in the same unit of work (a run's
         # set and revisions) come from the session instead of the database again.
         self._kept: list[ChallengeSetRow] = []
+        self._updating: dict[str, ChallengeSetRow] = {}
 
     # -- reading ---------------------------------------------------------------
 
@@ -138,8 +148,9 @@ class SetRepository:
             kind=SetKind(row.kind),
             retired=row.retired_at is not None,
             revisions=tuple(
-                RevisionRef(revision.id, revision.content_hash)
-                for revision in self.current_revisions(row)
+                RevisionRef(revision.id, revision.content_hash, problem.id, problem.position)
+                for problem in row.problems
+                if problem.retired_at is None and (revision := problem.current_revision)
             ),
             title=row.title,
             retake_after_seconds=row.retake_after_seconds,
@@ -150,7 +161,7 @@ class SetRepository:
         return row
 
     def current_revisions(self, row: ChallengeSetRow) -> list[ProblemRevisionRow]:
-        """The revisions a new run takes, in the file's order."""
+        """The current revisions, in the file's order (a pool's members side by side)."""
         return [
             problem.current_revision
             for problem in row.problems
@@ -188,7 +199,13 @@ class SetRepository:
 
         existing = {problem.key: problem for problem in row.problems}
         new_revisions = 0
-        for position, problem in enumerate(challenge_set.problems, start=1):
+        positions = {
+            problem.key: number
+            for number, members in enumerate(challenge_set.positions(), start=1)
+            for problem in members
+        }
+        for problem in challenge_set.problems:
+            position = positions[problem.key]
             problem_row = existing.pop(problem.key, None)
             if problem_row is None:
                 problem_row = ProblemRow(set_id=row.id, key=problem.key, position=position)
@@ -239,9 +256,11 @@ class SetRepository:
 
     def set_executed(self, slug: str, key: str, executed: dict[str, Any]) -> None:
         """Record what the sandbox found for a problem's current revision."""
-        row = self.row_by_slug(slug)
+        # Loading records every problem of a set in turn: its row is read once.
+        row = self._updating.get(slug) or self.row_by_slug(slug)
         if row is None:
             return
+        self._updating[slug] = row
         for problem in row.problems:
             if problem.key == key and problem.current_revision is not None:
                 problem.current_revision.executed = executed
@@ -262,11 +281,15 @@ def _stored(row: ChallengeSetRow) -> StoredSet:
 
 
 def to_domain(row: ChallengeSetRow) -> ChallengeSet:
-    problems = tuple(
-        problem_from_json(problem.current_revision.content)
+    current = [
+        (problem.position, problem_from_json(problem.current_revision.content))
         for problem in row.problems
         if problem.retired_at is None and problem.current_revision is not None
-    )
+    ]
+    problems = tuple(problem for _, problem in current)
+    by_position: dict[int, list[str]] = {}
+    for position, problem in current:
+        by_position.setdefault(position, []).append(problem.key)
     badge = (
         Badge(name=row.badge_name, description=row.badge_description or "")
         if row.badge_name
@@ -282,5 +305,6 @@ def to_domain(row: ChallengeSetRow) -> ChallengeSet:
         problems=problems,
         pattern=pattern_from_json(row.pattern) if row.pattern else None,
         source=row.source_path,
+        pools=tuple(tuple(keys) for keys in by_position.values() if len(keys) > 1),
         retake_after_seconds=row.retake_after_seconds,
     )

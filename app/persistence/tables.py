@@ -109,7 +109,7 @@ class ChallengeSetRow(Base):
     retired_at: Mapped[datetime | None]
 
     problems: Mapped[list[ProblemRow]] = relationship(
-        back_populates="challenge_set", order_by="ProblemRow.position"
+        back_populates="challenge_set", order_by="[ProblemRow.position, ProblemRow.id]"
     )
 
 
@@ -199,6 +199,8 @@ class RunProblemRow(Base):
     revision_id: Mapped[int] = mapped_column(ForeignKey("problem_revisions.id"), index=True)
     # Display order of options for this run: option_order[i] is the revision's index.
     option_order: Mapped[list[Any] | None]
+    # The variant drawn for this run, as param values ({"batch": 2}); None without params.
+    variant: Mapped[dict[str, Any] | None]
     time_limit_seconds: Mapped[float] = mapped_column(Float)
     max_attempts: Mapped[int] = mapped_column(Integer)
     first_viewed_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ the playground, so an admin sees today's output beside the stored one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.answers import correct_answer_text
 from app.domain.challenge import Problem
-from app.domain.errors import InvalidInput, Unavailable
+from app.domain.errors import InvalidInput, NotFound, Unavailable
+from app.domain.variants import Variant, executed_for, render
 from app.persistence import previews
 from app.persistence.previews import CurrentProblem
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.playground import SnippetRunner, execute
+
+
+@dataclass(frozen=True)
+class VariantPreview:
+    """One variant of a problem with params: its values and what its code did."""
+
+    index: int
+    label: str
+    executed: Mapping[str, Any] | None
+    correct_answer: str | None
 
 
 @dataclass(frozen=True)
@@ -31,11 +43,13 @@ class ProblemPreview:
     count: int  # problems in the set
     retired: bool
     revisions: int
-    problem: Problem
-    executed: dict[str, Any] | None
+    problem: Problem  # as authored, or the variant shown (`variant`) filled in
+    executed: Mapping[str, Any] | None
     correct_answer: str | None
     previous_key: str | None
     next_key: str | None
+    variants: tuple[VariantPreview, ...] = ()
+    variant: Variant | None = None  # the variant shown; None: placeholders as written
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class OutlineItem:
     level: str
     has_code: bool
     executed: dict[str, Any] | None
+    variants: int = 0
+    pooled: bool = False  # a run draws one of the problems at this position
 
 
 @dataclass(frozen=True)
@@ -64,17 +80,21 @@ def set_outline(sessions: sessionmaker[Session], *, slug: str) -> SetOutline:
     with UnitOfWork(sessions) as uow:
         found = previews.outline(uow.session, slug)
     challenge_set = found.challenge_set
+    shared = Counter(current.position for current in found.problems)
     return SetOutline(
         slug=challenge_set.slug,
         title=challenge_set.title,
         kind=challenge_set.kind,
         retired=challenge_set.retired,
         source_path=challenge_set.source_path,
-        problems=tuple(_outline_item(current) for current in found.problems),
+        problems=tuple(
+            _outline_item(current, pooled=shared[current.position] > 1)
+            for current in found.problems
+        ),
     )
 
 
-def _outline_item(current: CurrentProblem) -> OutlineItem:
+def _outline_item(current: CurrentProblem, *, pooled: bool) -> OutlineItem:
     problem = current.problem
     return OutlineItem(
         key=current.key,
@@ -83,15 +103,34 @@ def _outline_item(current: CurrentProblem) -> OutlineItem:
         type_label=problem.type.label,
         level=problem.level.value,
         has_code=problem.code is not None,
-        executed=current.executed,
+        executed=_summary(current.executed),
+        variants=len(problem.variants),
+        pooled=pooled,
     )
 
 
-def problem_preview(sessions: sessionmaker[Session], *, slug: str, key: str) -> ProblemPreview:
+def _summary(executed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A variant problem's status in one word: "ok" when every variant ran cleanly."""
+    if not executed or "variants" not in executed:
+        return executed
+    statuses = {record.get("status") for record in executed["variants"]}
+    return {"status": statuses.pop() if len(statuses) == 1 else "mixed"}
+
+
+def problem_preview(
+    sessions: sessionmaker[Session], *, slug: str, key: str, variant: int | None = None
+) -> ProblemPreview:
+    """The problem as authored; with `variant` (an index), that variant filled in."""
     with UnitOfWork(sessions) as uow:
         found = previews.previewed(uow.session, slug, key)
     challenge_set, current, keys = found.challenge_set, found.current, found.keys
     index = keys.index(key) if key in keys else -1
+    authored, every = current.problem, current.problem.variants
+    if variant is not None and not 0 <= variant < len(every):
+        raise NotFound(f"{key!r} has no variant {variant}.")
+    shown = every[variant] if variant is not None else None
+    problem = render(authored, shown)
+    executed = executed_for(current.executed, shown.as_dict()) if shown else current.executed
     return ProblemPreview(
         set_slug=challenge_set.slug,
         set_title=challenge_set.title,
@@ -100,19 +139,42 @@ def problem_preview(sessions: sessionmaker[Session], *, slug: str, key: str) -> 
         count=len(keys),
         retired=found.retired,
         revisions=found.revisions,
-        problem=current.problem,
-        executed=current.executed,
-        correct_answer=correct_answer_text(current.problem, current.executed),
+        problem=problem,
+        executed=None if every and shown is None else executed,
+        correct_answer=None if every and shown is None else correct_answer_text(problem, executed),
         previous_key=keys[index - 1] if index > 0 else None,
         next_key=keys[index + 1] if 0 <= index < len(keys) - 1 else None,
+        variants=tuple(_variant_preview(authored, v, current.executed) for v in every),
+        variant=shown,
+    )
+
+
+def _variant_preview(
+    problem: Problem, variant: Variant, executed: Mapping[str, Any] | None
+) -> VariantPreview:
+    own = executed_for(executed, variant.as_dict())
+    return VariantPreview(
+        index=variant.index,
+        label=variant.label,
+        executed=own,
+        correct_answer=correct_answer_text(render(problem, variant), own),
     )
 
 
 async def run_problem_code(
-    runner: SnippetRunner | None, sessions: sessionmaker[Session], *, slug: str, key: str
+    runner: SnippetRunner | None,
+    sessions: sessionmaker[Session],
+    *,
+    slug: str,
+    key: str,
+    variant: int | None = None,
 ) -> Mapping[str, Any]:
-    """Run the problem's snippet now (admins are not rate-limited: they run their own code)."""
-    preview = problem_preview(sessions, slug=slug, key=key)
+    """Run the problem's snippet now (admins are not rate-limited: they run their own code).
+
+    A problem with params runs the variant asked for, the first one by default."""
+    if variant is None and problem_preview(sessions, slug=slug, key=key).variants:
+        variant = 0
+    preview = problem_preview(sessions, slug=slug, key=key, variant=variant)
     if preview.problem.code is None:
         raise InvalidInput("This problem has no code to run.")
     if runner is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,8 +64,34 @@ class ShapeCount:
     count: int
 
 
+class _SuccessRates:
+    """Right at the first try and in the end, as shares of the ended takes."""
+
+    takes: int
+    right_first: int
+    right_final: int
+
+    @property
+    def first_try_rate(self) -> float | None:
+        return analytics.rate(self.right_first, self.takes)
+
+    @property
+    def final_rate(self) -> float | None:
+        return analytics.rate(self.right_final, self.takes)
+
+
 @dataclass(frozen=True)
-class ProblemStats:
+class VariantStat(_SuccessRates):
+    """How one variant of a problem with params went: the same rates, split by values."""
+
+    label: str
+    takes: int
+    right_first: int
+    right_final: int
+
+
+@dataclass(frozen=True)
+class ProblemStats(_SuccessRates):
     key: str
     position: int
     title: str
@@ -88,14 +115,8 @@ class ProblemStats:
     wrong_shapes: tuple[ShapeCount, ...]
     wrong_answers: int
     flags: tuple[Flag, ...]
-
-    @property
-    def first_try_rate(self) -> float | None:
-        return analytics.rate(self.right_first, self.takes)
-
-    @property
-    def final_rate(self) -> float | None:
-        return analytics.rate(self.right_final, self.takes)
+    variants: tuple[VariantStat, ...] = ()  # per variant, for a problem with params
+    pooled: bool = False  # shares its position with other problems (a pool)
 
     @property
     def hint_rate(self) -> float | None:
@@ -151,7 +172,12 @@ class _Take:
     hint_used: bool
     limit_seconds: float
     seconds_used: float | None
+    variant: dict[str, Any] | None = None
     attempts: list[tuple[int, str, int | None, bool]] = field(default_factory=list)
+
+    @property
+    def right_first(self) -> bool:
+        return bool(self.attempts) and self.attempts[0][3]
 
 
 def set_stats(
@@ -184,10 +210,13 @@ def _compute(
         by_problem[take.problem_id].append(take)
     finished = {run.id for run in runs.values() if run.finished_at is not None}
     scores = _finished_scores(takes, finished)
+    rows = [p for p in repo.problems(challenge_set.id) if not p.retired or p.id in by_problem]
+    shared = Counter(row.position for row in rows if not row.retired)
     problems = tuple(
-        _problem_stats(repo, problem, by_problem.get(problem.id, []), scores)
-        for problem in repo.problems(challenge_set.id)
-        if not problem.retired or problem.id in by_problem
+        _problem_stats(
+            repo, row, by_problem.get(row.id, []), scores, pooled=shared[row.position] > 1
+        )
+        for row in rows
     )
     durations = [
         (run.finished_at - run.started_at).total_seconds()
@@ -195,7 +224,8 @@ def _compute(
         if run.finished_at is not None
     ]
     totals = [sum(correct.values()) for correct in scores.values()]
-    top = max([len(problems), *(len(correct) for correct in scores.values())])
+    positions = len({problem.position for problem in problems if not problem.retired})
+    top = max([positions, *(len(correct) for correct in scores.values())])
     return SetStats(
         slug=challenge_set.slug,
         title=challenge_set.title,
@@ -243,6 +273,7 @@ def _takes(
             seconds_used=_seconds_used(
                 outcome, record.first_viewed_at, record.deadline, record.finished_at
             ),
+            variant=record.variant,
         )
     for attempt in repo.attempts(set_id):
         take = takes.get(attempt.run_problem_id)
@@ -281,10 +312,12 @@ def _problem_stats(
     row: ProblemRecord,
     takes: list[_Take],
     scores: dict[str, dict[int, bool]],
+    *,
+    pooled: bool = False,
 ) -> ProblemStats:
     problem, revisions = repo.latest_problem(row)
     ended = [take for take in takes if take.outcome.is_over]
-    right_first = sum(1 for take in ended if take.attempts and take.attempts[0][3])
+    right_first = sum(1 for take in ended if take.right_first)
     right_final = sum(1 for take in ended if take.outcome is Outcome.CORRECT)
     item, rest = [], []
     for correct in scores.values():
@@ -326,7 +359,26 @@ def _problem_stats(
             right_final=right_final,
             discrimination=discrimination,
         ),
+        variants=_variant_stats(problem, ended),
+        pooled=pooled,
     )
+
+
+def _variant_stats(current: Problem, ended: list[_Take]) -> tuple[VariantStat, ...]:
+    """Per variant of the current params (takes of values no longer offered are left out)."""
+    stats = []
+    for variant in current.variants:
+        values = variant.as_dict()
+        mine = [take for take in ended if take.variant == values]
+        stats.append(
+            VariantStat(
+                label=variant.label,
+                takes=len(mine),
+                right_first=sum(1 for take in mine if take.right_first),
+                right_final=sum(1 for take in mine if take.outcome is Outcome.CORRECT),
+            )
+        )
+    return tuple(stats)
 
 
 def _option_stats(current: Problem, takes: list[_Take]) -> tuple[OptionStat, ...]:
@@ -362,7 +414,9 @@ def _wrong_shapes(takes: list[_Take]) -> Counter[str]:
     for take in takes:
         for _number, text, index, correct in take.attempts:
             if index is None and not correct:
-                counts[_normalised(text)] += 1
+                # A wrong shape means something only next to the values it was wrong for.
+                where = take.variant and ", ".join(f"{k}={v}" for k, v in take.variant.items())
+                counts[_normalised(text) + (f" (for {where})" if where else "")] += 1
     return counts
 
 

@@ -91,7 +91,7 @@ def _entry(
     waiting = found is not None and found.waiting
     return CatalogEntry(
         challenge_set=challenge_set,
-        problem_count=len(challenge_set.problems),
+        problem_count=len(challenge_set.positions()),  # a pool is one problem of a run
         total_seconds=challenge_set.total_seconds,
         best=best,
         badge_earned_at=badge_at,

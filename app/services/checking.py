@@ -26,6 +26,7 @@ from app.domain.challenge import (
     ChallengeSet,
     Option,
     PracticeItem,
+    Problem,
     ProblemType,
     QuizItem,
     RaisesClaim,
@@ -33,6 +34,7 @@ from app.domain.challenge import (
 )
 from app.domain.clock import Clock
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.domain.variants import Variant, render
 from app.persistence.snippets import SnippetCache
 from app.persistence.unit_of_work import UnitOfWork
 from app.sandbox.protocol import SnippetJob, SnippetResult
@@ -43,14 +45,22 @@ RunSnippet = Callable[[SnippetJob], SnippetResult]
 
 @dataclass(frozen=True)
 class Claim:
-    """One snippet of a set and everything its author says about it."""
+    """One snippet of a set (one variant of a problem) and everything its author says."""
 
-    path: ErrorPath  # of the item: ("problems", 2) or ("practice", 1)
+    path: ErrorPath  # of the item: ("problems", 2), ("problems", 3, "pool", 0), ("practice", 1)
     key: str | None  # problem key, for storing the executed answer
     code: str
     answer: ShapeAnswer | None
     raises: RaisesClaim | None
     shape_options: tuple[Option, ...]  # options to check against the executed shape
+    variant: Variant | None = None
+    variants: int = 0  # how many the problem has
+
+    @property
+    def naming(self) -> str:
+        """How a message names the problem: 'problem "lstm", variant batch=2, hidden=5'."""
+        variant = f", variant {self.variant.label}" if self.variant else ""
+        return f'problem "{self.key}"{variant}'
 
     def job(self, wall_seconds: float) -> SnippetJob:
         return SnippetJob(
@@ -62,18 +72,22 @@ class Claim:
 
 
 def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
-    for index, problem in enumerate(challenge_set.problems):
+    for path, problem in problem_paths(challenge_set):
         if problem.code is None:
             continue
-        shape_question = problem.type is ProblemType.PREDICT_OUTPUT
-        yield Claim(
-            ("problems", index),
-            problem.key,
-            problem.code,
-            problem.answer,
-            problem.raises,
-            problem.options if shape_question else (),
-        )
+        for variant in problem.variants or (None,):
+            shown = render(problem, variant)
+            assert shown.code is not None
+            yield Claim(
+                path,
+                problem.key,
+                shown.code,
+                shown.answer,
+                problem.raises,
+                shown.options if problem.type is ProblemType.PREDICT_OUTPUT else (),
+                variant,
+                len(problem.variants),
+            )
     pattern = challenge_set.pattern
     if pattern is None:
         return
@@ -92,6 +106,20 @@ def claims_of(challenge_set: ChallengeSet) -> Iterator[Claim]:
                     item.raises,
                     item.options if item.answer else (),
                 )
+
+
+def problem_paths(challenge_set: ChallengeSet) -> Iterator[tuple[ErrorPath, Problem]]:
+    """Each problem with the path of its entry in the file (pool members: `.pool[j]`)."""
+    for index, position in enumerate(challenge_set.positions()):
+        if len(position) == 1 and position[0].key not in _pooled(challenge_set):
+            yield ("problems", index), position[0]
+            continue
+        for member, problem in enumerate(position):
+            yield ("problems", index, "pool", member), problem
+
+
+def _pooled(challenge_set: ChallengeSet) -> set[str]:
+    return {key for pool in challenge_set.pools for key in pool}
 
 
 def cache_key(job: SnippetJob, torch_version: str) -> str:
@@ -122,34 +150,57 @@ class Checker:
     def __call__(self, parsed: ParsedFile) -> Verification:
         assert parsed.challenge_set is not None
         claims = list(claims_of(parsed.challenge_set))
-        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
-            results = list(pool.map(self._result, claims))
+        results = self._results(claims)
         verification = Verification()
+        by_variant: dict[str, dict[int, dict[str, Any]]] = {}
         for claim, result in zip(claims, results, strict=True):
             for path, message in disagreements(claim, result):
+                if claim.variant is not None:
+                    message = f"{claim.naming}: {message}"
                 line = parsed.line_of(path)
                 verification.errors.append(AuthoringError(parsed.source, line, path, message))
-            if claim.key is not None and result.status in {"ok", "error"}:
-                verification.executed[claim.key] = executed_record(result, self._torch)
+            if claim.key is None or result.status not in {"ok", "error"}:
+                continue
+            record = executed_record(result, self._torch)
+            if claim.variant is None:
+                verification.executed[claim.key] = record
+            else:
+                record["values"] = claim.variant.as_dict()
+                by_variant.setdefault(claim.key, {})[claim.variant.index] = record
+                if len(by_variant[claim.key]) == claim.variants:  # every variant ran
+                    records = by_variant[claim.key]
+                    verification.executed[claim.key] = {
+                        "variants": [records[index] for index in range(claim.variants)]
+                    }
         verification.errors.sort()
         return verification
 
-    def _result(self, claim: Claim) -> SnippetResult:
-        job = claim.job(self._wall)
-        key = cache_key(job, self._torch)
+    def _results(self, claims: list[Claim]) -> list[SnippetResult]:
+        """Each claim's outcome: from the cache (one lookup for the whole set), else run.
+
+        A set with variants has many snippets, so the cache is read and written in bulk;
+        identical snippets run once.
+        """
+        jobs = [claim.job(self._wall) for claim in claims]
+        keys = [cache_key(job, self._torch) for job in jobs]
+        cached: dict[str, SnippetResult] = {}
         if self._session_factory is not None:
             with UnitOfWork(self._session_factory) as uow:
-                cached = SnippetCache(uow.session).get(key)
-            if cached is not None:
-                return SnippetResult.from_dict(cached)
-        result = self._run(job)
-        self.executed_count += 1
-        if self._session_factory is not None and result.status in {"ok", "error"}:
-            # Timeouts and kills depend on load; only deterministic outcomes are kept.
+                found = SnippetCache(uow.session).get_many(keys)
+            cached = {key: SnippetResult.from_dict(result) for key, result in found.items()}
+        todo = {key: job for key, job in zip(keys, jobs, strict=True) if key not in cached}
+        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
+            fresh = dict(zip(todo, pool.map(self._run, todo.values()), strict=True))
+        self.executed_count += len(fresh)
+        # Timeouts and kills depend on load; only deterministic outcomes are kept.
+        kept = {key: r for key, r in fresh.items() if r.status in {"ok", "error"}}
+        if self._session_factory is not None and kept:
             with UnitOfWork(self._session_factory) as uow:
-                SnippetCache(uow.session).put(key, result.to_dict(), self._now())
+                cache = SnippetCache(uow.session)
+                for key, result in kept.items():
+                    cache.put(key, result.to_dict(), self._now())
                 uow.commit()
-        return result
+        return [cached[key] if key in cached else fresh[key] for key in keys]
 
     def _now(self) -> datetime:
         return self._clock()
@@ -221,17 +272,25 @@ def _shape_claims(claim: Claim, result: SnippetResult) -> Iterator[tuple[ErrorPa
             (f"says {format_shape(tuple(expected))} but the code gives {format_shape(actual)}"),
         )
     for index, option in enumerate(claim.shape_options):
-        if not option.correct:
-            continue
         try:
             shape = parse_shape(option.text)
         except ShapeSyntaxError:
-            continue  # a worded correct option ("It runs without error ...") is not a shape
-        if shape != actual:
+            continue  # a worded option ("It runs without error ...") is not a shape
+        if option.correct and shape != actual:
             yield (
                 (*claim.path, "options", index),
                 (
                     f'the correct option "{option.text}" does not match the executed shape '
                     f"{format_shape(actual)}"
+                ),
+            )
+        elif not option.correct and shape == actual:
+            named = "" if claim.variant else f"{claim.naming}: "  # a variant's is prefixed
+            yield (
+                (*claim.path, "options", index),
+                (
+                    f'{named}the wrong option "{option.text}" equals the executed shape '
+                    f"{format_shape(actual)}, so two options are right (ambiguous); "
+                    "make the wrong option differ from the answer"
                 ),
             )

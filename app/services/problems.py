@@ -57,7 +57,7 @@ def view_problem(
         if any(s.outcome(now) is not s.stored_outcome for s in states):
             awards.settle_run(conn, run_id, now)
             states = run_problems.states(conn, run_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         view = problem_views.build(conn, found, problem, states, now)
         commit(conn)
         return view
@@ -74,7 +74,7 @@ def submit_answer(
 ) -> AnswerResult:
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         answer = answers.read_answer(problem, found.option_order, raw)  # before any attempt
         correct = answers.is_correct(problem, answer, found.executed)
         now = clock()
@@ -141,7 +141,7 @@ def take_hint(
     """
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash)
+        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
         if problem.hint is not None:
             now = clock()
             run_problems.start_clock(conn, found, now)  # kept when already running
@@ -173,7 +173,7 @@ def ensure_runnable(
         now = clock()
         if not run_problems.state(conn, found.id).outcome(now).is_over:
             raise ProblemNotOver("You can run this code once the problem is over.")
-        own = problem_of(conn, found.revision_id, found.content_hash).code
+        own = problem_of(conn, found.revision_id, found.content_hash, found.variant).code
         if own is None:
             raise InvalidInput("This problem has no code to run.")
         unfinished = open_runs.unfinished_problems(conn, learner_id=learner_id, now=now)
@@ -182,7 +182,8 @@ def ensure_runnable(
         if _lines(code) != _lines(own):
             raise ProblemNotOver(edits_wait_message(unfinished[0].set_title))
         for other in unfinished:
-            other_code = problem_of(conn, other.revision_id, other.content_hash).code
+            # The other problem as its learner sees it: their variant's code.
+            other_code = problem_of(conn, other.revision_id, other.content_hash, other.variant).code
             if other_code is not None and set(_lines(other_code)) <= set(_lines(own)):
                 raise ProblemNotOver(
                     f"This code also answers problem {other.position} of your open run of "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,10 +15,11 @@ from app.domain.challenge import ProblemType, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound, RunOpen
 from app.domain.runs import Outcome, effective_time_limit, option_order
+from app.domain.variants import draw
 from app.persistence import open_runs
 from app.persistence.revisions import problem_of
 from app.persistence.runs import RunProblemRecord, RunRecord, RunRepository
-from app.persistence.sets import SetRepository
+from app.persistence.sets import SetRepository, SetRevisions
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import awards, retakes
 
@@ -94,21 +97,51 @@ def start_run(
             started_at=now,
         ):  # a concurrent start of the same set won
             raise _lost_race(uow.session, learner_id, found.id, found.title)
-        for position, revision in enumerate(found.revisions, start=1):
-            problem = problem_of(uow.session, revision.id, revision.content_hash)
-            order = option_order(len(problem.options), shuffle) if problem.options else None
-            runs.add_problem(
-                run_id,
-                position=position,
-                revision_id=revision.id,
-                option_order=order,
-                time_limit_seconds=effective_time_limit(problem.time_limit_seconds, multiplier),
-                max_attempts=problem.max_attempts,
-            )
+        _add_problems(uow.session, runs, run_id, found, learner_id, multiplier, shuffle)
         uow.flush()
         summary = _summary(uow.session, sets, runs, runs.get(run_id))
         uow.commit()
         return summary
+
+
+def _add_problems(
+    session: Session,
+    runs: RunRepository,
+    run_id: str,
+    found: SetRevisions,
+    learner_id: int,
+    multiplier: float,
+    rng: random.Random,
+) -> None:
+    """One problem per position: a pool's member and a problem's variant are drawn with
+    `rng`, preferring what the learner has not seen in earlier runs of the set."""
+    seen = runs.seen(learner_id, found.id)
+    problems_seen = Counter(item.problem_id for item in seen)
+    for position, members in enumerate(found.positions(), start=1):
+        revision = draw(members, rng, {m: problems_seen[m.problem_id] for m in members})
+        problem = problem_of(session, revision.id, revision.content_hash)
+        variant = None
+        if problem.params:
+            had = Counter(
+                json.dumps(item.variant, sort_keys=True)
+                for item in seen
+                if item.problem_id == revision.problem_id and item.variant is not None
+            )
+            variants = problem.variants
+            drawn = draw(
+                variants, rng, {v: had[json.dumps(v.as_dict(), sort_keys=True)] for v in variants}
+            )
+            variant = drawn.as_dict()
+        order = option_order(len(problem.options), rng) if problem.options else None
+        runs.add_problem(
+            run_id,
+            position=position,
+            revision_id=revision.id,
+            option_order=order,
+            time_limit_seconds=effective_time_limit(problem.time_limit_seconds, multiplier),
+            max_attempts=problem.max_attempts,
+            variant=variant,
+        )
 
 
 def _lost_race(session: Session, learner_id: int, set_id: int, title: str) -> RunOpen:

@@ -21,10 +21,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from app.config import Settings
 from app.domain.clock import system_clock
 from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.sets import SetRepository
+from app.persistence.unit_of_work import UnitOfWork
+from app.services import admins
 from app.services.loading import load_tree
 from app.web.app import create_app
 from tests import builders
-from tests.conftest import FAST_HASHER, save_sets
+from tests.conftest import FAST_HASHER, PASSWORD, save_sets
 from tests.fakes import FakeRunner
 from tests.live_server import LiveServer
 
@@ -35,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 QUICK_SECONDS = 5
+ADMIN = "e2e-admin"
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +55,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Itera
         system_clock,
         builders.challenge(),
         builders.challenge("quick-test", (quick,), title="Quick Test"),
+        builders.variant_challenge(),
     )
+    with UnitOfWork(sessions) as uow:  # what loading with the sandbox check would store
+        variant = builders.variant_problem()
+        executed = builders.variant_executed(variant)
+        SetRepository(uow.session).set_executed("variant-test", variant.key, executed)
+        uow.commit()
+    admins.create_admin(
+        sessions, FAST_HASHER, clock=system_clock, username=ADMIN, password=PASSWORD,
+        via={"via": "e2e"},
+    )  # fmt: skip
     engine.dispose()
     app = create_app(settings, sandbox=FakeRunner(), password_hasher=FAST_HASHER)
     with LiveServer(app) as live:

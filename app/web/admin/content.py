@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.domain.variants import MAX_VARIANTS
 from app.services import admin_preview, content_status
 from app.web.admin.schemas import ContentFileOut
 from app.web.deps import SessionsDep
@@ -28,17 +31,25 @@ def outline(request: Request, slug: str, sessions: SessionsDep) -> HTMLResponse:
     return render(request, "admin/outline.html", {"outline": found})
 
 
+VariantIndex = Annotated[int | None, Query(ge=0, lt=MAX_VARIANTS)]
+VariantField = Annotated[int | None, Form(ge=0, lt=MAX_VARIANTS)]
+
+
 @pages.get("/sets/{slug}/problems/{key}")
-def preview(request: Request, slug: str, key: str, sessions: SessionsDep) -> HTMLResponse:
-    shown = admin_preview.problem_preview(sessions, slug=slug, key=key)
+def preview(
+    request: Request, slug: str, key: str, sessions: SessionsDep, variant: VariantIndex = None
+) -> HTMLResponse:
+    shown = admin_preview.problem_preview(sessions, slug=slug, key=key, variant=variant)
     has_runner = request.app.state.sandbox is not None
     return render(request, "admin/preview.html", {"p": shown, "has_runner": has_runner})
 
 
 @pages.post("/sets/{slug}/problems/{key}/run")
-async def run_now(request: Request, slug: str, key: str, sessions: SessionsDep) -> HTMLResponse:
+async def run_now(
+    request: Request, slug: str, key: str, sessions: SessionsDep, variant: VariantField = None
+) -> HTMLResponse:
     result = await admin_preview.run_problem_code(
-        request.app.state.sandbox, sessions, slug=slug, key=key
+        request.app.state.sandbox, sessions, slug=slug, key=key, variant=variant
     )
     return render(request, "admin/_run_result.html", {"result": result})
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.challenge import ChallengeSet, Level, Option, Problem, ProblemType, ShapeAnswer
 from app.domain.clock import FakeClock
+from app.domain.variants import Param
 from app.web.app import create_app
 from tests import builders
 from tests.conftest import FAST_HASHER, PASSWORD, TestClient, save_sets
@@ -129,6 +130,33 @@ def test_run_it_refuses_code_that_holds_an_unfinished_problems_code(
     run_id = api.post(START, json={}).json()["run_id"]
     api.post(problem(run_id, 1) + "/answer", json={"answer": "(2, 3, 5)"})
     refused = run_it(api, run_id, 1, SNIPPET)
+    assert refused.status_code == 409
+    assert "This code also answers problem 2 of your open run" in text(refused.text)
+    assert runner.jobs == []
+
+
+def test_run_it_compares_with_the_unfinished_problems_own_variant(
+    api: TestClient, loaded: sessionmaker[Session], clock: FakeClock, runner: FakeRunner
+) -> None:
+    """The other problem has params: its learner's code is its variant, filled in."""
+    varied = Problem(
+        key="hidden-variant",
+        type=ProblemType.PREDICT_OUTPUT,
+        level=Level.INTERMEDIATE,
+        title="Shape of the output, again",
+        prompt="For a batch of ${batch}: the shape of `output`?",
+        time_limit_seconds=120,
+        max_attempts=2,
+        code=SNIPPET.replace("zeros(2,", "zeros(${batch},"),
+        answer=ShapeAnswer(shape_of="output"),
+        params=(Param("batch", (2,)),),
+    )
+    save_sets(loaded, clock, builders.challenge(problems=(builders.shape_problem(), varied)))
+    run_id = api.post(START, json={}).json()["run_id"]
+    api.post(problem(run_id, 1) + "/answer", json={"answer": "(2, 3, 5)"})
+
+    refused = run_it(api, run_id, 1, SNIPPET)
+
     assert refused.status_code == 409
     assert "This code also answers problem 2 of your open run" in text(refused.text)
     assert runner.jobs == []

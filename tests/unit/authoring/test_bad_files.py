@@ -52,11 +52,22 @@ REQUIRED_CASES = {
     "duplicate_option_text",
     "pattern_item_error",
     "several_errors",
+    # hostile YAML (issue 11)
     "alias_bomb",
     "recursive_alias",
     "anchor_and_alias",
     "deep_nesting",
     "unreadable_values",
+    # variants and pools (issue 10)
+    "params_too_many_variants",
+    "params_unknown_placeholder",
+    "params_unused",
+    "params_bad_name",
+    "params_bad_value",
+    "params_expected_not_a_shape",
+    "params_options_collide",
+    "pool_duplicate_id",
+    "pool_of_one",
 }
 
 

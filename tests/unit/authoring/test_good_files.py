@@ -50,6 +50,7 @@ def test_good_fixtures_parse() -> None:
         "quick-quiz",
         "small-challenge",
         "small-pattern",
+        "variant-challenge",
     ]
 
 
@@ -146,3 +147,53 @@ problems:
     answer = parsed.challenge_set.problems[0].answer
     assert answer is not None
     assert answer.expected == shape
+
+
+def test_a_variant_problem_and_a_pool_parse_into_params_and_positions() -> None:
+    parsed = parse_file(GOOD / "variant-challenge.yaml")
+
+    assert [str(error) for error in parsed.errors] == []
+    challenge_set = parsed.challenge_set
+    assert challenge_set is not None
+    shape = challenge_set.problems[0]
+    assert [(p.name, p.values) for p in shape.params] == [("batch", (2, 4)), ("hidden", (5, 7))]
+    assert len(shape.variants) == 4
+    assert [p.key for p in challenge_set.problems] == ["gru-shape", "gate-a", "gate-b"]
+    assert challenge_set.pools == (("gate-a", "gate-b"),)
+    assert [[p.key for p in pos] for pos in challenge_set.positions()] == [
+        ["gru-shape"],
+        ["gate-a", "gate-b"],
+    ]
+
+
+SEED_VARIANTS = {
+    "gru-mastery.yaml": (
+        "gru-output-shape",
+        "What is the shape of the `output` tensor after passing a batch of 2 sequences, "
+        "each of length 3 with 4 features, through an `nn.GRU` layer with `hidden_size=5`?",
+        "(2, 3, 5)",
+    ),
+    "sequence-classification-master.yaml": (
+        "seq-classifier-logits-shape",
+        "What is the output shape of the logits tensor after running this PyTorch "
+        "sequence classification model on a batch of 8 sequences, each of length 10, "
+        "with an embedding size of 16 and 3 output classes?",
+        "inputs = torch.randint(0, 20, (8, 10))",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_VARIANTS))
+def test_seed_shape_questions_have_variants_and_the_first_is_the_seed_wording(name: str) -> None:
+    from app.domain.variants import render
+
+    key, prompt, in_first = SEED_VARIANTS[name]
+    parsed = parse_file(REPO_ROOT / "challenges" / name)
+    assert parsed.challenge_set is not None
+    problem = next(p for p in parsed.challenge_set.problems if p.key == key)
+
+    assert len(problem.variants) >= 8
+    first = render(problem, problem.variants[0])
+    assert first.prompt == prompt
+    texts = [first.code or "", *(option.text for option in first.options)]
+    assert any(in_first in text for text in texts)
