@@ -23,6 +23,7 @@ from app.web.admin import router as admin_router
 from app.web.api import router as api_router
 from app.web.deps import AppContext
 from app.web.direct_routes import DirectRoutes
+from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
@@ -79,5 +80,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
+    # Outside the session and every body reader: a body too large is refused unread.
+    app.add_middleware(RequestLimits, file_routes=routes_taking_files(app))
     errors.install(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -62,9 +64,14 @@ async def user_error(request: Request, exc: Exception) -> Response:
 async def invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return JSONResponse({"detail": _without_input(exc.errors())}, status_code=422)
     message = "Some of the form was missing or not understood. Go back and try again."
     return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+
+
+def _without_input(problems: Sequence[Any]) -> list[dict[str, Any]]:
+    """Where and what, never the value sent: a 422 must not echo a request back."""
+    return [{"type": p["type"], "loc": p["loc"], "msg": p["msg"]} for p in problems]
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
