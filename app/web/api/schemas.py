@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from app.domain.shapes import DIMENSION_LIMIT, MAX_DIMENSIONS, MAX_SHAPE_CHARS
 from app.services.awards import AwardView
 from app.services.catalog import CatalogEntry
 from app.services.problem_views import ProblemView, Reveal
@@ -164,7 +165,12 @@ class ProblemOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    answer: int | str = Field(description="Option index from 0, or a shape such as (2, 3, 5)")
+    answer: int | Annotated[str, Field(max_length=MAX_SHAPE_CHARS)] = Field(
+        description=(
+            f"Option index from 0, or a shape such as (2, 3, 5): at most {MAX_SHAPE_CHARS} "
+            f"characters and {MAX_DIMENSIONS} dimensions, each below {DIMENSION_LIMIT}"
+        )
+    )
 
 
 class AnswerOut(BaseModel):
