@@ -13,16 +13,18 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from app.config import Settings
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
 from app.services.throttle import LoginThrottle, TokenBucket
-from app.web import errors, health
+from app.web import api_docs, errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
 from app.web.deps import AppContext
 from app.web.direct_routes import DirectRoutes
+from app.web.headers import SecurityHeaders
 from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
@@ -31,6 +33,12 @@ from app.web.sessions import SessionMiddleware
 from app.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+
+class _QuizApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's server-error handler too, so that even a 500 carries them.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(
@@ -52,12 +60,15 @@ def create_app(
         gc.unfreeze()
         engine.dispose()
 
-    app = FastAPI(
+    app = _QuizApp(
         title="torch-quiz",
         summary="Timed PyTorch challenges: runs, attempts, hints, badges.",
         lifespan=lifespan,
         # Nothing here exports traces, metrics or logs; checking for it costs every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # /docs is app.web.api_docs (vendored, CSP-clean); no /redoc (see there).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -78,6 +89,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)
     app.include_router(health.router)
+    app.include_router(api_docs.router)
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
     # Outside the session and every body reader: a body too large is refused unread.
