@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests.e2e.conftest import ADMIN, PASSWORD, register, shot
+from tests.integration.admin.test_admin_web import PAGES as ADMIN_PAGES
 
 pytestmark = pytest.mark.e2e
 
@@ -60,17 +61,7 @@ def test_admin_pages_satisfy_the_policy(page: Page) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
-    for path in (
-        "/admin",
-        "/admin/awards",
-        "/admin/learners",
-        "/admin/analytics",
-        "/admin/analytics/gru-test",
-        "/admin/content",
-        "/admin/sets/gru-test",
-        "/admin/sets/gru-test/problems/shape",
-        "/admin/audit",
-    ):
+    for path in ADMIN_PAGES:
         visit(page, path)
         name = "admin" + path.removeprefix("/admin").replace("/", "-")
         shot(page, name)
