@@ -9,6 +9,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -39,6 +40,11 @@ class _QuizApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's server-error handler too, so that even a 500 carries them.
         return SecurityHeaders(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            errors.document(super().openapi())
+        return super().openapi()  # built once, then cached
 
 
 def create_app(

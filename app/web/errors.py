@@ -89,6 +89,31 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"message": message, "status": 500}, status_code=500)
 
 
+USER_ERROR_SCHEMA = {
+    "title": "UserError",
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "error": {"type": "string"}},
+    "required": ["detail", "error"],
+}
+
+
+def document(schema: dict[str, Any]) -> None:
+    """A 422 is either FastAPI's list of validation errors or a user error's message
+    (`{"detail": "...", "error": "InvalidInput"}`); the description says both."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["UserError"] = USER_ERROR_SCHEMA
+    either = {
+        "anyOf": [
+            {"$ref": "#/components/schemas/HTTPValidationError"},
+            {"$ref": "#/components/schemas/UserError"},
+        ]
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            unreadable = operation.get("responses", {}).get("422")
+            if unreadable is not None:
+                unreadable["content"] = {"application/json": {"schema": either}}
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.UserError, user_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
