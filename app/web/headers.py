@@ -8,7 +8,8 @@ every violation. `data:` images are the favicon and Swagger UI's icons.
 
 HSTS only over HTTPS (the scope's scheme; behind a proxy, uvicorn's --proxy-headers
 sets it): sent over plain HTTP it would be ignored, and it would pin a site that has
-no certificate. The headers are built once; each response gets a list appended.
+no certificate. The headers are built once; each response gets them appended (no route
+sets any of them itself).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 OVER_HTTPS = (*HEADERS, HSTS)
-_NAMES = frozenset(name for name, _ in OVER_HTTPS)
 
 
 def security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
@@ -59,12 +59,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if any(name in _NAMES for name, _ in headers):  # the response chose its own
-                    own = {name for name, _ in headers}
-                    message["headers"] = [*headers, *(h for h in extra if h[0] not in own)]
-                else:
-                    message["headers"] = [*headers, *extra]
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

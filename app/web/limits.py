@@ -71,14 +71,14 @@ class RequestLimits:
         path = route_path(scope)
         is_api = path.startswith("/api/")
         limit = self.api_limit if is_api else self.form_limit
-        declared, multipart = _body_headers(scope["headers"])
+        declared, chunked, multipart = _body_headers(scope["headers"])
         if declared is not None and declared > limit:
             await _refuse(send, is_api, 413, _too_large(limit))
             return
         if multipart and scope["method"] not in SAFE_METHODS and not self._takes_files(path):
             await _refuse(send, is_api, 415, "This form takes no files; send it without any.")
             return
-        if declared is not None:  # the server delivers exactly that many bytes
+        if not chunked:  # no body, or exactly the declared length: the server enforces it
             await self.app(scope, receive, send)
             return
         await self._counting(scope, receive, send, limit, is_api)
@@ -122,16 +122,20 @@ class RequestLimits:
             await _refuse(send, is_api, 413, _too_large(limit))
 
 
-def _body_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
-    """The declared Content-Length (None if absent) and whether the body is multipart."""
+def _body_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool]:
+    """The declared Content-Length (None if absent), whether the body streams without one
+    (Transfer-Encoding), and whether it is multipart. Without either header, HTTP/1.1
+    has no body."""
     declared: int | None = None
-    multipart = False
+    chunked = multipart = False
     for name, value in headers:
         if name == b"content-length":
             declared = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = True
         elif name == b"content-type":
             multipart = value[:10].lower() == b"multipart/"
-    return declared, multipart
+    return declared, chunked and declared is None, multipart
 
 
 def _too_large(limit: int) -> str:
