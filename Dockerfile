@@ -36,5 +36,6 @@ USER quiz
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-# QUIZ_SECRET_KEY must be provided at run time (32+ random characters).
+# QUIZ_SECRET_KEY must be provided at run time (32+ random characters), and
+# QUIZ_PUBLIC_URL set to the address people use (requests naming other hosts get 400).
 CMD ["quiz", "serve", "--host", "0.0.0.0", "--port", "8000"]

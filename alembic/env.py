@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from app.config import Settings
 from app.persistence.engine import make_engine
+from app.persistence.migrations import foreign_keys_deferred
 from app.persistence.tables import Base, UTCDateTime
 
 config = context.config
@@ -45,7 +46,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(Settings().database_url)
-    with engine.connect() as connection:
+    with engine.connect() as connection, foreign_keys_deferred(connection):
         _run(connection)
     engine.dispose()
 

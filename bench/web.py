@@ -185,16 +185,18 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
         answer=ShapeAnswer(shape_of="x", expected=(2, 3)),
     )
     items = tuple(Problem(**{**problem.__dict__, "key": f"p{i}"}) for i in range(PROBLEMS))
-    challenge = ChallengeSet(
-        slug="bench",
-        kind=SetKind.CHALLENGE,
-        title="Bench",
-        topic="PyTorch",
-        badge=Badge("Bench", "Benched."),
-        problems=items,
-    )
+    # One set per run a learner takes: a learner keeps one open run per set.
     with UnitOfWork(sessions) as uow:
-        SetRepository(uow.session).save(challenge, source_path="bench", now=system_clock())
+        for j in range(runs_each):
+            challenge = ChallengeSet(
+                slug=f"bench-{j}",
+                kind=SetKind.CHALLENGE,
+                title="Bench",
+                topic="PyTorch",
+                badge=Badge("Bench", "Benched."),
+                problems=items,
+            )
+            SetRepository(uow.session).save(challenge, source_path="bench", now=system_clock())
         uow.commit()
     hasher = cheap_hasher()
     run_ids: list[list[str]] = []
@@ -203,8 +205,10 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
             sessions, hasher, clock=system_clock, username=f"bench{i}", password=PASSWORD
         )
         mine = []
-        for _ in range(runs_each):
-            run = runs.start_run(sessions, clock=system_clock, learner_id=learner.id, slug="bench")
+        for j in range(runs_each):
+            run = runs.start_run(
+                sessions, clock=system_clock, learner_id=learner.id, slug=f"bench-{j}"
+            )
             for n in range(1, PROBLEMS + 1):
                 problems.view_problem(
                     sessions, clock=system_clock, learner_id=learner.id, run_id=run.run_id, number=n

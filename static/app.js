@@ -84,7 +84,18 @@
     tick();
   }
 
+  function localTimes() {
+    // The server writes UTC ("15:42 UTC"); the learner reads their own clock's time.
+    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      el.textContent = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      el.removeAttribute("data-local-time");
+    });
+  }
+
   function init() {
+    localTimes();
     var timer = document.querySelector("[role=timer][data-remaining]");
     if (timer) startTimer(timer);
     else if (active) { active.stop(); active = null; }

@@ -55,6 +55,8 @@ def settings(tmp_path: Path, template_db: Path) -> Settings:
         QUIZ_SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
         QUIZ_CHALLENGES_DIR=tmp_path / "challenges",
         QUIZ_DATA_DIR=tmp_path / "data",
+        # TestClient sends `Host: testserver`; the app answers only its own names.
+        QUIZ_ALLOWED_HOSTS="testserver",
     )
 
 

@@ -14,6 +14,7 @@ from app.authoring.schema import (
     ShapeAnswerSpec,
 )
 from app.domain.challenge import (
+    DEFAULT_RETAKE_AFTER,
     Badge,
     ChallengeSet,
     Concept,
@@ -64,6 +65,9 @@ def to_challenge_set(
         badge=Badge(name=spec.badge.name, description=spec.badge.description),
         problems=tuple(_problem(problem, time_limit, attempts) for problem in spec.problems),
         source=source,
+        retake_after_seconds=(
+            DEFAULT_RETAKE_AFTER if spec.retake_after is None else spec.retake_after
+        ),
     )
 
 

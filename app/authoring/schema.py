@@ -26,7 +26,9 @@ from app.domain.challenge import Difficulty, Level
 MIN_SECONDS, MAX_SECONDS = 5, 3600
 MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 10
 MAX_PROBLEMS = 50
+MAX_RETAKE_AFTER = 7 * 24 * 3600
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+_LONG_CLOCK = re.compile(r"^(\d{1,5}):([0-5]\d)$")
 
 
 def _shown(value: Any) -> str:
@@ -38,6 +40,21 @@ def _shown(value: Any) -> str:
 
 def parse_time_limit(value: Any) -> int:
     """ "2:00", "90" or 90 -> seconds, within 5 s .. 1 h."""
+    seconds = _clock_seconds(value, _CLOCK)
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise _out_of_range(value, seconds < MIN_SECONDS, "a time limit must be from 0:05 to 60:00")
+    return seconds
+
+
+def parse_retake_after(value: Any) -> int:
+    """ "10:00", "0:00", "90" or 90 -> seconds, within 0 .. 7 days (minutes may exceed 99)."""
+    seconds = _clock_seconds(value, _LONG_CLOCK)
+    if seconds > MAX_RETAKE_AFTER:
+        raise _out_of_range(value, False, "a retake wait must be from 0:00 to 10080:00 (7 days)")
+    return seconds
+
+
+def _clock_seconds(value: Any, pattern: re.Pattern[str]) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PydanticCustomError(
             "time_format",
@@ -45,25 +62,25 @@ def parse_time_limit(value: Any) -> int:
             {"shown": _shown(value)},
         )
     text = str(value).strip()
-    match = _CLOCK.match(text)
+    match = pattern.match(text)
     if match:
-        seconds = int(match.group(1)) * 60 + int(match.group(2))
-    elif text.isdigit():
-        seconds = int(text)
-    else:
-        raise PydanticCustomError(
-            "time_format",
-            '"{value}" is not a time; write m:ss or whole seconds',
-            {"value": text},
-        )
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        shown = f"{value} seconds" if isinstance(value, int) else f'"{text}"'
-        raise PydanticCustomError(
-            "time_range",
-            "{shown} is too {how}; a time limit must be from 0:05 to 60:00",
-            {"shown": shown, "how": "short" if seconds < MIN_SECONDS else "long"},
-        )
-    return seconds
+        return int(match.group(1)) * 60 + int(match.group(2))
+    if text.isdigit():
+        return int(text)
+    raise PydanticCustomError(
+        "time_format",
+        '"{value}" is not a time; write m:ss or whole seconds',
+        {"value": text},
+    )
+
+
+def _out_of_range(value: Any, short: bool, rule: str) -> PydanticCustomError:
+    shown = f"{value} seconds" if isinstance(value, int) else f'"{str(value).strip()}"'
+    return PydanticCustomError(
+        "time_range",
+        "{shown} is too {how}; {rule}",
+        {"shown": shown, "how": "short" if short else "long", "rule": rule},
+    )
 
 
 def parse_attempts(value: Any) -> int:
@@ -107,20 +124,38 @@ def parse_expected(value: Any) -> str | list[int] | None:
     raise PydanticCustomError("shape_type", "expected a shape")
 
 
+def _clock_schema(minutes: str, least: int, most: int, about: str, examples: list[Any]) -> Any:
+    """The JSON Schema of a duration field: "m:ss" text or whole seconds."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": rf"^(\d{{{minutes}}}:[0-5]\d|\d+)$"},
+                {"type": "integer", "minimum": least, "maximum": most},
+            ],
+            "description": about,
+            "examples": examples,
+        }
+    )
+
+
 TimeLimit = Annotated[
     int,
     BeforeValidator(parse_time_limit),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^(\d{1,2}:[0-5]\d|\d+)$"},
-                {"type": "integer", "minimum": MIN_SECONDS, "maximum": MAX_SECONDS},
-            ],
-            "description": 'Countdown: "m:ss" or whole seconds, 5 s to 1 h.',
-            "examples": ["2:00", "1:30", 90],
-        }
+    _clock_schema(
+        "1,2", MIN_SECONDS, MAX_SECONDS, 'Countdown: "m:ss" or whole seconds, 5 s to 1 h.',
+        ["2:00", "1:30", 90],
     ),
-]
+]  # fmt: skip
+RetakeAfter = Annotated[
+    int,
+    BeforeValidator(parse_retake_after),
+    _clock_schema(
+        "1,5", 0, MAX_RETAKE_AFTER,
+        "How long after a run ends the learner may start the set again: "
+        '"m:ss" or whole seconds, 0 to 7 days; default "10:00", "0:00" at once.',
+        ["10:00", "0:00", "60:00"],
+    ),
+]  # fmt: skip
 Attempts = Annotated[
     int,
     BeforeValidator(parse_attempts),
@@ -215,6 +250,7 @@ class SetSpecBase(Spec):
 class ChallengeFileSpec(SetSpecBase):
     kind: Literal["challenge"]
     badge: BadgeSpec
+    retake_after: RetakeAfter | None = None
     defaults: DefaultsSpec | None = None
     problems: list[ProblemSpec] = Field(min_length=1, max_length=MAX_PROBLEMS)
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.cli.output import fail
-from app.config import Settings
+from app.cli.output import fail, warn
+from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 
@@ -27,6 +27,27 @@ def load_settings() -> Settings:
     except ValidationError as error:
         messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
         raise fail(f"settings: {messages}") from None
+
+
+def check_secret_key(settings: Settings) -> None:
+    """Make or read the site's key now, so that a bad one stops the start in one line."""
+    try:
+        secret_key_of(settings)
+    except SecretKeyError as refused:
+        raise fail(str(refused)) from None
+    if settings.secret_key is None:
+        where = settings.data_dir / KEY_FILE
+        warn(f"QUIZ_SECRET_KEY is not set: signing with the key kept in {where}")
+
+
+def warn_if_unreachable(settings: Settings, host: str) -> None:
+    """Listening beyond loopback while the public address is loopback: others get 400."""
+    names = settings.host_names
+    if host not in ("127.0.0.1", "localhost", "::1") and names[0] in LOOPBACK_HOSTS:
+        warn(
+            f"QUIZ_PUBLIC_URL is {settings.public_url}: requests naming any other host get "
+            "400; set it to the address people use (QUIZ_ALLOWED_HOSTS adds more names)"
+        )
 
 
 def migrated_database(settings: Settings) -> Database:

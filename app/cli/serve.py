@@ -12,8 +12,13 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from app.cli.context import load_settings, migrated_database
-from app.cli.output import error, warn
+from app.cli.context import (
+    check_secret_key,
+    load_settings,
+    migrated_database,
+    warn_if_unreachable,
+)
+from app.cli.output import error
 from app.cli.sets import print_load_report
 from app.cli.verifying import checker_for, start_or_warn
 from app.domain.clock import system_clock
@@ -40,8 +45,8 @@ def serve(
     from app.web.app import create_app  # the web stack loads only for this command
 
     settings = load_settings()
-    if settings.uses_dev_secret:
-        warn("QUIZ_SECRET_KEY is not set: using the development key (fine on your machine only)")
+    check_secret_key(settings)
+    warn_if_unreachable(settings, host)
     database = migrated_database(settings)
     sandbox = start_or_warn()
     verify = checker_for(sandbox, database.session_factory) if sandbox else None

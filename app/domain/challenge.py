@@ -183,6 +183,9 @@ class PatternContent:
     test: TestSpec | None = None
 
 
+DEFAULT_RETAKE_AFTER = 600  # "10:00"
+
+
 @dataclass(frozen=True)
 class ChallengeSet:
     slug: str
@@ -194,6 +197,8 @@ class ChallengeSet:
     problems: tuple[Problem, ...] = ()
     pattern: PatternContent | None = None
     source: str | None = field(default=None, compare=False)
+    # How long after the end of a learner's run they may start the set again.
+    retake_after_seconds: int = DEFAULT_RETAKE_AFTER
 
     def describe(self) -> str:
         """What the set holds, in a few words: "5 problems" or "5 flashcards, 9 quiz ..."."""

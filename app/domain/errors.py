@@ -6,6 +6,8 @@ knows about HTTP.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class UserError(Exception):
     """Base class: `message` is written for the learner."""
@@ -67,3 +69,19 @@ class TimeUp(UserError):
 
 class Unavailable(UserError):
     """A dependency (e.g. the sandbox) is not there right now."""
+
+
+class RunOpen(UserError):
+    """A set was started while the learner's run of it is still open."""
+
+    def __init__(self, message: str, run_id: str | None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class RetakeTooSoon(TooManyRequests):
+    """A set was started again before its `retake_after` had passed since the last run."""
+
+    def __init__(self, message: str, retry_after: int, opens_at: datetime) -> None:
+        super().__init__(message, retry_after)
+        self.opens_at = opens_at

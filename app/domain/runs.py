@@ -5,6 +5,7 @@ Plain functions over values; services apply them inside transactions.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -80,3 +81,37 @@ def format_clock(seconds: float) -> str:
     """`m:ss` as the seeds show it ("2:00 remaining")."""
     whole = max(0, int(seconds + 0.999))  # 0.2 s left still shows 0:01
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def timed_out_at(deadline: datetime) -> datetime:
+    """When a problem that ran out of time ended: the last moment an answer was accepted.
+
+    A run is open until its last problem ends, so its end, and the retake wait that
+    counts from it, are the same moment whether the problem ended by answer or by time.
+    """
+    return deadline + GRACE
+
+
+def retake_opens_at(
+    last_run_ended_at: datetime | None, retake_after_seconds: int
+) -> datetime | None:
+    """When the learner may start the set again; None: they may now (or never ran it)."""
+    if last_run_ended_at is None:
+        return None
+    return last_run_ended_at + timedelta(seconds=retake_after_seconds)
+
+
+def seconds_until(moment: datetime, now: datetime) -> int:
+    """Whole seconds to wait, rounded up (a Retry-After of 0 would invite a retry too soon)."""
+    return max(0, math.ceil((moment - now).total_seconds()))
+
+
+def wait_phrase(seconds: int) -> str:
+    """ "in 45 s", "in 7 min", "in 2 h 5 min": how long, as a person says it."""
+    if seconds < 60:
+        return f"in {seconds} s"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"in {hours} h {rest} min" if rest else f"in {hours} h"

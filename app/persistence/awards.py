@@ -36,10 +36,15 @@ _END_AT = Prepared(
     )
     .values(outcome=bindparam("new_outcome"), finished_at=bindparam("at"))
 )
+_LAST_END = (
+    select(func.max(RunProblemRow.finished_at))
+    .where(RunProblemRow.run_id == bindparam("run"))
+    .scalar_subquery()
+)
 _FINISH = Prepared(
     update(RunRow)
     .where(RunRow.id == bindparam("run"), RunRow.finished_at.is_(None))
-    .values(finished_at=bindparam("at"))
+    .values(finished_at=_LAST_END)
 )
 
 
@@ -61,9 +66,9 @@ def end_problem(
     _END_AT.change(conn, params)
 
 
-def finish_run(conn: Connection, run_id: str, now: datetime) -> bool:
-    """Mark the run finished; False when it already was."""
-    return bool(_FINISH.change(conn, {"run": run_id, "at": now}))
+def finish_run(conn: Connection, run_id: str) -> bool:
+    """Mark the run finished when its last problem ended; False when it already was."""
+    return bool(_FINISH.change(conn, {"run": run_id}))
 
 
 def run_badge(conn: Connection, run_id: str) -> RunBadge:

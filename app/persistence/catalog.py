@@ -1,4 +1,6 @@
-"""What the catalog shows a learner beside a challenge: their best run, badge and open run."""
+"""What the catalog shows a learner beside a challenge: their best run and badge.
+
+Their open run and retake wait: app.persistence.open_runs."""
 
 from __future__ import annotations
 
@@ -28,15 +30,4 @@ def run_scores(
 def badge_earned_at(session: Session, *, learner_id: int, set_id: int) -> datetime | None:
     return session.scalar(
         select(AwardRow.awarded_at).where(AwardRow.user_id == learner_id, AwardRow.set_id == set_id)
-    )
-
-
-def open_run_id(session: Session, *, learner_id: int, set_id: int) -> str | None:
-    """The learner's latest unfinished run of the set."""
-    return session.scalar(
-        select(RunRow.id)
-        .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-        .where(RunRow.finished_at.is_(None))
-        .order_by(RunRow.started_at.desc())
-        .limit(1)
     )

@@ -1,7 +1,7 @@
 """Repository of learners: accounts and roles, accommodations, and what admins list of them.
 
-Usernames are matched without regard to case or surrounding spaces, so "Ada" and
-"ada " are one account.
+Accounts are looked up by their username key (app.domain.usernames), so "Ada", "ada "
+and "ADA" are one account; a unique index on the key keeps it that way.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.challenge import Problem
 from app.domain.runs import Outcome
+from app.domain.usernames import username_key
 from app.persistence.revisions import problem_of
 from app.persistence.tables import (
     AwardRow,
@@ -107,10 +109,26 @@ class LearnerRepository:
     def get_one(self, user_id: int) -> Account:
         return _account(self._session.get_one(User, user_id))
 
-    def add(self, username: str, password_hash: str, created_at: datetime) -> Account:
-        user = User(username=username, password_hash=password_hash, created_at=created_at)
+    def add(
+        self, username: str, password_hash: str, created_at: datetime, *, is_admin: bool = False
+    ) -> Account | None:
+        """The new account, or None when its name is taken (by any spelling of it).
+
+        The unique index decides, so two registrations racing for one name cannot both
+        succeed; the transaction is unusable after a None and must be rolled back.
+        """
+        user = User(
+            username=username,
+            username_key=username_key(username),
+            password_hash=password_hash,
+            is_admin=is_admin,
+            created_at=created_at,
+        )
         self._session.add(user)
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError:
+            return None
         return _account(user)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
@@ -218,7 +236,7 @@ class LearnerRepository:
 
 
 def _named(username: str) -> ColumnElement[bool]:
-    return func.lower(User.username) == username.strip().lower()
+    return User.username_key == username_key(username)
 
 
 def _account(user: User) -> Account:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.runs import Outcome
@@ -62,7 +63,9 @@ class RunRepository:
         set_id: int,
         time_multiplier: float,
         started_at: datetime,
-    ) -> None:
+    ) -> bool:
+        """Write a new run; False when the learner's open run of the set is in the way
+        (the unique index on unfinished runs: a concurrent start got there first)."""
         row = RunRow(
             id=run_id,
             user_id=learner_id,
@@ -70,8 +73,13 @@ class RunRepository:
             time_multiplier=time_multiplier,
             started_at=started_at,
         )
-        self._session.add(row)
+        try:
+            with self._session.begin_nested():  # flushes what is pending first, outside it
+                self._session.add(row)
+        except IntegrityError:
+            return False
         self._kept[run_id] = row
+        return True
 
     def add_problem(
         self,

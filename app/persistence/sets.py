@@ -61,6 +61,8 @@ class SetRevisions:
     kind: SetKind
     retired: bool
     revisions: tuple[RevisionRef, ...]
+    title: str
+    retake_after_seconds: int
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class SetRepository:
                 RevisionRef(revision.id, revision.content_hash)
                 for revision in self.current_revisions(row)
             ),
+            title=row.title,
+            retake_after_seconds=row.retake_after_seconds,
         )
 
     def _keep(self, row: ChallengeSetRow) -> ChallengeSetRow:
@@ -174,6 +178,7 @@ class SetRepository:
         row.badge_name = challenge_set.badge.name if challenge_set.badge else None
         row.badge_description = challenge_set.badge.description if challenge_set.badge else None
         row.pattern = pattern_to_json(challenge_set.pattern) if challenge_set.pattern else None
+        row.retake_after_seconds = challenge_set.retake_after_seconds
         row.source_path = source_path
         row.content_hash = set_hash
         row.retired_at = None
@@ -277,4 +282,5 @@ def to_domain(row: ChallengeSetRow) -> ChallengeSet:
         problems=problems,
         pattern=pattern_from_json(row.pattern) if row.pattern else None,
         source=row.source_path,
+        retake_after_seconds=row.retake_after_seconds,
     )

@@ -16,15 +16,19 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from app.domain.usernames import username_key
 
 # A naming convention makes constraint names stable, which Alembic's batch mode on
 # SQLite needs to alter tables.
@@ -65,11 +69,17 @@ class Base(DeclarativeBase):
     }
 
 
+def _key_of_username(context: Any) -> str:
+    return username_key(context.get_current_parameters()["username"])
+
+
 class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # as registered, shown
+    # app.domain.usernames.username_key(username): what sign-in looks up, unique.
+    username_key: Mapped[str] = mapped_column(String(64), unique=True, default=_key_of_username)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Accommodation: every time limit of a later problem is multiplied by this.
@@ -88,6 +98,8 @@ class ChallengeSetRow(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     badge_name: Mapped[str | None] = mapped_column(String(255))
     badge_description: Mapped[str | None] = mapped_column(Text)
+    # Seconds after the end of a learner's run before they may start the set again.
+    retake_after_seconds: Mapped[int] = mapped_column(Integer, server_default="600")
     # Review material of a pattern set, stored whole: it has no per-learner history
     # that must point at a revision.
     pattern: Mapped[dict[str, Any] | None]
@@ -150,6 +162,17 @@ class SnippetResultRow(Base):
 
 class RunRow(Base):
     __tablename__ = "runs"
+    # One open run per learner and set: a second start, even a concurrent one, fails here.
+    __table_args__ = (
+        Index(
+            "uq_runs_open_user_id_set_id",
+            "user_id",
+            "set_id",
+            unique=True,
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -283,3 +306,38 @@ class ContentFileRow(Base):
     # [{"line": 42, "text": "challenges/gru.yaml:42: problems[3].time_limit: ..."}]
     errors: Mapped[list[Any]]
     checked_at: Mapped[datetime]
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins of one account or one client address (app.services.throttle).
+
+    In the database so that every app process counts the same guesses. `key` is a
+    digest: typed usernames (sometimes a password typed in the wrong field) and
+    addresses are not kept in the clear.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Sign-ins counted since `window_started`, those still being checked included.
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started: Mapped[datetime]
+    locks: Mapped[int] = mapped_column(Integer)  # locks so far: each one doubles the next
+    locked_until: Mapped[datetime | None]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SessionRow(Base):
+    """A signed-in session. The cookie carries its token; the row, the token's SHA-256.
+
+    Checked on every signed-in request (a primary-key lookup): a revoked or expired row
+    signs its cookie out, whatever the cookie's own signature and age say.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, InvalidInput, NotFound, UsernameTaken
+from app.domain.usernames import username_key
 from app.persistence.learners import Account, LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services.throttle import LoginThrottle
@@ -33,13 +35,27 @@ def _learner(account: Account) -> Learner:
     return Learner(account.id, account.username, account.is_admin, account.time_multiplier)
 
 
-def _validate(username: str, password: str) -> str:
+def check_username(username: str) -> str:
+    """The name a new account would be stored under, or InvalidInput."""
     name = username.strip()
     if not _USERNAME.match(name):
         raise InvalidInput("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
+    return name
+
+
+def _validate(username: str, password: str) -> str:
+    name = check_username(username)
+    check_password(password)
+    return name
+
+
+def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
-    return name
+
+
+def _name_taken(name: str) -> UsernameTaken:
+    return UsernameTaken(f"That name is taken: {name!r} (in any mix of cases). Pick another.")
 
 
 def register(
@@ -50,14 +66,35 @@ def register(
     username: str,
     password: str,
 ) -> Learner:
-    name = _validate(username, password)
     with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
-        if learners.by_name(name) is not None:
-            raise UsernameTaken(f"The username {name!r} is taken; pick another.")
-        account = learners.add(name, hasher.hash(password), created_at=clock())
+        learner = add_account(
+            LearnerRepository(uow.session), hasher, username, password, created_at=clock()
+        )
         uow.commit()
-        return _learner(account)
+        return learner
+
+
+def add_account(
+    learners: LearnerRepository,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    *,
+    created_at: datetime,
+    is_admin: bool = False,
+) -> Learner:
+    """A new account in the caller's transaction (registration, `quiz admin create`).
+
+    UsernameTaken when any spelling of the name has an account, even one registered
+    a moment ago: the unique index on the username key decides.
+    """
+    name = _validate(username, password)
+    if learners.by_name(name) is not None:  # early, before paying for the hash
+        raise _name_taken(name)
+    account = learners.add(name, hasher.hash(password), created_at, is_admin=is_admin)
+    if account is None:  # registered meanwhile, in this spelling or another
+        raise _name_taken(name)
+    return _learner(account)
 
 
 def authenticate(
@@ -69,29 +106,35 @@ def authenticate(
     password: str,
     client: str,
 ) -> Learner:
-    throttle.check(username, client)
+    key = username_key(username)
+    throttle.reserve(key, client)  # counted before the password is checked
     with UnitOfWork(sessions) as uow:
         learners = LearnerRepository(uow.session)
         account = learners.by_name(username)
-        if account is None or not _verify(hasher, account.password_hash, password):
-            throttle.failed(username, client)
+        stored = account.password_hash if account is not None else None
+        if not _verify(hasher, stored, password) or account is None:
+            throttle.failed(key, client)
             raise BadCredentials("That username and password do not match.")
-        throttle.succeeded(username)
+        throttle.succeeded(key, client)
         if hasher.check_needs_rehash(account.password_hash):
             learners.set_password_hash(account.id, hasher.hash(password))
             uow.commit()
         return _learner(account)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    # Verifying against this when the user does not exist keeps response times alike.
-    return PasswordHasher().hash("not-a-real-password")
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    # Verified against when the user does not exist: an unknown name costs what a known
+    # one does, so the time taken does not tell which names have accounts.
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash("not-a-real-password")
 
 
 def _verify(hasher: PasswordHasher, stored: str | None, password: str) -> bool:
+    """Always one verification, against the stored hash or the dummy one."""
+    target = stored or _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     try:
-        return hasher.verify(stored or _dummy_hash(), password) and stored is not None
+        return hasher.verify(target, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,7 +1,9 @@
-"""Making admins (`quiz admin create`): create an account as admin, or promote one.
+"""Making admins (`quiz admin create`): a new account as admin, or `--promote` one.
 
-Accounts are made by `accounts.register`, so an admin's username and password follow
-the same rules and the same hashing as a learner's. Running it twice is harmless.
+Creating never touches an existing account: a name someone already registered (in any
+spelling) is refused, so nobody gains an admin by registering its name first and
+nobody's password is replaced. Promoting is a separate, explicit step that keeps the
+account's password. New admins follow the registration rules (app.services.accounts).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
-from app.domain.errors import InvalidInput, UsernameTaken
+from app.domain.errors import NotFound
 from app.persistence.learners import LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import accounts, audit
@@ -30,85 +32,62 @@ class AdminChange(StrEnum):
 class AdminResult:
     username: str
     change: AdminChange
-    password_set: bool
 
 
-def ensure_admin(
+def create_admin(
     sessions: sessionmaker[Session],
     hasher: PasswordHasher,
     *,
     clock: Clock,
     username: str,
-    password: str | None,
+    password: str,
     via: dict[str, Any],
 ) -> AdminResult:
-    """Create `username` as an admin, or promote it; a given password replaces the old one.
+    """A new account, admin from the start, with this password.
 
-    `via` says where the request came from (the command line, which OS user), for the
-    audit log. A new account needs a password.
+    UsernameTaken when the name has an account (promote that one instead); InvalidInput
+    for a name or password registration would refuse. `via` says where the request came
+    from (the command line, which OS user), for the audit log.
     """
-    existing = find_user(sessions, username)
-    if existing is None:
-        if password is None:
-            raise InvalidInput(f"{username!r} does not exist yet; give it a password.")
-        try:
-            learner = accounts.register(
-                sessions, hasher, clock=clock, username=username, password=password
-            )
-        except UsernameTaken:  # registered meanwhile: promote it instead
-            return ensure_admin(
-                sessions, hasher, clock=clock, username=username, password=password, via=via
-            )
-        return _promote(sessions, hasher, clock, learner.id, None, via, created=True)
-    return _promote(sessions, hasher, clock, existing, password, via, created=False)
-
-
-def find_user(sessions: sessionmaker[Session], username: str) -> int | None:
     with UnitOfWork(sessions) as uow:
-        return LearnerRepository(uow.session).id_by_name(username)
+        learner = accounts.add_account(
+            LearnerRepository(uow.session),
+            hasher,
+            username,
+            password,
+            created_at=clock(),
+            is_admin=True,
+        )
+        _audit(uow, clock, audit.Action.ADMIN_CREATED, learner.username, via)
+        uow.commit()
+    return AdminResult(learner.username, AdminChange.CREATED)
 
 
-def _promote(
-    sessions: sessionmaker[Session],
-    hasher: PasswordHasher,
-    clock: Clock,
-    user_id: int,
-    password: str | None,
-    via: dict[str, Any],
-    *,
-    created: bool,
+def promote(
+    sessions: sessionmaker[Session], *, clock: Clock, username: str, via: dict[str, Any]
 ) -> AdminResult:
-    if password is not None and not (
-        accounts.MIN_PASSWORD <= len(password) <= accounts.MAX_PASSWORD
-    ):
-        raise InvalidInput(f"A password has at least {accounts.MIN_PASSWORD} characters.")
+    """Make an existing account an admin; its password stays as it is."""
     with UnitOfWork(sessions) as uow:
         learners = LearnerRepository(uow.session)
-        account = learners.get_one(user_id)
-        change = AdminChange.CREATED if created else AdminChange.PROMOTED
-        if account.is_admin and not created:
-            change = AdminChange.ALREADY
-        learners.make_admin(user_id)
-        now = clock()
-        if change is not AdminChange.ALREADY:
-            action = audit.Action.ADMIN_CREATED if created else audit.Action.ADMIN_PROMOTED
-            audit.record(
-                uow.session,
-                at=now,
-                actor_id=None,
-                action=action,
-                target=account.username,
-                detail=via,
-            )
-        if password is not None:
-            learners.set_password_hash(user_id, hasher.hash(password))
-            audit.record(
-                uow.session,
-                at=now,
-                actor_id=None,
-                action=audit.Action.PASSWORD_SET,
-                target=account.username,
-                detail=via,
-            )
+        account = learners.by_name(username)
+        if account is None:
+            raise NotFound(f"There is no account named {username.strip()!r} to promote.")
+        if account.is_admin:
+            return AdminResult(account.username, AdminChange.ALREADY)
+        learners.make_admin(account.id)
+        _audit(uow, clock, audit.Action.ADMIN_PROMOTED, account.username, via)
         uow.commit()
-        return AdminResult(account.username, change, created or password is not None)
+    return AdminResult(account.username, AdminChange.PROMOTED)
+
+
+def _audit(
+    uow: UnitOfWork, clock: Clock, action: audit.Action, target: str, via: dict[str, Any]
+) -> None:
+    audit.record(uow.session, at=clock(), actor_id=None, action=action, target=target, detail=via)
+
+
+def account_name(sessions: sessionmaker[Session], username: str) -> str | None:
+    """The name of the account any spelling of `username` means, if there is one."""
+    with UnitOfWork(sessions) as uow:
+        account = LearnerRepository(uow.session).by_name(username)
+        return account.username if account is not None else None

@@ -18,6 +18,7 @@ from app.persistence.unit_of_work import UnitOfWork
 from app.services.paging import Page
 
 COMMAND_LINE = "command line"
+UPGRADE = "upgrade"  # a database migration (alembic/versions)
 
 
 class Action(StrEnum):
@@ -27,6 +28,9 @@ class Action(StrEnum):
     TIME_MULTIPLIER_SET = "learner.time_multiplier_set"
     AWARDS_EXPORTED = "awards.exported"
     CONTENT_RELOADED = "content.reloaded"
+    # Written by migration 7a7071e11a02 for an account whose name differed from an
+    # older one's only in case: tell its owner the new sign-in name.
+    ACCOUNT_RENAMED = "account.renamed"
 
     @property
     def label(self) -> str:
@@ -40,6 +44,7 @@ _LABELS = {
     Action.TIME_MULTIPLIER_SET: "set the time multiplier of",
     Action.AWARDS_EXPORTED: "exported",
     Action.CONTENT_RELOADED: "reloaded",
+    Action.ACCOUNT_RENAMED: "renamed (its name was taken in another case)",
 }
 
 
@@ -59,6 +64,8 @@ class AuditEntry:
         if self.detail.get("via") == COMMAND_LINE:
             user = self.detail.get("os_user")
             return f"command line ({user})" if user else "command line"
+        if self.detail.get("via") == UPGRADE:
+            return "the database upgrade"
         return "a deleted account"
 
     @property

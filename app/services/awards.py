@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.runs import Outcome, earns_badge, run_is_over
+from app.domain.runs import Outcome, earns_badge, run_is_over, timed_out_at
 from app.persistence import run_problems
 from app.persistence.awards import (
     AwardRepository,
@@ -22,14 +22,18 @@ from app.persistence.unit_of_work import UnitOfWork
 
 
 def settle_run(conn: Connection, run_id: str, now: datetime) -> list[Outcome]:
-    """Write down timed-out problems, finish the run when all are over, award its badge."""
+    """Write down timed-out problems, finish the run when all are over, award its badge.
+
+    A timed-out problem ended at its deadline plus the grace (not when someone noticed),
+    and the run when its last problem ended: the retake wait counts from there.
+    """
     outcomes = []
     for state in run_problems.states(conn, run_id):
         outcome = state.outcome(now)
-        if outcome is not state.stored_outcome:
-            end_problem(conn, run_id, state.position, outcome, now)
+        if outcome is not state.stored_outcome and state.deadline is not None:
+            end_problem(conn, run_id, state.position, outcome, timed_out_at(state.deadline))
         outcomes.append(outcome)
-    if run_is_over(outcomes) and finish_run(conn, run_id, now) and earns_badge(outcomes):
+    if run_is_over(outcomes) and finish_run(conn, run_id) and earns_badge(outcomes):
         _award(conn, run_id, now)
     return outcomes
 

@@ -231,8 +231,10 @@ class CredentialCheck:
 
 
 def verify_credential(
-    sessions: sessionmaker[Session], *, clock: Clock, text: str
+    sessions: sessionmaker[Session], *, clock: Clock, text: str, site_url: str
 ) -> CredentialCheck:
+    """Genuine: signed by one of this site's keys, unchanged, and naming this site
+    (`site_url`, QUIZ_PUBLIC_URL) as its issuer and its badge's home."""
     found = _token_of(text)
     if isinstance(found, CredentialCheck):
         return found
@@ -268,11 +270,11 @@ def verify_credential(
                 "The signature does not match the content: something in it was changed "
                 "after this site issued it, or it was damaged when copied.",
             )
-        return _genuine(uow.session, claims, multibase, readable)
+        return _genuine(uow.session, claims, multibase, readable, site_url.rstrip("/"))
 
 
 def _genuine(
-    session: Session, claims: Any, multibase: str, readable: dict[str, Any] | None
+    session: Session, claims: Any, multibase: str, readable: dict[str, Any] | None, site: str
 ) -> CredentialCheck:
     if not isinstance(claims, dict):
         return _unreadable("It is signed by this site but is not one of its badge credentials.")
@@ -281,6 +283,14 @@ def _genuine(
     types = claims.get("type", [])
     if issuer_id != did_key.did_of(multibase) or open_badges.CREDENTIAL_TYPE not in types:
         return _unreadable("It is signed by this site but is not one of its badge credentials.")
+    named = _named_site(claims)
+    if named != site:
+        return CredentialCheck(
+            Verdict.FOREIGN,
+            "Not issued by this site",
+            f"It is signed with this site's key but names {named or 'no address'} as its "
+            f"issuer, not this site ({site}), so this site cannot vouch for it.",
+        )
     signed = {key: value for key, value in claims.items() if key not in _JWT_CLAIMS}
     if readable is not None and readable != signed:
         return CredentialCheck(
@@ -297,6 +307,18 @@ def _genuine(
     return CredentialCheck(
         Verdict.GENUINE, "Genuine", explanation, credential=signed, award_on_record=on_record
     )
+
+
+def _named_site(claims: dict[str, Any]) -> str | None:
+    """The site a credential names: its issuer's url, if its badge's id lives there too."""
+    issuer = claims.get("issuer")
+    url = issuer.get("url") if isinstance(issuer, dict) else None
+    subject = claims.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    badge = achievement.get("id") if isinstance(achievement, dict) else None
+    if not isinstance(url, str) or not isinstance(badge, str) or not badge.startswith(url + "/"):
+        return None
+    return url
 
 
 def _claimed_key(header: dict[str, Any]) -> str | None:

@@ -43,9 +43,21 @@ class Offload(Protocol):
 
 
 async def run_snippet(
-    runner: SnippetRunner | None, limiter: TokenBucket, *, learner_id: int, code: str
+    runner: SnippetRunner | None,
+    limiter: TokenBucket,
+    sessions: sessionmaker[Session],
+    *,
+    call: Offload,
+    clock: Clock,
+    learner_id: int,
+    code: str,
 ) -> dict[str, Any]:
-    """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes."""
+    """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes.
+
+    Not while the learner has an unfinished problem (ProblemNotOver): any code could
+    compute its answer. Refused, nothing runs or counts against the rate limit.
+    """
+    await call(problems.ensure_playground_free, sessions, clock=clock, learner_id=learner_id)
     result = await _run_limited(runner, limiter, learner_id=learner_id, code=code)
     return result.to_dict()
 
@@ -64,12 +76,13 @@ async def run_problem_code(
 ) -> SnippetResult:
     """Run `code` (a problem's snippet, or the learner's edit of it) from its page.
 
-    Only once the problem is over: before, ProblemNotOver, and nothing runs or counts
-    against the rate limit. The database check goes through `call`, as routes' do.
+    Only once the problem is over, and while the learner has an unfinished problem only
+    its own code (`problems.ensure_runnable`): else ProblemNotOver, and nothing runs or
+    counts against the rate limit. The database check goes through `call`, as routes' do.
     """
     await call(
         problems.ensure_runnable,
-        sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number,
+        sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number, code=code,
     )  # fmt: skip
     return await _run_limited(runner, limiter, learner_id=learner_id, code=code)
 

@@ -75,6 +75,11 @@ class ProblemView:
         return self.outcome.is_over
 
     @property
+    def run_unfinished(self) -> bool:
+        """Another problem of this run is still to do: "Run it" runs only the code as shown."""
+        return any(not outcome.is_over for outcome in self.progress)
+
+    @property
     def tried_options(self) -> frozenset[int]:
         return frozenset(a.displayed_index for a in self.attempts if a.displayed_index is not None)
 

@@ -24,7 +24,7 @@ from app.domain.errors import (
     UserError,
 )
 from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
-from app.persistence import run_problems
+from app.persistence import open_runs, run_problems
 from app.persistence.revisions import problem_of
 from app.persistence.run_problems import Facts, commit, transaction
 from app.services import awards, problem_views
@@ -134,28 +134,85 @@ def _over_error(outcome: Outcome, out_of_attempts: bool) -> UserError:
 def take_hint(
     sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
 ) -> str | None:
-    """The problem's hint; its first use is recorded with the time."""
+    """The problem's hint; its first use is recorded with the time.
+
+    Asking starts the problem's clock, as viewing it does: a hint is help under time
+    pressure, never a look ahead at a problem whose clock has not started.
+    """
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
         problem = problem_of(conn, found.revision_id, found.content_hash)
         if problem.hint is not None:
-            run_problems.mark_hint_used(conn, found.id, clock())
+            now = clock()
+            run_problems.start_clock(conn, found, now)  # kept when already running
+            run_problems.mark_hint_used(conn, found.id, now)
         commit(conn)
         return problem.hint
 
 
 def ensure_runnable(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    learner_id: int,
+    run_id: str,
+    number: int,
+    code: str,
 ) -> None:
     """A problem's code may be run ("Run it") once the problem is over, if it has code.
 
     The code is on the page from the start, but what it prints is the answer. Over is
     what the page shows as over (`State.outcome`: correct, out of attempts, or past the
-    deadline and its grace). Only reads: refusing changes nothing.
+    deadline and its grace). While the learner has an unfinished problem anywhere, only
+    this problem's own code runs, unedited, and not when it holds all the code of an
+    unfinished problem (whose tensors it would then print): an edit could compute any
+    answer. Only reads: refusing changes nothing.
     """
     with transaction(sessions) as conn:
         found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        if not run_problems.state(conn, found.id).outcome(clock()).is_over:
+        now = clock()
+        if not run_problems.state(conn, found.id).outcome(now).is_over:
             raise ProblemNotOver("You can run this code once the problem is over.")
-        if problem_of(conn, found.revision_id, found.content_hash).code is None:
+        own = problem_of(conn, found.revision_id, found.content_hash).code
+        if own is None:
             raise InvalidInput("This problem has no code to run.")
+        unfinished = open_runs.unfinished_problems(conn, learner_id=learner_id, now=now)
+        if not unfinished:
+            return
+        if _lines(code) != _lines(own):
+            raise ProblemNotOver(edits_wait_message(unfinished[0].set_title))
+        for other in unfinished:
+            other_code = problem_of(conn, other.revision_id, other.content_hash).code
+            if other_code is not None and set(_lines(other_code)) <= set(_lines(own)):
+                raise ProblemNotOver(
+                    f"This code also answers problem {other.position} of your open run of "
+                    f"{other.set_title}; you can run it once that problem is over."
+                )
+
+
+def edits_wait_message(set_title: str) -> str:
+    return (
+        f"While your run of {set_title} has unfinished problems, Run it runs this problem's "
+        "code as shown; edits can run once that run is over. Reset to run it."
+    )
+
+
+def _lines(code: str) -> list[str]:
+    """The code's statements as written, ignoring blank lines and spacing at the ends."""
+    return [line.strip() for line in code.splitlines() if line.strip()]
+
+
+def ensure_playground_free(
+    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int
+) -> None:
+    """The playground runs any code, so it waits while the learner has a problem unfinished."""
+    with transaction(sessions) as conn:
+        unfinished = open_runs.unfinished_problems(
+            conn, learner_id=learner_id, now=clock(), limit=1
+        )
+    if unfinished:
+        raise ProblemNotOver(playground_wait_message(unfinished[0].set_title))
+
+
+def playground_wait_message(set_title: str) -> str:
+    return f"Finish or let your open run of {set_title} end before using the playground."

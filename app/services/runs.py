@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.challenge import ProblemType, SetKind
 from app.domain.clock import Clock
-from app.domain.errors import NotFound
+from app.domain.errors import NotFound, RunOpen
 from app.domain.runs import Outcome, effective_time_limit, option_order
+from app.persistence import open_runs
 from app.persistence.revisions import problem_of
 from app.persistence.runs import RunProblemRecord, RunRecord, RunRepository
 from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
-from app.services import awards
+from app.services import awards, retakes
 
 
 @dataclass(frozen=True)
@@ -67,22 +68,32 @@ def start_run(
     slug: str,
     rng: random.Random | None = None,
 ) -> RunSummary:
+    """A new run, unless one of the set is open (RunOpen) or its retake waits (RetakeTooSoon)."""
     shuffle = rng or random.SystemRandom()
+    now = clock()
     with UnitOfWork(sessions) as uow:
         sets = SetRepository(uow.session)
         found = sets.revisions_to_take(slug)
         if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge called {slug!r}.")
+        retakes.ensure_may_start(
+            retakes.standing(
+                uow.session, learner_id=learner_id, set_id=found.id,
+                retake_after_seconds=found.retake_after_seconds, now=now,
+            ),
+            found.title,
+        )  # fmt: skip
         runs = RunRepository(uow.session)
         multiplier = runs.time_multiplier(learner_id)
         run_id = str(uuid.uuid4())
-        runs.add(
+        if not runs.add(
             run_id=run_id,
             learner_id=learner_id,
             set_id=found.id,
             time_multiplier=multiplier,
-            started_at=clock(),
-        )
+            started_at=now,
+        ):  # a concurrent start of the same set won
+            raise _lost_race(uow.session, learner_id, found.id, found.title)
         for position, revision in enumerate(found.revisions, start=1):
             problem = problem_of(uow.session, revision.id, revision.content_hash)
             order = option_order(len(problem.options), shuffle) if problem.options else None
@@ -98,6 +109,13 @@ def start_run(
         summary = _summary(uow.session, sets, runs, runs.get(run_id))
         uow.commit()
         return summary
+
+
+def _lost_race(session: Session, learner_id: int, set_id: int, title: str) -> RunOpen:
+    others = open_runs.unfinished_run_ids(session, learner_id=learner_id, set_id=set_id)
+    if not others:  # the winner ended already: unlikely, but say something true
+        return RunOpen("Your run of this set was just started elsewhere; try again.", None)
+    return RunOpen(retakes.open_run_message(title), others[0])
 
 
 def run_summary(

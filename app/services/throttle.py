@@ -1,67 +1,132 @@
 """Login throttling (too many failed sign-ins wait a while) and a token-bucket rate limit.
 
-In memory, per process: enough for one server process; a shared store would replace
-it when the app runs several.
+The login throttle keeps its counts in the database, so every app process sees the
+same guesses. A sign-in is counted *before* its password is checked (`reserve`, one
+guarded UPDATE per key in one transaction) and taken back only if it succeeds, so
+concurrent guesses cannot check more passwords than the limit. Each account (by its
+username key) and each client address has its own count; reaching the limit locks the
+key for 30 s, and each later lock doubles, up to 15 minutes. A successful sign-in
+clears the account's count. Time comes from the injected clock.
+
+The playground's TokenBucket stays in process memory: it smooths load, it guards no
+secret.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict, deque
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
+from app.persistence.login_throttle import LoginThrottleRepository, ThrottleState, stored_key
+from app.persistence.unit_of_work import UnitOfWork
+
+QUIET = timedelta(days=1)  # after a day without sign-ins a key starts afresh
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`failures` sign-ins per `window`; then a lock of `first_lock`, doubling each time."""
+
+    failures: int
+    window: timedelta = timedelta(minutes=15)
+    first_lock: timedelta = timedelta(seconds=30)
+    longest_lock: timedelta = timedelta(minutes=15)
+
+    def lock_for(self, locks_before: int) -> timedelta:
+        doubled: timedelta = self.first_lock * 2 ** min(locks_before, 32)
+        return min(doubled, self.longest_lock)
 
 
 class LoginThrottle:
     def __init__(
         self,
+        sessions: sessionmaker[Session],
         clock: Clock,
         *,
-        per_username: int = 5,
-        per_client: int = 20,
-        window: timedelta = timedelta(minutes=5),
+        per_account: Limit = Limit(5),
+        per_client: Limit = Limit(20),
     ) -> None:
+        self._sessions = sessions
         self._clock = clock
-        self._limits = {"user": per_username, "client": per_client}
-        self._window = window
-        self._failures: defaultdict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = Lock()
+        self._per_account = per_account
+        self._per_client = per_client
 
-    def check(self, username: str, client: str) -> None:
+    def reserve(self, account: str, client: str) -> None:
+        """Count a sign-in for `account` (a username key) from `client`, or refuse it.
+
+        Raises TooManyRequests, counting nothing, when either is at its limit or locked.
+        """
         now = self._clock()
-        with self._lock:
-            for key, limit in self._keys(username, client):
-                recent = self._recent(key, now)
-                if len(recent) >= limit:
-                    wait = int((recent[0] + self._window - now).total_seconds()) + 1
-                    raise TooManyRequests(
-                        f"Too many failed sign-ins. Try again in {wait} seconds.", wait
-                    )
+        with UnitOfWork(self._sessions) as uow:
+            throttle = LoginThrottleRepository(uow.session)
+            for key, limit in self._keys(account, client):
+                counted = throttle.reserve(
+                    key,
+                    now=now,
+                    limit=limit.failures,
+                    window_start=now - limit.window,
+                    quiet_since=now - QUIET,
+                )
+                if not counted:  # the other key's count is rolled back with this one's
+                    raise _refusal(throttle.state(key), limit, now)
+            uow.commit()
 
-    def failed(self, username: str, client: str) -> None:
+    def failed(self, account: str, client: str) -> None:
+        """The reserved sign-in was wrong: it stays counted; at the limit, lock."""
         now = self._clock()
-        with self._lock:
-            for key, _limit in self._keys(username, client):
-                self._recent(key, now).append(now)
+        with UnitOfWork(self._sessions) as uow:
+            throttle = LoginThrottleRepository(uow.session)
+            for key, limit in self._keys(account, client):
+                state = throttle.touch(key, now)
+                if (
+                    state is not None
+                    and state.failures >= limit.failures
+                    and not _locked(state, now)
+                ):
+                    throttle.lock(key, now=now, until=now + limit.lock_for(state.locks))
+            throttle.forget_idle(now - QUIET)
+            uow.commit()
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.strip().lower()}", None)
+    def succeeded(self, account: str, client: str) -> None:
+        """The reserved sign-in was right: the account starts afresh; the address
+        keeps its earlier failures, only this sign-in is taken back."""
+        account_key, client_key = (key for key, _limit in self._keys(account, client))
+        with UnitOfWork(self._sessions) as uow:
+            throttle = LoginThrottleRepository(uow.session)
+            throttle.clear(account_key)
+            throttle.uncount(client_key)
+            uow.commit()
 
-    def _keys(self, username: str, client: str) -> list[tuple[str, int]]:
+    def _keys(self, account: str, client: str) -> list[tuple[str, Limit]]:
         return [
-            (f"user:{username.strip().lower()}", self._limits["user"]),
-            (f"client:{client}", self._limits["client"]),
+            (stored_key("account", account), self._per_account),
+            (stored_key("client", client), self._per_client),
         ]
 
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        return failures
+
+def _locked(state: ThrottleState, now: datetime) -> bool:
+    return state.locked_until is not None and state.locked_until > now
+
+
+def _refusal(state: ThrottleState | None, limit: Limit, now: datetime) -> TooManyRequests:
+    if state is not None and state.locked_until is not None and state.locked_until > now:
+        wait = state.locked_until - now
+    else:  # the count is full of sign-ins still being checked: a lock is coming
+        wait = limit.lock_for(state.locks if state else 0)
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return TooManyRequests(f"Too many failed sign-ins. Try again in {_duration(seconds)}.", seconds)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 _MAX_KEYS = 10_000  # buckets kept before the full ones are dropped

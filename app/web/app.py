@@ -14,11 +14,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
-from app.config import Settings
+from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
+from app.services import sign_ins
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import api_docs, errors, health
 from app.web.admin import router as admin_router
@@ -30,7 +32,7 @@ from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
-from app.web.sessions import SessionMiddleware
+from app.web.sessions import LiveSession, SessionMiddleware
 from app.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -54,6 +56,7 @@ def create_app(
     sandbox: object | None = None,
     password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
+    secret_key = secret_key_of(settings)  # SecretKeyError: `quiz serve` says why, in a line
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -77,6 +80,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.secret_key = secret_key
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock
@@ -84,21 +88,37 @@ def create_app(
     app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
     app.state.sandbox = sandbox
     app.state.hasher = password_hasher or PasswordHasher()
-    app.state.throttle = LoginThrottle(clock)
+    app.state.throttle = LoginThrottle(app.state.sessions, clock)
     # A learner may run 2 snippets a second, in bursts of 10.
     app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
     app.state.templates = make_templates()
-    # Innermost first: direct routes run inside the CSRF check and the session.
-    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
-    app.add_middleware(ApiCsrfMiddleware)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)
     app.include_router(health.router)
     app.include_router(api_docs.router)
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
+    # Innermost first: direct routes run inside the CSRF check and the session.
+    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
+    app.add_middleware(ApiCsrfMiddleware)
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)
+    )
     # Outside the session and every body reader: a body too large is refused unread.
     app.add_middleware(RequestLimits, file_routes=routes_taking_files(app))
+    # Outermost: a request naming another host is refused before anything reads it.
+    # (The security headers wrap even this: _QuizApp.build_middleware_stack.)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names, www_redirect=False)
     errors.install(app)
     return app
+
+
+def _live_sessions(context: AppContext) -> LiveSession:
+    """Whom a session token signs in: the one lookup a signed-in request costs."""
+
+    async def live(token: str) -> int | None:
+        return await context.run.gate(
+            sign_ins.learner_of, context.sessions, clock=context.clock, token=token
+        )
+
+    return live

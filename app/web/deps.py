@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
-from app.services import accounts
+from app.services import accounts, sign_ins
 from app.services.accounts import Learner
 from app.services.throttle import LoginThrottle
 from app.web.runner import ServiceRunner
@@ -34,8 +34,13 @@ def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
 
 
 async def _secret_key(request: Request) -> str:
+    secret: str = request.app.state.secret_key
+    return secret
+
+
+async def _public_url(request: Request) -> str:
     settings: Settings = request.app.state.settings
-    return settings.secret_key
+    return settings.public_url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
 HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
 Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
-SecretKey = Annotated[str, Depends(_secret_key)]  # the site's QUIZ_SECRET_KEY
+SecretKey = Annotated[str, Depends(_secret_key)]  # the site's key (app.config.secret_key_of)
+PublicUrl = Annotated[str, Depends(_public_url)]  # QUIZ_PUBLIC_URL: never the Host header
 
 
 def _session_learner_id(request: Request) -> int | None:
@@ -139,11 +145,33 @@ async def client_address(request: Request) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-def sign_in(request: Request, learner: Learner) -> None:
-    """A fresh session on sign-in (no fixation), keeping nothing from before."""
+async def sign_in(request: Request, learner: Learner) -> None:
+    """A fresh session on sign-in (no fixation), keeping nothing from before: a new
+    server-side session, and the one it replaces (if any) ended."""
+    context: AppContext = request.app.state.context
+    token = await context.run(
+        sign_ins.start,
+        context.sessions, clock=context.clock, learner_id=learner.id,
+        replacing=session_token(request),
+    )  # fmt: skip
     request.session.clear()
-    request.session.update({"uid": learner.id, "name": learner.username})
+    request.session.update({"sid": token, "uid": learner.id, "name": learner.username})
     remember_role(request, learner)
+
+
+async def sign_out(request: Request) -> None:
+    """End the session on the server (a kept copy of the cookie opens nothing) and here."""
+    token = session_token(request)
+    if token is not None:
+        context: AppContext = request.app.state.context
+        await context.run(sign_ins.end, context.sessions, clock=context.clock, token=token)
+    request.session.clear()
+
+
+def session_token(request: Request) -> str | None:
+    """The signed-in session's token (checked live by app.web.sessions), if any."""
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
 
 
 def remember_role(request: Request, learner: Learner) -> None:

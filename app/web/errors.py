@@ -26,6 +26,7 @@ STATUS: dict[type[errors.UserError], int] = {
     errors.ProblemNotOver: 409,
     errors.TimeUp: 410,
     errors.Unavailable: 503,
+    errors.RunOpen: 409,
 }
 
 
@@ -40,14 +41,21 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def retry_after(error: errors.UserError) -> dict[str, str]:
+    """The Retry-After header a refusal for too many requests carries (none otherwise)."""
+    if isinstance(error, errors.TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
 async def user_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.UserError)
     status = status_for(exc)
-    headers = {}
-    if isinstance(exc, errors.TooManyRequests):
-        headers["Retry-After"] = str(exc.retry_after)
+    headers = retry_after(exc)
     if is_api(request):
-        body = {"detail": exc.message, "error": type(exc).__name__}
+        body: dict[str, object] = {"detail": exc.message, "error": type(exc).__name__}
+        if isinstance(exc, errors.RunOpen):
+            body["run_id"] = exc.run_id  # the run to continue
         return JSONResponse(body, status_code=status, headers=headers)
     if isinstance(exc, errors.NotSignedIn):
         target = quote(request.url.path, safe="/")

@@ -41,6 +41,21 @@ class ServiceRunner:
         finally:
             await member.durable()  # also when it raised: its refusal may have kept work
 
+    async def gate(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A read that decides whether a request goes on, not what it answers (is this
+        session live?): like a call, but it does not wait for the COMMIT of others'
+        pending work it may have seen. What it could see pending is a session being
+        revoked (refusing early is safe) or started (its token reaches nobody before
+        that COMMIT). The request's own calls still wait for what they read. Reads only:
+        work it kept would be answered before it is on disk.
+        """
+        if not self.inline:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        if self.group is None:
+            return fn(*args, **kwargs)
+        with self.group.member():
+            return fn(*args, **kwargs)
+
 
 def runner_for(engine: Engine) -> ServiceRunner:
     inline = engine.dialect.name == "sqlite"

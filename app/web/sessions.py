@@ -1,14 +1,22 @@
-"""Signed-cookie sessions (itsdangerous), pure ASGI.
+"""Signed-cookie sessions (itsdangerous), pure ASGI, each signed-in one checked on the server.
 
 Why not Starlette's SessionMiddleware: it fixes the Secure flag at start-up and sends
 the cookie on every response. This one marks the cookie Secure whenever the request
 came over HTTPS and only sends it when the session changed.
+
+A signed-in cookie names a server-side session ("sid", app.services.sign_ins) besides
+its learner ("uid"). Each request asks `live` whom that session signs in (one indexed
+lookup); unless it is the cookie's learner (the session was revoked, expired, or
+never existed) the request is treated as signed out and the cookie is cleared. Only
+the signature check is cached here; whether a session is live never is, so the cache
+cannot bring a revoked session back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -16,13 +24,24 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.web.security import route_path
+
 COOKIE = "quiz_session"
 MAX_AGE = 14 * 24 * 3600
+LiveSession = Callable[[str], Awaitable[int | None]]  # token -> its learner, if live
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, secret_key: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret_key: str,
+        live: LiveSession,
+        without_session: tuple[str, ...] = ("/static/",),
+    ) -> None:
         self.app = app
+        self.live = live
+        self.without_session = without_session  # paths that never read it: no lookup
         self.serializer = URLSafeTimedSerializer(
             secret_key, salt="quiz-session", signer_kwargs={"digest_method": hashlib.sha256}
         )
@@ -30,11 +49,13 @@ class SessionMiddleware:
         self._verified: dict[str, tuple[dict[str, Any], float]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket") or route_path(scope).startswith(
+            self.without_session
+        ):
             await self.app(scope, receive, send)
             return
         loaded = self._load(scope)
-        scope["session"] = dict(loaded)
+        scope["session"] = dict(loaded) if await self._is_live(loaded) else {}
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and scope["session"] != loaded:
@@ -43,6 +64,15 @@ class SessionMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    async def _is_live(self, session: dict[str, Any]) -> bool:
+        """A session signing nobody in is live as it is; one signing in must be on record."""
+        if "uid" not in session and "sid" not in session:
+            return True
+        token, uid = session.get("sid"), session.get("uid")
+        if not isinstance(token, str) or not isinstance(uid, int):
+            return False
+        return await self.live(token) == uid
 
     def _load(self, scope: Scope) -> dict[str, Any]:
         for name, value in scope["headers"]:

@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Itera
         builders.challenge(),
         builders.challenge("quick-test", (quick,), title="Quick Test"),
     )
-    admins.ensure_admin(
+    admins.create_admin(
         sessions, FAST_HASHER, clock=system_clock, username=ADMIN, password=PASSWORD,
         via={"via": "e2e"},
     )  # fmt: skip

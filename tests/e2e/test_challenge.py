@@ -33,6 +33,7 @@ def test_take_a_challenge_to_its_badge(page: Page) -> None:
     expect(page.get_by_text("Get all challenges correct to earn this badge!")).to_be_visible()
     shot(page, "intro")
     page.get_by_role("button", name="Start challenge").click()
+    first_problem = page.url
 
     # 1: a free-text shape, with a mistake, an unreadable answer and a hint.
     expect(page.get_by_role("timer")).to_contain_text(re.compile(r"[12]:\d\d"))
@@ -55,9 +56,12 @@ def test_take_a_challenge_to_its_badge(page: Page) -> None:
     expect(page.get_by_text("✓ Correct")).to_be_visible()
     expect(page.locator(".reveal")).to_contain_text("(batch, seq_len, hidden)")
 
-    # Over: "Run it" runs the snippet (htmx swaps in the output); Reset undoes an edit.
+    # Over: "Run it" runs the snippet as shown (htmx swaps in the output); the other
+    # problems are still to do, so it cannot be edited yet.
     editor = page.get_by_label("Code to run")
     expect(editor).to_have_value(re.compile(r"output = torch\.zeros\(2, 3, 5\)"))
+    expect(editor).not_to_be_editable()
+    expect(page.locator("#run-it-help")).to_contain_text("only the code as shown runs")
     page.get_by_role("button", name="Run", exact=True).click()
     output = page.locator("#run-output")
     expect(output).to_contain_text("Finished")
@@ -65,9 +69,6 @@ def test_take_a_challenge_to_its_badge(page: Page) -> None:
     expect(output.get_by_role("table")).to_contain_text("output")
     expect(page).to_have_url(re.compile(r"/problems/1$"))  # only the output was swapped in
     shot(page, "run-it")
-    editor.fill("print('edited')")
-    page.get_by_role("link", name="Reset").click()
-    expect(editor).to_have_value(re.compile(r"^import torch\n"))
     page.get_by_role("link", name="Next problem →").click()
 
     # 2 and 3: multiple choice by keyboard; a wrong option stays disabled.
@@ -89,6 +90,40 @@ def test_take_a_challenge_to_its_badge(page: Page) -> None:
     page.get_by_role("link", name="My badges").first.click()
     expect(page.get_by_role("heading", name="GRU Tester")).to_be_visible()
     shot(page, "badges")
+
+    # The run is over: its code can be edited and run; Reset undoes an edit.
+    page.goto(first_problem)
+    editor = page.get_by_label("Code to run")
+    expect(editor).to_be_editable()
+    editor.fill("print('edited')")
+    page.get_by_role("link", name="Reset").click()
+    expect(editor).to_have_value(re.compile(r"^import torch\n"))
+
+    # A retake waits 10:00 from the end of the run: the pages say when it opens.
+    page.goto("/challenges/gru-test")
+    expect(page.locator("[data-retake-wait]")).to_contain_text(
+        re.compile(r"You can retake this set in (10|9) min, at \d\d:\d\d")
+    )
+    expect(page.get_by_role("button", name="Retake challenge")).to_be_disabled()
+    shot(page, "intro-retake-wait")
+    page.goto("/")
+    expect(page.get_by_text(re.compile(r"Retake opens in (10|9) min"))).to_be_visible()
+    shot(page, "catalog-retake-wait")
+
+
+def test_an_open_run_is_continued_not_started_again(page: Page) -> None:
+    learner(page)
+    page.goto("/challenges/gru-test")
+    page.get_by_role("button", name="Start challenge").click()
+    expect(page.get_by_role("timer")).to_be_visible()
+    page.goto("/challenges/gru-test")
+    expect(page.get_by_role("button", name="Start challenge")).to_have_count(0)
+    shot(page, "intro-open-run")
+    page.get_by_role("link", name="Continue your run").click()
+    expect(page.get_by_text("Run in progress")).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_text("Continue your run →")).to_be_visible()
+    shot(page, "catalog-open-run")
 
 
 def test_timer_runs_out_and_shows_the_explanation(page: Page) -> None:

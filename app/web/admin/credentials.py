@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from app.services import credentials
 from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck, IssuedCredential
-from app.web.deps import ClockDep, LearnerId, SecretKey, SessionsDep
+from app.web.deps import ClockDep, LearnerId, PublicUrl, SecretKey, SessionsDep
 from app.web.security import verify_form_csrf
 from app.web.templating import render
 
@@ -25,24 +25,20 @@ pages = APIRouter(include_in_schema=False, dependencies=[Depends(verify_form_csr
 public = APIRouter(tags=["credentials"])
 
 
-def _site(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 def _issued(
-    request: Request,
     award_id: str,
     sessions: SessionsDep,
     clock: ClockDep,
     learner: LearnerId,
     secret: SecretKey,
+    site: PublicUrl,
 ) -> IssuedCredential:
     return credentials.issue_credential(
         sessions,
         clock=clock,
         learner_id=learner,
         award_id=award_id,
-        site_url=_site(request),
+        site_url=site,
         secret=secret,
     )
 
@@ -84,6 +80,7 @@ async def verify_form(
     request: Request,
     sessions: SessionsDep,
     clock: ClockDep,
+    site: PublicUrl,
     credential_text: Annotated[str, Form(max_length=MAX_CREDENTIAL_CHARS)] = "",
     credential_file: UploadFile | None = None,
 ) -> HTMLResponse:
@@ -91,7 +88,7 @@ async def verify_form(
     if credential_file is not None and credential_file.filename:
         raw = await credential_file.read(MAX_CREDENTIAL_CHARS + 1)
         text = raw.decode("utf-8", errors="replace")
-    check = credentials.verify_credential(sessions, clock=clock, text=text)
+    check = credentials.verify_credential(sessions, clock=clock, text=text, site_url=site)
     return render(request, "credentials/verify.html", {"check": check, "pasted": text})
 
 
@@ -120,15 +117,19 @@ class VerifyOut(BaseModel):
 
 
 @api.post("/credentials/verify")
-def verify_json(body: VerifyIn, sessions: SessionsDep, clock: ClockDep) -> VerifyOut:
-    """Check a credential (the JSON download, or the bare JWT) against this site's keys."""
+def verify_json(
+    body: VerifyIn, sessions: SessionsDep, clock: ClockDep, site: PublicUrl
+) -> VerifyOut:
+    """Check a credential (the JSON download, or the bare JWT) against this site's keys
+    and its address (QUIZ_PUBLIC_URL)."""
     text = body.credential if isinstance(body.credential, str) else json.dumps(body.credential)
-    return VerifyOut.of(credentials.verify_credential(sessions, clock=clock, text=text))
+    check = credentials.verify_credential(sessions, clock=clock, text=text, site_url=site)
+    return VerifyOut.of(check)
 
 
 @public.get("/issuer")
 def issuer(
-    request: Request, sessions: SessionsDep, clock: ClockDep, secret: SecretKey
+    sessions: SessionsDep, clock: ClockDep, secret: SecretKey, site: PublicUrl
 ) -> dict[str, Any]:
     """The issuer profile named in every credential, with its verification key."""
     keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
@@ -137,7 +138,7 @@ def issuer(
         "id": keys[0].did,
         "type": ["Profile"],
         "name": credentials.ISSUER_NAME,
-        "url": _site(request),
+        "url": site,
         "verificationMethod": [
             {
                 "id": key.verification_method,

@@ -15,6 +15,7 @@ from app.web.deps import (
     SessionsDep,
     ThrottleDep,
     sign_in,
+    sign_out,
 )
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
@@ -42,7 +43,7 @@ async def register(
         accounts.register,
         sessions, hasher, clock=clock, username=body.username, password=body.password,
     )  # fmt: skip
-    sign_in(request, learner)
+    await sign_in(request, learner)
     return _out(learner)
 
 
@@ -59,13 +60,14 @@ async def login(
         accounts.authenticate,
         sessions, hasher, throttle, username=body.username, password=body.password, client=client,
     )  # fmt: skip
-    sign_in(request, learner)
+    await sign_in(request, learner)
     return _out(learner)
 
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request) -> None:
-    request.session.clear()
+    """Ends the session on the server too: a kept copy of the cookie signs in nobody."""
+    await sign_out(request)
 
 
 @router.get("/me")

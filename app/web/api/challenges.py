@@ -12,12 +12,21 @@ router = APIRouter(prefix="/challenges", tags=["challenges"])
 
 
 @router.get("")
-async def list_sets(sessions: SessionsDep, learner: OptionalLearnerId, run: Run) -> list[SetOut]:
-    entries = await run(catalog.list_sets, sessions, learner)
+async def list_sets(
+    sessions: SessionsDep, clock: ClockDep, learner: OptionalLearnerId, run: Run
+) -> list[SetOut]:
+    entries = await run(catalog.list_sets, sessions, learner, clock=clock)
     return [SetOut.of(entry) for entry in entries]
 
 
-@router.post("/{slug}/runs", status_code=201)
+@router.post(
+    "/{slug}/runs",
+    status_code=201,
+    responses={
+        409: {"description": "A run of the set is open: `{detail, run_id}`; continue that one"},
+        429: {"description": "The set's retake_after has not passed; wait `Retry-After` seconds"},
+    },
+)
 async def start_run(
     slug: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
 ) -> RunOut:

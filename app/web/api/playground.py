@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.services import playground
-from app.web.deps import LearnerId
+from app.web.deps import SignedIn
 
 router = APIRouter(prefix="/playground", tags=["playground"])
 
@@ -19,13 +19,20 @@ class SnippetIn(BaseModel):
 
 @router.post(
     "/run",
-    responses={429: {"description": "Too many runs; wait"}, 503: {"description": "No sandbox"}},
+    responses={
+        409: {"description": "The learner has an unfinished problem; finish or let it end"},
+        429: {"description": "Too many runs; wait"},
+        503: {"description": "No sandbox"},
+    },
 )
-async def run(body: SnippetIn, request: Request, learner: LearnerId) -> dict[str, Any]:
+async def run(body: SnippetIn, request: Request, me: SignedIn) -> dict[str, Any]:
     result = await playground.run_snippet(
         request.app.state.sandbox,
         request.app.state.playground_limiter,
-        learner_id=learner,
+        me.sessions,
+        call=me.run,
+        clock=me.clock,
+        learner_id=me.learner_id,
         code=body.code,
     )
     return result

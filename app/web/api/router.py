@@ -10,11 +10,11 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app.web.api import auth, challenges, me, playground, runs
+from app.web.api import auth, challenges, me, passwords, playground, runs
 from app.web.direct_routes import DirectRoute
 
 PREFIX = "/api"
-MODULES = (runs, auth, challenges, me, playground)
+MODULES = (runs, auth, passwords, challenges, me, playground)
 
 
 def include(app: FastAPI) -> None:

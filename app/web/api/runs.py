@@ -81,7 +81,12 @@ async def answer(request: Request) -> Response:
     return _json(AnswerOut.of(result))
 
 
-@router.post(PROBLEM + "/hint", response_model=HintOut, openapi_extra={"parameters": ADDRESS})
+@router.post(
+    PROBLEM + "/hint",
+    response_model=HintOut,
+    description="The problem's hint, recorded; asking starts the problem's clock if it has not.",
+    openapi_extra={"parameters": ADDRESS},
+)
 async def hint(request: Request) -> Response:
     me, (run_id, n) = signed_in(request), _address(request)
     text = await me.run(

@@ -43,6 +43,10 @@ class SetOut(BaseModel):
     badge: BadgeOut | None
     badge_earned: bool
     best_correct: int | None
+    open_run_id: str | None = Field(description="The learner's open run of the set, to continue")
+    retake_opens_at: datetime | None = Field(
+        description="A new run of the set waits until then (its retake_after)"
+    )
 
     @classmethod
     def of(cls, entry: CatalogEntry) -> SetOut:
@@ -59,6 +63,8 @@ class SetOut(BaseModel):
             badge=BadgeOut(name=badge.name, description=badge.description) if badge else None,
             badge_earned=entry.badge_earned_at is not None,
             best_correct=entry.best.correct if entry.best else None,
+            open_run_id=entry.open_run_id,
+            retake_opens_at=entry.retake_opens_at,
         )
 
 
@@ -167,8 +173,9 @@ class ProblemOut(BaseModel):
 class AnswerIn(BaseModel):
     answer: int | Annotated[str, Field(max_length=MAX_SHAPE_CHARS)] = Field(
         description=(
-            f"Option index from 0, or a shape such as (2, 3, 5): at most {MAX_SHAPE_CHARS} "
-            f"characters and {MAX_DIMENSIONS} dimensions, each below {DIMENSION_LIMIT}"
+            "Option index from 0, or a shape written like (batch, seq_len, hidden): "
+            f"at most {MAX_SHAPE_CHARS} characters and {MAX_DIMENSIONS} dimensions, "
+            f"each below {DIMENSION_LIMIT}"
         )
     )
 

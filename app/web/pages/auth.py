@@ -10,8 +10,16 @@ from starlette.concurrency import run_in_threadpool
 
 from app.domain.errors import BadCredentials, InvalidInput, TooManyRequests, UsernameTaken
 from app.services import accounts
-from app.web.deps import ClientAddress, ClockDep, HasherDep, SessionsDep, ThrottleDep, sign_in
-from app.web.errors import status_for
+from app.web.deps import (
+    ClientAddress,
+    ClockDep,
+    HasherDep,
+    SessionsDep,
+    ThrottleDep,
+    sign_in,
+    sign_out,
+)
+from app.web.errors import retry_after, status_for
 from app.web.templating import render
 
 router = APIRouter()
@@ -49,8 +57,11 @@ async def login(
         )  # fmt: skip
     except (BadCredentials, TooManyRequests) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
-        return render(request, "login.html", context, status_code=status_for(error))
-    sign_in(request, learner)
+        headers = retry_after(error)
+        return render(
+            request, "login.html", context, status_code=status_for(error), headers=headers
+        )
+    await sign_in(request, learner)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
@@ -76,11 +87,11 @@ async def register(
     except (InvalidInput, UsernameTaken) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
         return render(request, "register.html", context, status_code=status_for(error))
-    sign_in(request, learner)
+    await sign_in(request, learner)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> RedirectResponse:
-    request.session.clear()
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)

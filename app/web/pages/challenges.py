@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.domain.challenge import SetKind
+from app.domain.errors import RetakeTooSoon, RunOpen
 from app.services import catalog, runs
 from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDep
 from app.web.templating import render
@@ -15,9 +16,14 @@ router = APIRouter()
 
 @router.get("/challenges/{slug}")
 async def intro(
-    request: Request, slug: str, sessions: SessionsDep, learner: OptionalLearnerId, run: Run
+    request: Request,
+    slug: str,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: OptionalLearnerId,
+    run: Run,
 ) -> Response:
-    entry = await run(catalog.get_set, sessions, slug, learner)
+    entry = await run(catalog.get_set, sessions, slug, learner, clock=clock)
     if entry.kind is SetKind.PATTERN:
         return RedirectResponse(f"/patterns/{slug}", status_code=303)
     return render(request, "intro.html", {"entry": entry, "set": entry.challenge_set})
@@ -25,7 +31,24 @@ async def intro(
 
 @router.post("/challenges/{slug}/runs")
 async def start(
-    slug: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> RedirectResponse:
-    started = await run(runs.start_run, sessions, clock=clock, learner_id=learner, slug=slug)
+    request: Request,
+    slug: str,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: LearnerId,
+    run: Run,
+) -> Response:
+    """A new run; an open run of the set is continued instead, and a retake that must
+    still wait shows the intro page with the time it opens (429, with Retry-After)."""
+    try:
+        started = await run(runs.start_run, sessions, clock=clock, learner_id=learner, slug=slug)
+    except RunOpen as error:
+        if error.run_id is None:
+            raise
+        return RedirectResponse(f"/runs/{error.run_id}", status_code=303)
+    except RetakeTooSoon as error:
+        entry = await run(catalog.get_set, sessions, slug, learner, clock=clock)
+        context = {"entry": entry, "set": entry.challenge_set, "notice": error.message}
+        headers = {"Retry-After": str(error.retry_after)}
+        return render(request, "intro.html", context, status_code=429, headers=headers)
     return RedirectResponse(f"/runs/{started.run_id}/problems/1", status_code=303)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from app.domain.challenge import SetKind
 from app.services import catalog
-from app.web.deps import OptionalLearnerId, Run, SessionsDep
+from app.web.deps import ClockDep, OptionalLearnerId, Run, SessionsDep
 from app.web.templating import render
 
 router = APIRouter()
@@ -15,9 +15,9 @@ router = APIRouter()
 
 @router.get("/")
 async def home(
-    request: Request, sessions: SessionsDep, learner: OptionalLearnerId, run: Run
+    request: Request, sessions: SessionsDep, clock: ClockDep, learner: OptionalLearnerId, run: Run
 ) -> HTMLResponse:
-    entries = await run(catalog.list_sets, sessions, learner)
+    entries = await run(catalog.list_sets, sessions, learner, clock=clock)
     return render(
         request,
         "catalog.html",

@@ -10,7 +10,7 @@ from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound
 from app.persistence.tables import RunProblemRow
 from app.persistence.unit_of_work import UnitOfWork
-from app.services import accommodations, audit, runs
+from app.services import accommodations, audit, problems, runs
 from tests.integration.admin.history import History, Take
 
 
@@ -37,6 +37,9 @@ def test_multiplier_applies_to_every_later_problem(
     )
     assert (result.previous, result.time_multiplier, result.problems_updated) == (1.0, 1.5, 2)
     assert limits(loaded, open_run) == [120, 135, 135]
+    for n in (2, 3):  # the open run ends (its clocks run out) before a later run can start
+        problems.view_problem(loaded, clock=clock, learner_id=ada, run_id=open_run, number=n)
+    clock.advance(140 + 600)  # past every deadline, then the set's retake wait
     later = runs.start_run(loaded, clock=clock, learner_id=ada, slug="gru-test")
     assert [p.time_limit_seconds for p in later.problems] == [180, 135, 135]
     (entry,) = audit.entries(loaded).items

@@ -46,7 +46,7 @@ def issued(
 def check(
     loaded: sessionmaker[Session], clock: FakeClock, text: str
 ) -> credentials.CredentialCheck:
-    return credentials.verify_credential(loaded, clock=clock, text=text)
+    return credentials.verify_credential(loaded, clock=clock, text=text, site_url=SITE)
 
 
 def test_issued_credential_verifies(
@@ -184,7 +184,9 @@ def test_the_private_key_is_stored_sealed(issued: IssuedCredential, loaded) -> N
     assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     with pytest.raises(TypeError, match="encrypted"):
         serialization.load_pem_private_key(pem.encode(), None)
-    with pytest.raises(ValueError, match="Incorrect password"):
+    # A wrong password is refused; about 2 times in 600 the wrongly decrypted bytes end in
+    # valid padding and the refusal comes from parsing them instead.
+    with pytest.raises(ValueError, match=r"Incorrect password|Could not deserialize"):
         serialization.load_pem_private_key(pem.encode(), SECRET.encode())  # not the password
 
 

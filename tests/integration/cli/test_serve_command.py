@@ -51,7 +51,10 @@ def test_serve_migrates_loads_then_serves(
         "2 of 2 file(s) loaded",
         "Serving torch-quiz on http://127.0.0.1:9123",
     ]
-    assert "QUIZ_SECRET_KEY is not set" in result.stderr
+    assert (
+        "QUIZ_SECRET_KEY is not set: signing with the key kept in data/secret_key" in result.stderr
+    )
+    assert (project / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
     assert served["app"] == "the app"
     assert served["options"] == {"host": "127.0.0.1", "port": 9123, "log_level": "info"}
     with project_db() as session:
@@ -72,3 +75,17 @@ def test_serve_still_serves_when_a_file_is_bad(
     assert "challenges/broken.yaml:1: kind: " in result.stderr
     assert "2 of 3 file(s) loaded" in result.stderr
     assert served["options"]["port"] == 8000
+
+
+def test_serve_on_every_interface_says_which_hosts_it_answers(
+    runner: CliRunner, project: Path, served: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert "QUIZ_PUBLIC_URL is http://127.0.0.1:8000: requests naming any other host" in (
+        result.stderr
+    )
+    monkeypatch.setenv("QUIZ_PUBLIC_URL", "https://quiz.example.org")
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert "QUIZ_PUBLIC_URL" not in result.stderr
+    assert served["settings"].host_names[0] == "quiz.example.org"

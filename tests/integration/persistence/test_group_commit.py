@@ -287,3 +287,23 @@ def test_in_memory_databases_do_not_group_commits() -> None:
         assert group_for(memory) is None
     finally:
         memory.dispose()
+
+
+def test_a_gate_reads_pending_work_without_waiting_for_its_commit(
+    engine: Engine, call: ServiceRunner
+) -> None:
+    """`gate` (the session check before a request) sees pending work and goes on at once;
+    the calls of the request itself still wait (above)."""
+    order: list[str] = []
+    event.listen(engine, "commit", lambda _conn: order.append("commit"))
+
+    async def scenario() -> list[int]:
+        writing = asyncio.create_task(call(insert, engine, 1))
+        await asyncio.sleep(0)  # the insert is kept, its COMMIT scheduled for the next turn
+        found = await call.gate(read, engine)
+        order.append("gate returned")
+        await writing
+        return found
+
+    assert on_a_loop(scenario) == [1]
+    assert order == ["gate returned", "commit"]

@@ -9,7 +9,7 @@ from app.domain.clock import FakeClock
 from app.sandbox.client import Sandbox
 from app.web.app import create_app
 from tests.conftest import FAST_HASHER, PASSWORD, TestClient
-from tests.integration.web.helpers import HX, csrf, start_run, text
+from tests.integration.web.helpers import HX, csrf, finish_run, run_id_of, start_run, text
 
 
 def test_the_snippet_and_an_edit_run_in_the_sandbox(
@@ -26,6 +26,7 @@ def test_the_snippet_and_an_edit_run_in_the_sandbox(
         assert page.status_code == 200
         assert "stdout torch.Size([2, 3, 5])" in text(page.text)
         assert "output torch.Size([2, 3, 5])" in text(page.text)  # the tensors' table
+        finish_run(browser, run_id_of(url))  # an edit runs once the whole run is over
         edit = "import torch\noutput = torch.ones(4, 1) @ torch.ones(2, 2)\n"
         panel = browser.post(url + "/run", data={"code": edit, "csrf_token": token}, headers=HX)
         assert panel.status_code == 200

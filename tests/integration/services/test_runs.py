@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
@@ -35,6 +37,7 @@ def test_perfect_run_awards_the_badge_once(loaded, clock, learner, run) -> None:
     assert summary.finished
     assert summary.badge_awarded
     assert summary.all_correct
+    clock.advance(600)  # the set's retake_after, which holds after a badge too
     retake = runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
     solve(loaded, clock, learner, retake)
     again = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=retake.run_id)
@@ -58,7 +61,7 @@ def test_run_with_a_timeout_finishes_without_badge(loaded, clock, learner, run) 
 
 def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> None:
     solve(loaded, clock, learner, run)
-    entries = {e.challenge_set.slug: e for e in catalog.list_sets(loaded, learner.id)}
+    entries = {e.challenge_set.slug: e for e in catalog.list_sets(loaded, learner.id, clock=clock)}
     gru = entries["gru-test"]
     assert gru.best is not None
     assert (gru.best.correct, gru.best.total) == (3, 3)
@@ -66,12 +69,12 @@ def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> Non
     assert entries["seq-pattern"].best is None
 
 
-def test_catalog_offers_the_latest_unfinished_run(loaded, clock, learner, run) -> None:
-    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == run.run_id
-    clock.advance(1)
-    later = runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
-    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == later.run_id
-    solve(loaded, clock, learner, later)
-    runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=later.run_id)
-    assert catalog.get_set(loaded, "gru-test", learner.id).open_run_id == run.run_id
-    assert catalog.get_set(loaded, "gru-test", None).open_run_id is None
+def test_catalog_offers_the_open_run_until_it_ends(loaded, clock, learner, run) -> None:
+    def entry(who: int | None = learner.id) -> catalog.CatalogEntry:
+        return catalog.get_set(loaded, "gru-test", who, clock=clock)
+
+    assert entry().open_run_id == run.run_id
+    assert entry(None).open_run_id is None
+    solve(loaded, clock, learner, run)  # every problem answered: the run is over
+    assert entry().open_run_id is None
+    assert entry().retake_opens_at == clock() + timedelta(seconds=600)

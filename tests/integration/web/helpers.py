@@ -29,3 +29,24 @@ def start_run(browser: TestClient, slug: str = "gru-test") -> str:
     )
     assert response.status_code == 303
     return str(response.headers["location"])
+
+
+def run_id_of(url: str) -> str:
+    """The run's id in a page's URL: /runs/<id>/problems/<n>."""
+    return url.split("/")[2]
+
+
+def finish_run(client: TestClient, run_id: str) -> None:
+    """End every problem still pending, by answers (option after option, or made-up shapes)."""
+    summary = client.get(f"/api/runs/{run_id}").json()
+    for problem in summary["problems"]:
+        if problem["outcome"] != "pending":
+            continue
+        address = f"/api/runs/{run_id}/problems/{problem['n']}"
+        choice = bool(client.get(address).json()["options"])
+        for i in range(problem["max_attempts"]):
+            body = {"answer": i if choice else f"({i + 1}, 1)"}
+            response = client.post(address + "/answer", json=body)
+            assert response.status_code == 200, response.text
+            if response.json()["finished"]:
+                break

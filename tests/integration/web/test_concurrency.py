@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import PASSWORD
+from app.domain.clock import FakeClock
+from tests import builders
+from tests.conftest import PASSWORD, save_sets
 from tests.live_server import LiveServer
 
 
@@ -46,10 +50,13 @@ LEARNERS, RUNS, PAGES = 8, 2, 30
 PER_RUN = 1 + len(ANSWERS) * (2 + 3)  # start; per problem a view, a hint and 3 answers
 
 
-def test_a_crowd_at_once_gets_only_expected_answers_and_consistent_counts(app: FastAPI) -> None:
+def test_a_crowd_at_once_gets_only_expected_answers_and_consistent_counts(
+    app: FastAPI, loaded: sessionmaker[Session], clock: FakeClock
+) -> None:
     """Learners register, start runs, view, take hints and answer all at once while
     someone loads pages: answers share commits with each other, and the pages' ORM
     units of work take their turns in between."""
+    save_sets(loaded, clock, replace(builders.challenge(), retake_after_seconds=0))
     with LiveServer(app) as server, ThreadPoolExecutor(1) as pool:
         statuses = pool.submit(lambda: asyncio.run(_crowd(server.url))).result()
     assert len(statuses) == LEARNERS * (1 + RUNS * PER_RUN) + PAGES

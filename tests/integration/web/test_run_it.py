@@ -22,7 +22,7 @@ from app.web.app import create_app
 from tests.builders import shape_problem
 from tests.conftest import FAST_HASHER, TestClient
 from tests.fakes import FakeRunner
-from tests.integration.web.helpers import HX, csrf, start_run, text
+from tests.integration.web.helpers import HX, csrf, finish_run, run_id_of, start_run, text
 
 SNIPPET = shape_problem().code or ""
 NOT_YET = "You can run this code once the problem is over."
@@ -68,6 +68,13 @@ def over(browser: TestClient, clock: FakeClock) -> str:
     url = start_run(browser)
     answered_right(browser, url, clock)
     return url
+
+
+@pytest.fixture
+def run_over(browser: TestClient, over: str) -> str:
+    """The URL of problem 1 once every problem of its run is over."""
+    finish_run(browser, run_id_of(over))
+    return over
 
 
 def run(browser: TestClient, url: str, code: str = SNIPPET, **kwargs: Any) -> httpx.Response:
@@ -144,7 +151,10 @@ def test_with_htmx_only_the_output_panel_comes_back(
     assert "torch.Size([2, 3, 5])" in response.text
 
 
-def test_the_edited_code_is_what_runs(browser: TestClient, over: str, runner: FakeRunner) -> None:
+def test_the_edited_code_is_what_runs(
+    browser: TestClient, run_over: str, runner: FakeRunner
+) -> None:
+    over = run_over
     edited = SNIPPET.replace("2, 3, 5", "4, 1") + "print('<b>done</b>')\n"
     response = run(browser, over, code=edited)
     assert runner.codes == [edited]
@@ -223,8 +233,9 @@ def test_a_busy_sandbox_asks_to_wait(browser: TestClient, over: str) -> None:
 
 
 def test_rate_limited_with_the_api(
-    browser: TestClient, over: str, clock: FakeClock, runner: FakeRunner
+    browser: TestClient, run_over: str, clock: FakeClock, runner: FakeRunner
 ) -> None:
+    over = run_over
     token = csrf(browser.get(over).text)
     form = {"code": SNIPPET, "csrf_token": token}
     for _ in range(9):

@@ -59,6 +59,7 @@ def test_a_challenge_becomes_domain_values_with_defaults_applied() -> None:
     assert challenge is not None
     assert challenge.kind is SetKind.CHALLENGE
     assert challenge.badge == Badge("Small Badge", "Answered the small challenge.")
+    assert challenge.retake_after_seconds == 0  # "0:00"
     shape, choice, debug = challenge.problems
     assert [p.key for p in challenge.problems] == ["linear-shape", "relu-range", "matmul-error"]
     # The problem's own limits win over the file's defaults ("1:30", 3 attempts).
@@ -83,6 +84,7 @@ def test_without_defaults_a_problem_gets_two_minutes_and_two_attempts() -> None:
 
     assert challenge is not None
     assert {(p.time_limit_seconds, p.max_attempts) for p in challenge.problems} == {(120, 2)}
+    assert challenge.retake_after_seconds == 600  # "10:00"
     # YAML reads `0.001` as a number; option text keeps it as written.
     assert challenge.problems[0].options[0].text == "0.001"
 

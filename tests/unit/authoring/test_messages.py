@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from app.authoring.errors import AuthoringError, format_path
 from app.authoring.loader import MAX_FILE_BYTES, parse_file, parse_text
-from app.authoring.schema import parse_attempts, parse_time_limit
+from app.authoring.schema import parse_attempts, parse_retake_after, parse_time_limit
 
 HEAD = "kind: challenge\ntitle: T\nbadge: {name: B, description: D}\n"
 PROBLEM = (
@@ -307,4 +307,31 @@ def test_attempts_in_range(value: int) -> None:
 def test_attempts_refused(value: object, message: str) -> None:
     with pytest.raises(PydanticCustomError) as refused:
         parse_attempts(value)
+    assert refused.value.message() == message
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("10:00", 600), ("0:00", 0), (0, 0), ("90", 90), ("120:00", 7200), (604800, 604800)],
+)
+def test_retake_after_in_m_ss_or_whole_seconds(value: str | int, seconds: int) -> None:
+    assert parse_retake_after(value) == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10:75", '"10:75" is not a time; write m:ss or whole seconds'),
+        ("-1", '"-1" is not a time; write m:ss or whole seconds'),
+        (-1, '"-1" is not a time; write m:ss or whole seconds'),
+        (1.5, "1.5 is not a time; write m:ss or whole seconds"),
+        (
+            "10081:00",
+            '"10081:00" is too long; a retake wait must be from 0:00 to 10080:00 (7 days)',
+        ),
+    ],
+)
+def test_retake_after_refused(value: object, message: str) -> None:
+    with pytest.raises(PydanticCustomError) as refused:
+        parse_retake_after(value)
     assert refused.value.message() == message

@@ -14,7 +14,11 @@ from app.domain.runs import (
     option_order,
     outcome_after_attempt,
     remaining_seconds,
+    retake_opens_at,
     run_is_over,
+    seconds_until,
+    timed_out_at,
+    wait_phrase,
 )
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -71,3 +75,27 @@ def test_clock_format_rounds_up() -> None:
     assert format_clock(89.2) == "1:30"
     assert format_clock(0.2) == "0:01"
     assert format_clock(0) == "0:00"
+
+
+def test_a_timed_out_problem_ended_when_its_grace_did() -> None:
+    deadline = T0 + timedelta(minutes=2)
+    assert timed_out_at(deadline) == deadline + timedelta(seconds=2)
+    assert not is_past_grace(deadline, timed_out_at(deadline))  # open until that moment
+
+
+def test_a_retake_opens_retake_after_past_the_last_end() -> None:
+    assert retake_opens_at(None, 600) is None
+    assert retake_opens_at(T0, 600) == T0 + timedelta(minutes=10)
+    assert retake_opens_at(T0, 0) == T0
+
+
+def test_the_wait_rounds_up_to_whole_seconds() -> None:
+    assert seconds_until(T0 + timedelta(seconds=1.2), T0) == 2
+    assert seconds_until(T0, T0 + timedelta(seconds=5)) == 0
+
+
+def test_the_wait_as_a_person_says_it() -> None:
+    assert [wait_phrase(s) for s in (1, 59, 60, 61, 420, 3600, 3660, 7500)] == [
+        "in 1 s", "in 59 s", "in 1 min", "in 2 min", "in 7 min", "in 1 h", "in 1 h 1 min",
+        "in 2 h 5 min",
+    ]  # fmt: skip

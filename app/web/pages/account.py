@@ -1,0 +1,63 @@
+"""The learner's account: changing their password (a form that posts back, PRG)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.errors import InvalidInput, UserError
+from app.services import passwords
+from app.web.deps import (
+    ClientAddress,
+    ClockDep,
+    CurrentLearner,
+    HasherDep,
+    SessionsDep,
+    ThrottleDep,
+    session_token,
+)
+from app.web.errors import status_for
+from app.web.templating import render
+
+router = APIRouter()
+Password = Annotated[str, Form(max_length=256)]
+PAGE = "/me/password"
+
+
+@router.get(PAGE)
+async def password_page(
+    request: Request, learner: CurrentLearner, changed: bool = False
+) -> HTMLResponse:
+    return render(request, "password.html", {"username": learner.username, "changed": changed})
+
+
+@router.post(PAGE)
+async def change_password(
+    request: Request,
+    learner: CurrentLearner,
+    sessions: SessionsDep,
+    hasher: HasherDep,
+    throttle: ThrottleDep,
+    clock: ClockDep,
+    client: ClientAddress,
+    current_password: Password,
+    new_password: Password,
+    new_password_again: Password | None = None,
+) -> Response:
+    try:
+        if new_password_again is not None and new_password_again != new_password:
+            raise InvalidInput("The two new passwords differ; type the same one twice.")
+        # Hashing takes tens of milliseconds: always off the event loop.
+        await run_in_threadpool(
+            passwords.change_password,
+            sessions, hasher, throttle, clock=clock, learner_id=learner.id,
+            current_password=current_password, new_password=new_password,
+            client=client, keeping=session_token(request),
+        )  # fmt: skip
+    except UserError as error:
+        context = {"username": learner.username, "error": error.message}
+        return render(request, "password.html", context, status_code=status_for(error))
+    return RedirectResponse(f"{PAGE}?changed=1", status_code=303)

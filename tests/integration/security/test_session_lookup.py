@@ -1,0 +1,46 @@
+"""The session check on every signed-in request is one primary-key lookup."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.clock import FakeClock
+from app.persistence import sign_ins
+from app.persistence.learners import LearnerRepository
+from app.persistence.unit_of_work import UnitOfWork
+from app.services import sign_ins as sessions_service
+
+
+def test_the_lookup_searches_the_primary_key(engine: Engine) -> None:
+    sql = str(sign_ins._LEARNER.statement.compile(engine))
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        plan = driver.execute("EXPLAIN QUERY PLAN " + sql, ("x", "2026-01-01")).fetchall()
+    details = [str(row[-1]) for row in plan]
+    assert len(details) == 1, details
+    assert details[0].startswith("SEARCH sessions USING INDEX sqlite_autoindex_sessions_1 (id=?)")
+
+
+def test_sessions_are_stored_by_hash_and_forgotten_once_ended(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    with UnitOfWork(sessions) as uow:
+        ada = LearnerRepository(uow.session).add("ada", "x", clock()).id
+        uow.commit()
+    ended = sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=None)
+    live = sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=ended)
+    with UnitOfWork(sessions) as uow:
+        stored = set(uow.session.execute(text("SELECT id FROM sessions")).scalars())
+    assert ended not in stored
+    assert live not in stored  # only hashes: the table alone signs nobody in
+    assert sessions_service.session_id(live) in stored
+    clock.advance(timedelta(days=15).total_seconds())
+    assert sessions_service.learner_of(sessions, clock=clock, token=live) is None
+    sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=None)
+    with UnitOfWork(sessions) as uow:
+        count = uow.session.execute(text("SELECT count(*) FROM sessions")).scalar_one()
+    assert count == 1  # the revoked and the expired ones went at the next sign-in
