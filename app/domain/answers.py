@@ -6,13 +6,23 @@ a free-text answer is a shape in any common notation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain.challenge import Problem
 from app.domain.errors import AnswerNotUnderstood, Unavailable
-from app.domain.shapes import Shape, ShapeSyntaxError, format_shape, parse_shape
+from app.domain.shapes import (
+    DIMENSION_LIMIT,
+    Shape,
+    ShapeSyntaxError,
+    format_shape,
+    parse_shape,
+)
+
+# ASCII digits, few: str.isdigit() takes "²", and int() of 5,000 digits raises.
+_INDEX = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -27,12 +37,22 @@ class Answer:
 def read_answer(problem: Problem, order: Sequence[int] | None, raw: object) -> Answer:
     if problem.is_multiple_choice:
         return _read_choice(problem, order, raw)
-    text = str(raw).strip()
+    text = _shape_text(raw)
     try:
         shape = parse_shape(text)
     except ShapeSyntaxError as error:
         raise AnswerNotUnderstood(str(error)) from error
-    return Answer(text=text, shape=shape)
+    return Answer(text=text.strip(), shape=shape)
+
+
+def _shape_text(raw: object) -> str:
+    """The answer as text; a JSON number too large for a dimension never reaches str()."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= DIMENSION_LIMIT:
+        raise AnswerNotUnderstood(
+            f"Each dimension is a whole number below {DIMENSION_LIMIT}. "
+            "Write a shape such as (8, 3)."
+        )
+    return str(raw)
 
 
 def _read_choice(problem: Problem, order: Sequence[int] | None, raw: object) -> Answer:
@@ -49,7 +69,7 @@ def _as_index(raw: object) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and _INDEX.fullmatch(raw.strip()):
         return int(raw.strip())
     return None
 

@@ -1,7 +1,9 @@
 """Tensor shapes written by people: parsing every common notation, and comparing.
 
 Accepted: `(8, 3)`, `[8, 3]`, `8, 3`, `8x3`, `8 × 3`, `torch.Size([8, 3])`,
-`(8,)`, `()` and `torch.Size([])` for a scalar, with any spacing.
+`(8,)`, `()` and `torch.Size([])` for a scalar, with any spacing. Bounded, so that no
+text costs more than a glance to read: at most 200 characters, 16 dimensions, each
+below 2**31 (a 5,000-digit dimension once reached int() and its digit limit).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import re
 from dataclasses import dataclass
 
 Shape = tuple[int, ...]
+MAX_SHAPE_CHARS = 200
+MAX_DIMENSIONS = 16
+DIMENSION_LIMIT = 2**31  # each dimension is below this
 
 
 class ShapeSyntaxError(ValueError):
@@ -24,6 +29,10 @@ _DIMENSION = re.compile(r"[0-9]+")
 
 
 def parse_shape(text: str) -> Shape:
+    if len(text) > MAX_SHAPE_CHARS:
+        raise ShapeSyntaxError(
+            f"An answer is at most {MAX_SHAPE_CHARS} characters. Write a shape such as (8, 3)."
+        )
     body = text.strip()
     if not body:
         raise ShapeSyntaxError("Write a shape such as (8, 3).")
@@ -43,6 +52,10 @@ def parse_shape(text: str) -> Shape:
     if not body:
         return ()
     parts = _SEPARATORS.split(body)
+    if len(parts) > MAX_DIMENSIONS:
+        raise ShapeSyntaxError(
+            f"A shape has at most {MAX_DIMENSIONS} dimensions; this one has {len(parts)}."
+        )
     dims: list[int] = []
     for part in parts:
         if not part:
@@ -54,8 +67,19 @@ def parse_shape(text: str) -> Shape:
                 f"{text.strip()!r} is not a shape: {part!r} is not a whole number. "
                 "Write it like (8, 3)."
             )
-        dims.append(int(part))
+        dims.append(_dimension(part, text))
     return tuple(dims)
+
+
+def _dimension(digits: str, text: str) -> int:
+    value = int(digits) if len(digits) <= len(str(DIMENSION_LIMIT)) else DIMENSION_LIMIT
+    if value >= DIMENSION_LIMIT:
+        shown = digits if len(digits) <= 10 else digits[:10] + "…"
+        raise ShapeSyntaxError(
+            f"{text.strip()!r} is not a shape: {shown} is too large; each dimension is a "
+            f"whole number below {DIMENSION_LIMIT}."
+        )
+    return value
 
 
 def _strip_brackets(body: str, *, original: str) -> str:

@@ -14,7 +14,13 @@ from sqlalchemy import Connection
 from app.domain.answers import correct_answer_text, expected_shape
 from app.domain.challenge import Level, Problem, ProblemType
 from app.domain.runs import Outcome, remaining_seconds
-from app.domain.shapes import DimensionFeedback, compare_shapes, parse_shape
+from app.domain.shapes import (
+    DimensionFeedback,
+    Shape,
+    ShapeSyntaxError,
+    compare_shapes,
+    parse_shape,
+)
 from app.persistence import run_problems
 from app.persistence.run_problems import Facts, State
 
@@ -88,12 +94,20 @@ def displayed(order: list[int] | None, authored: int | None) -> int | None:
     return order.index(authored)
 
 
+def _feedback(answer_text: str, expected: Shape) -> DimensionFeedback | None:
+    """None for an answer stored before today's bounds that they would now refuse."""
+    try:
+        return compare_shapes(parse_shape(answer_text), expected)
+    except ShapeSyntaxError:
+        return None
+
+
 def reveal(problem: Problem, found: Facts, last: AttemptView | None) -> Reveal:
     order = found.option_order or list(range(len(problem.options)))
     feedback = None
     expected = expected_shape(problem, found.executed)
     if not problem.is_multiple_choice and last is not None and expected is not None:
-        feedback = compare_shapes(parse_shape(last.answer_text), expected)
+        feedback = _feedback(last.answer_text, expected)
     return Reveal(
         explanation=problem.explanation,
         correct_answer=correct_answer_text(problem, found.executed),

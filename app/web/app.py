@@ -9,11 +9,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp
 
 from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
@@ -21,11 +23,13 @@ from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
 from app.services.sandbox_share import LearnerShare, sandbox_capacity, share_of
 from app.services.throttle import LoginThrottle, TokenBucket
-from app.web import errors, health
+from app.web import api_docs, errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
 from app.web.deps import AppContext
 from app.web.direct_routes import DirectRoutes
+from app.web.headers import SecurityHeaders
+from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
@@ -33,6 +37,17 @@ from app.web.sessions import LiveSession, SessionMiddleware
 from app.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+
+class _QuizApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's server-error handler too, so that even a 500 carries them.
+        return SecurityHeaders(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            errors.document(super().openapi())
+        return super().openapi()  # built once, then cached
 
 
 def create_app(
@@ -55,12 +70,15 @@ def create_app(
         gc.unfreeze()
         engine.dispose()
 
-    app = FastAPI(
+    app = _QuizApp(
         title="torch-quiz",
         summary="Timed PyTorch challenges: runs, attempts, hints, badges.",
         lifespan=lifespan,
         # Nothing here exports traces, metrics or logs; checking for it costs every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # /docs is app.web.api_docs (vendored, CSP-clean); no /redoc (see there).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
@@ -78,19 +96,23 @@ def create_app(
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
     app.state.sandbox_share = LearnerShare(share)
     app.state.templates = make_templates()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_router.include(app)
+    app.include_router(health.router)
+    app.include_router(api_docs.router)
+    app.include_router(pages_router.router)
+    app.include_router(admin_router.router)
     # Innermost first: direct routes run inside the CSRF check and the session.
     app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
     app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)
     )
+    # Outside the session and every body reader: a body too large is refused unread.
+    app.add_middleware(RequestLimits, file_routes=routes_taking_files(app))
     # Outermost: a request naming another host is refused before anything reads it.
+    # (The security headers wrap even this: _QuizApp.build_middleware_stack.)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names, www_redirect=False)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    api_router.include(app)
-    app.include_router(health.router)
-    app.include_router(pages_router.router)
-    app.include_router(admin_router.router)
     errors.install(app)
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -70,9 +72,14 @@ async def user_error(request: Request, exc: Exception) -> Response:
 async def invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return JSONResponse({"detail": _without_input(exc.errors())}, status_code=422)
     message = "Some of the form was missing or not understood. Go back and try again."
     return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+
+
+def _without_input(problems: Sequence[Any]) -> list[dict[str, Any]]:
+    """Where and what, never the value sent: a 422 must not echo a request back."""
+    return [{"type": p["type"], "loc": p["loc"], "msg": p["msg"]} for p in problems]
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -88,6 +95,31 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
     message = "Something went wrong on our side. Please try again in a moment."
     return render(request, "error.html", {"message": message, "status": 500}, status_code=500)
+
+
+USER_ERROR_SCHEMA = {
+    "title": "UserError",
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "error": {"type": "string"}},
+    "required": ["detail", "error"],
+}
+
+
+def document(schema: dict[str, Any]) -> None:
+    """A 422 is either FastAPI's list of validation errors or a user error's message
+    (`{"detail": "...", "error": "InvalidInput"}`); the description says both."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["UserError"] = USER_ERROR_SCHEMA
+    either = {
+        "anyOf": [
+            {"$ref": "#/components/schemas/HTTPValidationError"},
+            {"$ref": "#/components/schemas/UserError"},
+        ]
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            unreadable = operation.get("responses", {}).get("422")
+            if unreadable is not None:
+                unreadable["content"] = {"application/json": {"schema": either}}
 
 
 def install(app: FastAPI) -> None:

@@ -28,6 +28,11 @@ def duration(ms: float) -> str:
     return f"{ms / 1000:.1f} s"
 
 
+def width(percent: float) -> str:
+    """A bar's width as a class (w-0 .. w-100 in app.css): the CSP allows no style attribute."""
+    return f"w-{max(0, min(100, round(percent)))}"
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -40,6 +45,7 @@ def make_templates() -> Jinja2Templates:
         letter=lambda index: LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1),
         minutes=lambda seconds: format_clock(seconds),
         duration=duration,
+        width=width,
     )
     env.globals.update(ratings=list(Rating))
     return templates

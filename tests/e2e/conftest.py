@@ -6,6 +6,8 @@ with known answers and one whose problem lasts 5 seconds (for the timer). "Run i
 goes to a stand-in sandbox (tests.fakes), so these tests need no root; the real one
 runs the same page in tests/integration/sandbox.
 Set QUIZ_SHOTS=/tmp/shots to save screenshots of each page at 1280 and 375 px.
+Every page of every test records Content-Security-Policy violations (the DOM event and
+Chromium's console report) and fails the test if there was one.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 QUICK_SECONDS = 5
 ADMIN = "e2e-admin"
+# Runs before any page script, in every frame and after every navigation.
+REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.reportCsp(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                   " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +103,19 @@ def context(browser: Browser, server: str) -> Iterator[BrowserContext]:
 def page(context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.expose_function("reportCsp", lambda violation: violations.append(violation))
+    page.add_init_script(REPORT_CSP)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     assert not errors, f"JavaScript errors: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -114,6 +133,6 @@ def shot(page: Page, name: str) -> None:
 def register(page: Page, username: str) -> None:
     page.goto("/register")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")

@@ -151,15 +151,23 @@ def issuer(
     }
 
 
-@public.get("/issuer/key")
-def issuer_key(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JSONResponse:
+class JwkResponse(JSONResponse):
+    media_type = "application/jwk+json"  # as the docs say it too
+
+
+class JwkSetResponse(JSONResponse):
+    media_type = "application/jwk-set+json"
+
+
+@public.get("/issuer/key", response_class=JwkResponse)
+def issuer_key(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JwkResponse:
     """The signing key as a JWK (RFC 8037); the same key is the issuer's did:key."""
     key = credentials.issuer_keys(sessions, clock=clock, secret=secret)[0]
-    return JSONResponse(key.jwk, media_type="application/jwk+json")
+    return JwkResponse(key.jwk)
 
 
-@public.get("/.well-known/jwks.json")
-def jwks(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JSONResponse:
+@public.get("/.well-known/jwks.json", response_class=JwkSetResponse)
+def jwks(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JwkSetResponse:
     """Every key that verifies this site's credentials, as a JWK Set."""
     keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
-    return JSONResponse({"keys": [key.jwk for key in keys]}, media_type="application/jwk-set+json")
+    return JwkSetResponse({"keys": [key.jwk for key in keys]})

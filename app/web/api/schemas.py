@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from app.domain.shapes import DIMENSION_LIMIT, MAX_DIMENSIONS, MAX_SHAPE_CHARS
 from app.services.awards import AwardView
 from app.services.catalog import CatalogEntry
 from app.services.problem_views import ProblemView, Reveal
@@ -170,8 +171,12 @@ class ProblemOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    answer: int | str = Field(
-        description="Option index from 0, or a shape written like (batch, seq_len, hidden)"
+    answer: int | Annotated[str, Field(max_length=MAX_SHAPE_CHARS)] = Field(
+        description=(
+            "Option index from 0, or a shape written like (batch, seq_len, hidden): "
+            f"at most {MAX_SHAPE_CHARS} characters and {MAX_DIMENSIONS} dimensions, "
+            f"each below {DIMENSION_LIMIT}"
+        )
     )
 
 

@@ -17,6 +17,7 @@ from app.domain.errors import (
     TooManyRequests,
     Unavailable,
 )
+from app.domain.shapes import MAX_SHAPE_CHARS
 from app.sandbox.protocol import SnippetResult
 from app.services import awards, playground, problems, runs
 from app.web.deps import LearnerCall, SignedIn
@@ -25,7 +26,8 @@ from app.web.templating import is_htmx, render
 
 router = APIRouter()
 N = Annotated[int, Path(ge=1, le=1000)]
-AnswerField = Annotated[str, Form(max_length=200)]
+# Unbounded here: the answer's reader bounds it (app.domain.shapes) and says so on the page.
+AnswerField = Annotated[str, Form()]
 CodeField = Annotated[str, Form(max_length=playground.MAX_CODE)]
 
 
@@ -81,7 +83,7 @@ async def answer(
     except (AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable) as error:
         return await _problem_page(
             request, me, run_id, n,
-            notice=error.message, typed=answer, status_code=status_for(error),
+            notice=error.message, typed=answer[:MAX_SHAPE_CHARS], status_code=status_for(error),
         )  # fmt: skip
     if is_htmx(request):
         return await _problem_page(request, me, run_id, n)

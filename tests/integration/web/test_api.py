@@ -249,3 +249,25 @@ def test_every_api_post_needs_json_or_a_header(api: TestClient) -> None:
     assert forged.status_code == 403
     assert forged.json()["error"] == "NotAllowed"
     assert api.post("/api/admin/learners/1/time-multiplier", data={}).status_code == 403
+
+
+def test_an_oversized_shape_answer_is_422_and_costs_no_attempt(api: TestClient) -> None:
+    """Issue 11, point 8: a 5,000-digit dimension answered 500 and dropped the connection."""
+    run = start(api)
+    url = f"/api/runs/{run['run_id']}/problems/1"
+    api.get(url)
+    json_type = {"Content-Type": "application/json"}
+    for body in (
+        '{"answer": "(' + "9" * 5000 + ', 3)"}',
+        '{"answer": "(2147483648, 3, 5)"}',
+        '{"answer": "(' + ", ".join(["1"] * 40) + ')"}',
+        '{"answer": ' + "9" * 20 + "}",
+    ):
+        response = api.post(url + "/answer", content=body.encode(), headers=json_type)
+        assert response.status_code == 422, body[:40]
+        said = response.text
+        assert "at most" in said or "below 2147483648" in said, said
+    number = '{"answer": ' + "9" * 5000 + "}"  # pydantic-core refuses it as out of range
+    assert api.post(url + "/answer", content=number, headers=json_type).status_code == 422
+    assert api.get(url).json()["attempts_left"] == 2
+    assert api.post(url + "/answer", json={"answer": "(2, 3, 5)"}).json()["correct"] is True

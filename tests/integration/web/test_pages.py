@@ -105,6 +105,31 @@ def test_problem_page_without_js(browser: TestClient, clock: FakeClock) -> None:
     assert "Next problem →" in right.text
 
 
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ("(" + "9" * 5000 + ", 3)", "An answer is at most 200 characters."),
+        ("(2147483648, 3, 5)", "each dimension is a whole number below 2147483648"),
+        ("(" + ", ".join(["1"] * 40) + ")", "A shape has at most 16 dimensions"),
+    ],
+    ids=["5000-digits", "2**31", "40-dimensions"],
+)
+def test_an_oversized_shape_answer_is_shown_plainly(
+    browser: TestClient, answer: str, said: str
+) -> None:
+    """Issue 11, point 8, on the form: the problem page says what is accepted, no attempt used."""
+    url = start_run(browser)
+    token = csrf(browser.get(url).text)
+    for headers in ({}, {**HX, "X-CSRF-Token": token}):
+        response = browser.post(
+            url + "/answer", data={"answer": answer, "csrf_token": token}, headers=headers
+        )
+        assert response.status_code == 422
+        assert said in text(response.text)
+        assert "Attempts: <strong>2 left</strong>" in response.text
+        assert answer not in response.text or len(answer) <= 200
+
+
 def test_wrong_option_stays_disabled(browser: TestClient) -> None:
     url = start_run(browser).removesuffix("/1") + "/2"  # not .replace: run ids hold "1"s
     html = browser.get(url).text

@@ -16,8 +16,15 @@ def test_choice_is_read_through_the_display_order() -> None:
     assert read_answer(problem, order, "1").option_index == 0
 
 
-@pytest.mark.parametrize("raw", [-1, 4, "x", "", True, None])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        -1, 4, "x", "", True, None, "²",
+        pytest.param("9" * 5000, id="5000-digits"), pytest.param(10**5000, id="huge-int"),
+    ],
+)  # fmt: skip
 def test_choice_out_of_range_is_not_understood(raw: object) -> None:
+    # "²" passes str.isdigit() and 5,000 digits int()'s limit: both once raised ValueError.
     with pytest.raises(AnswerNotUnderstood):
         read_answer(choice("q", correct=0), None, raw)
 
@@ -33,6 +40,21 @@ def test_shape_in_any_notation(raw: str) -> None:
 def test_unparseable_shape_says_why() -> None:
     with pytest.raises(AnswerNotUnderstood, match="closing"):
         read_answer(shape_problem(), None, "(3, 4")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [10**5000, -(10**5000), "9" * 5000, " " * 300 + "(2, 3, 5)"],
+    ids=["huge-int", "huge-negative-int", "5000-digits", "300-characters"],
+)
+def test_an_oversized_shape_answer_is_not_understood(raw: object) -> None:
+    with pytest.raises(AnswerNotUnderstood):
+        read_answer(shape_problem(), None, raw)
+
+
+def test_a_huge_option_index_is_not_understood() -> None:
+    with pytest.raises(AnswerNotUnderstood, match="Pick one of the 4 options"):
+        read_answer(choice("q", correct=0), None, 10**5000)
 
 
 def test_execution_wins_over_the_authors_expectation() -> None:

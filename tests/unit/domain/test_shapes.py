@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.shapes import ShapeSyntaxError, compare_shapes, format_shape, parse_shape
+from app.domain.shapes import (
+    MAX_DIMENSIONS,
+    MAX_SHAPE_CHARS,
+    ShapeSyntaxError,
+    compare_shapes,
+    format_shape,
+    parse_shape,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +117,42 @@ def test_compare_shapes_with_a_different_rank() -> None:
 
     assert feedback.matches == (True, True, True, False)
     assert not feedback.rank_matches
+
+
+# Bounds (issue 11, point 8): an answer is short, each dimension fits in 31 bits.
+
+
+def test_the_largest_accepted_shape_parses() -> None:
+    widest = "(" + ", ".join(["2147483647"] * MAX_DIMENSIONS) + ")"
+    assert len(widest) <= MAX_SHAPE_CHARS
+    assert parse_shape(widest) == (2**31 - 1,) * MAX_DIMENSIONS
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "(" + "9" * 5000 + ",)",
+            f"An answer is at most {MAX_SHAPE_CHARS} characters. Write a shape such as (8, 3).",
+        ),
+        (
+            "(2147483648, 3)",
+            "'(2147483648, 3)' is not a shape: 2147483648 is too large; each dimension "
+            "is a whole number below 2147483648.",
+        ),
+        (
+            "(99999999999999999999, 3)",
+            "'(99999999999999999999, 3)' is not a shape: 9999999999… is too large; each "
+            "dimension is a whole number below 2147483648.",
+        ),
+        (
+            "(" + ", ".join(["1"] * (MAX_DIMENSIONS + 1)) + ")",
+            f"A shape has at most {MAX_DIMENSIONS} dimensions; this one has {MAX_DIMENSIONS + 1}.",
+        ),
+    ],
+    ids=["5000-digits", "2**31", "20-digits", "too-many-dimensions"],
+)
+def test_refuses_what_is_out_of_bounds(text: str, message: str) -> None:
+    with pytest.raises(ShapeSyntaxError) as refused:
+        parse_shape(text)
+    assert str(refused.value) == message

@@ -1,0 +1,198 @@
+"""Request size limits (issue 11, point 4): a body too large is refused before anything
+reads it, and a body that does not validate is never echoed back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tests.conftest import PASSWORD, TestClient
+from tests.integration.web.helpers import csrf
+from tests.live_server import LiveServer
+
+KIB = 1024
+MARKER = "zq-echo-"
+
+
+class ReadCounter:
+    """Wraps the app: how many body bytes the app pulled through `receive`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.messages = 0
+        self.bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted() -> dict:
+            message = await receive()
+            if message["type"] == "http.request":
+                self.messages += 1
+                self.bytes += len(message.get("body", b""))
+            return message
+
+        await self.app(scope, counted, send)
+
+    @property
+    def state(self) -> object:  # TestClient's lifespan reaches for app.state
+        return self.app.state  # type: ignore[attr-defined]
+
+
+def test_a_300_kib_json_body_is_413_and_never_read(app: FastAPI) -> None:
+    counter = ReadCounter(app)
+    body = b'{"username": "' + b"a" * (300 * KIB) + b'", "password": "x"}'
+    with TestClient(counter) as client:
+        response = client.post(
+            "/api/auth/login", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 413
+    assert response.json()["error"] == "PayloadTooLarge"
+    assert "64 KiB" in response.json()["detail"]
+    assert counter.messages == 0  # refused on its Content-Length, unread
+
+
+def test_an_api_body_at_the_limit_is_still_read(api: TestClient) -> None:
+    padding = "p" * (60 * KIB)
+    response = api.post("/api/playground/run", json={"code": f"# {padding}\nprint(1)"})
+    assert response.status_code != 413
+
+
+def test_a_2_mib_form_is_413(client: TestClient) -> None:
+    token = csrf(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": "ada", "password": "x" * (2 * KIB * KIB), "csrf_token": token},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "1 MiB" in response.text
+
+
+def test_a_2_mib_file_upload_is_413(client: TestClient) -> None:
+    token = csrf(client.get("/credentials/verify").text)
+    response = client.post(
+        "/credentials/verify",
+        data={"csrf_token": token},
+        files={"credential_file": ("big.json", b"{" + b" " * (2 * KIB * KIB), "application/json")},
+    )
+    assert response.status_code == 413
+
+
+def test_a_small_file_upload_still_works(client: TestClient) -> None:
+    token = csrf(client.get("/credentials/verify").text)
+    response = client.post(
+        "/credentials/verify",
+        data={"csrf_token": token},
+        files={"credential_file": ("badge.json", b'{"not": "a credential"}', "application/json")},
+    )
+    assert response.status_code == 200
+
+
+def test_a_multipart_form_is_refused_where_no_file_is_taken(client: TestClient) -> None:
+    """The CSRF check would parse it (spooling its files to disk) before refusing it."""
+    counter = ReadCounter(client.app)
+    with TestClient(counter) as raw:
+        token = csrf(raw.get("/register").text)
+        response = raw.post(
+            "/register",
+            data={"username": "ada", "password": PASSWORD, "csrf_token": token},
+            files={"junk": ("junk.bin", b"x" * (100 * KIB), "application/octet-stream")},
+        )
+    assert response.status_code == 415
+    assert "file" in response.text
+    assert counter.messages == 0
+
+
+def _chunks(total: int, size: int = 8 * KIB) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        piece = min(size, total - sent)
+        sent += piece
+        yield b"x" * piece
+
+
+def test_a_chunked_body_over_the_limit_is_413_once_over(app: FastAPI) -> None:
+    counter = ReadCounter(app)
+    with LiveServer(counter) as server, httpx.Client(base_url=server.url) as http:  # type: ignore[arg-type]
+        response = http.post(
+            "/api/auth/login",
+            content=_chunks(2048 * KIB, size=16 * KIB),
+            headers={"Content-Type": "application/json"},
+        )
+        assert "content-length" not in response.request.headers
+        assert response.status_code == 413
+        assert response.json()["error"] == "PayloadTooLarge"
+        # Reading stopped soon past the limit (the server hands over up to about 128 KiB a
+        # message), not at the end of the body: the server discarded the rest.
+        assert counter.bytes < 512 * KIB
+        # The connection still serves the next request.
+        assert http.get("/healthz").status_code == 200
+
+
+def test_a_chunked_form_over_the_limit_is_413(app: FastAPI) -> None:
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        response = http.post(
+            "/login",
+            content=_chunks(1100 * KIB, size=64 * KIB),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 413
+
+
+def test_a_chunked_body_under_the_limit_is_served(app: FastAPI) -> None:
+    body = f'{{"username": "ada", "password": "{PASSWORD}"}}'.encode()
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        response = http.post(
+            "/api/auth/register",
+            content=iter([body[:10], body[10:]]),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 201
+
+
+def test_a_10_mb_invalid_body_is_refused_not_echoed(client: TestClient) -> None:
+    body = ('{"username": "' + MARKER * (10_000_000 // len(MARKER))).encode()
+    response = client.post(
+        "/api/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert MARKER not in response.text
+    assert len(response.content) < 1000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"username": "' + MARKER * 1000 + '", "password": "x"}',  # too long
+        '{"username": ["' + MARKER * 1000 + '"], "password": "x"}',  # wrong type
+        '{"username": "' + MARKER * 1000,  # not JSON
+    ],
+    ids=["too-long", "wrong-type", "not-json"],
+)
+def test_a_422_does_not_echo_the_body(client: TestClient, body: str) -> None:
+    response = client.post(
+        "/api/auth/login", content=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert MARKER not in response.text
+    for error in response.json()["detail"]:
+        assert set(error) == {"loc", "msg", "type"}
+
+
+def test_a_422_of_the_answer_route_does_not_echo_the_body(api: TestClient) -> None:
+    run = api.post("/api/challenges/gru-test/runs", json={}).json()
+    url = f"/api/runs/{run['run_id']}/problems/1/answer"
+    for body in ('{"answer": ["' + MARKER * 500 + '"]}', '{"answer": "' + MARKER * 500):
+        response = api.post(
+            url, content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert MARKER not in response.text
+        assert response.json()["detail"][0]["loc"][0] == "body"
