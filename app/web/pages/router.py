@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.web.pages import account, auth, badges, challenges, home, patterns, practice, runs, tests
+from app.web.pages import (
+    account,
+    auth,
+    badges,
+    challenges,
+    home,
+    patterns,
+    practice,
+    progress,
+    runs,
+    tests,
+)
 from app.web.security import verify_form_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_form_csrf)])
-for module in (home, auth, account, challenges, runs, badges, patterns, practice, tests):
+for module in (home, auth, account, challenges, runs, badges, progress, patterns, practice, tests):
     router.include_router(module.router)
