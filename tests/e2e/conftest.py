@@ -51,10 +51,17 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[str]:
+def e2e_database(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    """The served database's URL: tests may seed it through the services (the server's
+    clock is the real one, so a review due in the past is seeded with an earlier clock)."""
     db = tmp_path_factory.mktemp("e2e") / "quiz.db"
     shutil.copy(template_db, db)
-    settings = Settings(DATABASE_URL=f"sqlite:///{db}", QUIZ_SECRET_KEY="e2e-" + "k" * 40)
+    return f"sqlite:///{db}"
+
+
+@pytest.fixture(scope="session")
+def server(e2e_database: str) -> Iterator[str]:
+    settings = Settings(DATABASE_URL=e2e_database, QUIZ_SECRET_KEY="e2e-" + "k" * 40)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     load_tree(sessions, ROOT / "challenges", clock=system_clock)

@@ -35,7 +35,7 @@ def test_a_new_learner_sees_where_to_start(browser: TestClient) -> None:
     assert "Start with GRU Test Badge" in page
     assert "0 cards due now" in page
     assert "NLP" in page
-    assert "0 of 1 badges" in page
+    assert "0 of 1 badge held" in page
     assert 'href="/challenges/gru-test"' in html
     assert "Sequence classification" in page
 
