@@ -39,6 +39,12 @@ def run_scores(
     return [(run_id, correct_count, total) for run_id, correct_count, total in rows]
 
 
+def sets_run_by(session: Session, *, learner_id: int) -> set[int]:
+    """The sets the learner has ever started: only these can hold a best, a badge, an
+    open run or a retake wait (one indexed query instead of four per set)."""
+    return set(session.scalars(select(RunRow.set_id).where(RunRow.user_id == learner_id)))
+
+
 def badge_earned_at(session: Session, *, learner_id: int, set_id: int) -> datetime | None:
     return session.scalar(
         select(AwardRow.awarded_at).where(AwardRow.user_id == learner_id, AwardRow.set_id == set_id)

@@ -3,7 +3,7 @@ and retake wait; narrowed by topic, level and search words, and sorted (`browse`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +13,13 @@ from app.domain.challenge import ChallengeSet, Level, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import wait_phrase
-from app.persistence.catalog import active_topics, badge_earned_at, matching_set_ids, run_scores
+from app.persistence.catalog import (
+    active_topics,
+    badge_earned_at,
+    matching_set_ids,
+    run_scores,
+    sets_run_by,
+)
 from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import retakes
@@ -96,9 +102,14 @@ def browse(
             stored = [s for s in stored if s.id in ids]
         if query.level is not None:
             stored = [s for s in stored if level_of(s.challenge_set) is query.level]
-        entries = [
-            _entry(uow.session, s.challenge_set, s.id, learner_id, now, s.loaded_at) for s in stored
-        ]
+        tried: set[int] = (
+            set() if learner_id is None else sets_run_by(uow.session, learner_id=learner_id)
+        )
+        entries = []
+        for found in stored:
+            who = learner_id if found.id in tried else None  # never started: nothing to look up
+            entry = _entry(uow.session, found.challenge_set, found.id, who, now)
+            entries.append(replace(entry, loaded_at=found.loaded_at))
         uow.commit()  # runs found over while looking are written down as such
     return CatalogPage(
         query=query,
@@ -144,7 +155,6 @@ def _entry(
     set_id: int,
     learner_id: int | None,
     now: datetime,
-    loaded_at: datetime | None = None,
 ) -> CatalogEntry:
     best, badge_at, found = None, None, None
     if learner_id is not None and challenge_set.kind is SetKind.CHALLENGE:
@@ -164,7 +174,6 @@ def _entry(
         open_run_id=found.open_run_id if found else None,
         retake_opens_at=found.opens_at if found and waiting else None,
         retake_wait_seconds=found.wait_seconds if found and waiting else 0,
-        loaded_at=loaded_at,
     )
 
 
