@@ -6,6 +6,7 @@ the level and the sort, pages and the API read a query string into one here.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,10 +74,10 @@ def read_query(
 ) -> CatalogQuery:
     """The query from a URL's values; an empty value means "any". Bad values raise
     InvalidInput with a message saying what is accepted."""
-    topic = (topic or "").strip() or None
+    topic = _plain(topic) or None
     if topic is not None and len(topic) > MAX_TOPIC_CHARS:
         raise InvalidInput(f"A topic has at most {MAX_TOPIC_CHARS} characters.")
-    text = " ".join((q or "").split())
+    text = _plain(q)
     if len(text) > MAX_SEARCH_CHARS:
         raise InvalidInput(f"Search for at most {MAX_SEARCH_CHARS} characters.")
     query = CatalogQuery(
@@ -99,6 +100,13 @@ def _choice(enum: type[_Choice], value: str | None, name: str) -> _Choice | None
     except ValueError:
         known = ", ".join(member.value for member in enum)
         raise InvalidInput(f"Unknown {name}; use one of: {known}.") from None
+
+
+def _plain(value: str | None) -> str:
+    """Spaces collapsed; control characters are no one's words, and SQLite ends a
+    string at a NUL (a search for "\\0x" would match everything)."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value or "")
+    return " ".join(text.split())
 
 
 def level_of(challenge_set: ChallengeSet) -> Level | None:

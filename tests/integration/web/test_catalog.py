@@ -55,6 +55,7 @@ def test_api_filters(client: TestClient, cnn: None) -> None:
     assert listed(client, "?q=PADDING") == ["cnn-basics"]
     assert listed(client, "?q=gru&topic=&level=") == ["gru-test"]
     assert listed(client, "?sort=level") == ["cnn-basics", "gru-test", "seq-pattern"]
+    assert listed(client, "?q=%00%F0%9F%94%A5%27%22") == []  # NUL, emoji, quotes: just text
 
 
 @pytest.mark.parametrize(

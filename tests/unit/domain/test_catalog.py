@@ -36,6 +36,10 @@ def test_values_are_read_and_words_lowered_once_each() -> None:
     assert query.filtered
 
 
+def test_control_characters_are_spaces() -> None:
+    assert read_query(q="conv\x00\tstride\x1b").words == ("conv", "stride")
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
