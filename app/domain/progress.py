@@ -6,28 +6,15 @@ sets, due dates) and services put them together.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
+from app.domain.catalog import level_rank as rank
 from app.domain.challenge import Level
 
-LEVELS = tuple(Level)  # beginner .. expert, in order
 NO_TOPIC = "General"  # where a set without a `topic` is counted
-
-
-def rank(level: Level) -> int:
-    return LEVELS.index(level)
-
-
-def set_level(levels: Iterable[Level]) -> Level:
-    """A set's level: the most common among its problems; a tie goes to the higher one."""
-    counts = Counter(levels)
-    if not counts:
-        return Level.BEGINNER
-    return max(counts, key=lambda level: (counts[level], rank(level)))
 
 
 @dataclass(frozen=True)
@@ -37,7 +24,7 @@ class SetStanding:
     slug: str
     title: str
     topic: str
-    level: Level
+    level: Level  # the catalog's level of the set (app.domain.catalog.level_of)
     badge_held: bool
     attempted: bool  # the learner has started a run of it (finished or not)
 

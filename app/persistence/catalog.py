@@ -1,16 +1,28 @@
-"""What the catalog shows a learner beside a challenge: their best run and badge.
+"""What the catalog shows a learner beside a challenge: their best run and badge; and
+which sets a topic and search words select, with the topics there are to choose from.
 
 Their open run and retake wait: app.persistence.open_runs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain.runs import Outcome
-from app.persistence.tables import AwardRow, RunProblemRow, RunRow
+from app.persistence.tables import (
+    AwardRow,
+    ChallengeSetRow,
+    ProblemRevisionRow,
+    ProblemRow,
+    RunProblemRow,
+    RunRow,
+)
+
+_ESCAPE = "\\"
 
 
 def run_scores(
@@ -27,7 +39,62 @@ def run_scores(
     return [(run_id, correct_count, total) for run_id, correct_count, total in rows]
 
 
+def sets_run_by(session: Session, *, learner_id: int) -> set[int]:
+    """The sets the learner has ever started: only these can hold a best, a badge, an
+    open run or a retake wait (one indexed query instead of four per set)."""
+    return set(session.scalars(select(RunRow.set_id).where(RunRow.user_id == learner_id)))
+
+
 def badge_earned_at(session: Session, *, learner_id: int, set_id: int) -> datetime | None:
     return session.scalar(
         select(AwardRow.awarded_at).where(AwardRow.user_id == learner_id, AwardRow.set_id == set_id)
     )
+
+
+def active_topics(session: Session) -> list[str]:
+    """Every topic an active set names, A to Z: the catalog's topic choices come from
+    the loaded files, whatever topics they bring."""
+    topics = session.scalars(
+        select(ChallengeSetRow.topic)
+        .where(ChallengeSetRow.retired_at.is_(None), ChallengeSetRow.topic.is_not(None))
+        .distinct()
+    ).all()
+    return sorted((topic for topic in topics if topic), key=str.casefold)
+
+
+def matching_set_ids(session: Session, *, topic: str | None, words: Sequence[str]) -> set[int]:
+    """The active sets in `topic` (any case) whose title, summary, topic or a current
+    problem's title or prompt holds every one of `words` (lower-cased by the caller);
+    each word is plain text: % and _ match only themselves."""
+    query = select(ChallengeSetRow.id).where(ChallengeSetRow.retired_at.is_(None))
+    if topic is not None:
+        query = query.where(func.lower(ChallengeSetRow.topic) == topic.lower())
+    for word in words:
+        query = query.where(_holds(word))
+    return set(session.scalars(query).all())
+
+
+def _holds(word: str) -> ColumnElement[bool]:
+    in_problem = exists().where(
+        ProblemRow.set_id == ChallengeSetRow.id,
+        ProblemRow.retired_at.is_(None),
+        ProblemRevisionRow.id == ProblemRow.current_revision_id,
+        or_(
+            _contains(ProblemRevisionRow.content["title"].as_string(), word),
+            _contains(ProblemRevisionRow.content["prompt"].as_string(), word),
+        ),
+    )
+    return or_(
+        _contains(ChallengeSetRow.title, word),
+        _contains(ChallengeSetRow.summary, word),
+        _contains(ChallengeSetRow.topic, word),
+        in_problem,
+    )
+
+
+def _contains(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any], word: str
+) -> ColumnElement[bool]:
+    plain = word.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%")
+    plain = plain.replace("_", _ESCAPE + "_")
+    return func.lower(column).like(f"%{plain}%", escape=_ESCAPE)

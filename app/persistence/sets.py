@@ -43,6 +43,7 @@ class StoredSet:
     id: int
     challenge_set: ChallengeSet
     retired: bool
+    loaded_at: datetime | None = None  # when it was first loaded or last changed
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,12 @@ class SetRepository:
 
 
 def _stored(row: ChallengeSetRow) -> StoredSet:
-    return StoredSet(id=row.id, challenge_set=to_domain(row), retired=row.retired_at is not None)
+    return StoredSet(
+        id=row.id,
+        challenge_set=to_domain(row),
+        retired=row.retired_at is not None,
+        loaded_at=row.loaded_at,
+    )
 
 
 def to_domain(row: ChallengeSetRow) -> ChallengeSet:

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.challenge import ChallengeSet, Flashcard, SetKind
+from app.domain.catalog import level_of
+from app.domain.challenge import ChallengeSet, Flashcard, Level, SetKind
 from app.domain.clock import Clock
 from app.domain.flashcards import describe_interval
 from app.domain.progress import (
@@ -22,7 +23,6 @@ from app.domain.progress import (
     TopicProgress,
     by_topic,
     count_due,
-    set_level,
     suggest_next,
 )
 from app.persistence import progress as facts
@@ -146,7 +146,7 @@ def _standing(challenge_set: ChallengeSet, held: bool, attempted: bool) -> SetSt
         slug=challenge_set.slug,
         title=challenge_set.title,
         topic=challenge_set.topic or NO_TOPIC,
-        level=set_level(p.level for p in challenge_set.problems),
+        level=level_of(challenge_set) or Level.BEGINNER,
         badge_held=held,
         attempted=attempted,
     )

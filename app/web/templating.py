@@ -52,7 +52,14 @@ def make_templates() -> Jinja2Templates:
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
+    """A fragment is wanted; a history restore (a pushed URL not in htmx's cache) is not:
+    it swaps the body with the whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and not headers.get("hx-boosted")
+        and not headers.get("hx-history-restore-request")
+    )
 
 
 def render(

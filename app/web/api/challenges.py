@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from app.domain.catalog import read_query
 from app.services import catalog, runs
 from app.web.api.schemas import RunOut, SetOut
 from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDep
@@ -11,12 +14,25 @@ from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDe
 router = APIRouter(prefix="/challenges", tags=["challenges"])
 
 
-@router.get("")
+@router.get(
+    "",
+    responses={422: {"description": "An unknown level or sort, or a search that is too long"}},
+)
 async def list_sets(
-    sessions: SessionsDep, clock: ClockDep, learner: OptionalLearnerId, run: Run
+    sessions: SessionsDep,
+    clock: ClockDep,
+    learner: OptionalLearnerId,
+    run: Run,
+    topic: Annotated[str | None, Query(description="A topic, as the sets name it")] = None,
+    level: Annotated[str | None, Query(description="beginner, intermediate, ...")] = None,
+    q: Annotated[str | None, Query(description="Words every match holds")] = None,
+    sort: Annotated[str | None, Query(description="title, level, newest, not-earned")] = None,
 ) -> list[SetOut]:
-    entries = await run(catalog.list_sets, sessions, learner, clock=clock)
-    return [SetOut.of(entry) for entry in entries]
+    """The active sets matching every filter given: a set's level is the most common
+    level of its problems; `q` searches titles, summaries, topics and problems' prompts."""
+    query = read_query(topic=topic, level=level, q=q, sort=sort)
+    found = await run(catalog.browse, sessions, learner, query, clock=clock)
+    return [SetOut.of(entry) for entry in found.entries]
 
 
 @router.post(

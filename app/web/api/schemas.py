@@ -37,6 +37,7 @@ class SetOut(BaseModel):
     kind: str
     title: str
     topic: str | None
+    level: str | None = Field(description="The most common level of its problems")
     summary: str | None
     problem_count: int
     total_seconds: int
@@ -57,6 +58,7 @@ class SetOut(BaseModel):
             kind=found.kind.value,
             title=found.title,
             topic=found.topic,
+            level=entry.level.value if entry.level else None,
             summary=found.summary,
             problem_count=entry.problem_count,
             total_seconds=entry.total_seconds,

@@ -48,8 +48,8 @@ def test_one_learner_cannot_fill_the_sandbox(
     async def attack() -> tuple[list[httpx.Response], httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with (
-            httpx.AsyncClient(transport=transport, base_url="http://t") as mallory,
-            httpx.AsyncClient(transport=transport, base_url="http://t") as ada,
+            httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as mallory,
+            httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as ada,
         ):
             for name, client in (("mallory", mallory), ("ada", ada)):
                 account = {"username": name, "password": PASSWORD}

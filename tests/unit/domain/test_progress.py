@@ -12,7 +12,6 @@ from app.domain.progress import (
     count_due,
     end_of_day,
     learner_level,
-    set_level,
     suggest_next,
 )
 
@@ -23,12 +22,6 @@ def standing(
     slug: str, topic: str, level: Level, *, held: bool = False, tried: bool = False
 ) -> SetStanding:
     return SetStanding(slug, slug.title(), topic, level, badge_held=held, attempted=tried or held)
-
-
-def test_a_sets_level_is_its_most_common_problem_level_ties_going_up() -> None:
-    assert set_level([B, MID, MID, A]) is MID
-    assert set_level([B, B, A, A]) is A
-    assert set_level([]) is B
 
 
 def test_the_learners_level_is_the_highest_badge_held_in_the_topic() -> None:
