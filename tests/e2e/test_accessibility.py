@@ -34,6 +34,8 @@ WIDTHS = [1280, 375]
 ANONYMOUS_PAGES = ["/login", "/register"]
 LEARNER_PAGES = [
     "/",
+    "/?topic=Tensors&level=beginner&sort=newest",  # the catalog filtered
+    "/?q=no-such-words-anywhere",  # and with nothing found
     "/challenges/gru-test",
     "/challenges/gru-mastery",
     "/patterns/sequence-classification",
