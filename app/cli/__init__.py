@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import admin, sandbox, serve, sets
+from app.cli import admin, health, sandbox, serve, sets
 
 app = typer.Typer(
     name="quiz",
@@ -15,6 +15,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 sets.register(app)
+health.register(app)
 serve.register(app)
 sandbox.register(app)
 admin.register(app)

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
 
+import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
+
+PathArg = Annotated[
+    Path | None,
+    typer.Argument(help="A file or folder of challenge files (default: QUIZ_CHALLENGES_DIR)."),
+]
+
+
+def parsed_tree(path: Path | None) -> list[ParsedFile]:
+    """Every challenge file under `path` (default: the configured folder), parsed."""
+    root = path or load_settings().challenges_dir
+    if not root.exists():
+        raise fail(f"{root}: no such file or folder")
+    return parse_tree(root)
 
 
 @dataclass

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from app.authoring.errors import format_path
-from app.authoring.loader import ParsedFile, parse_tree
+from app.authoring.loader import ParsedFile
 from app.authoring.schema import json_schema
-from app.cli.context import load_settings, migrated_database
+from app.cli.context import PathArg, load_settings, migrated_database, parsed_tree
+from app.cli.health import counts_table
 from app.cli.output import error, fail, ok
 from app.cli.verifying import checker_for, start_or_warn, started_sandbox
 from app.domain.clock import system_clock
 from app.sandbox.errors import SandboxUnavailable
 from app.services import content_status
-from app.services.loading import FileStatus, LoadReport, load_tree
-
-PathArg = Annotated[
-    Path | None,
-    typer.Argument(help="A file or folder of challenge files (default: QUIZ_CHALLENGES_DIR)."),
-]
+from app.services.content_health import FileCounts, file_counts, total
+from app.services.loading import FileStatus, LoadReport, Verification, load_tree
 
 
 def register(app: typer.Typer) -> None:
@@ -98,22 +94,21 @@ def check(
     Each `expected` shape, `raises` claim and correct shape option is checked against
     what the code really does.
     """
-    settings = load_settings()
-    root = path or settings.challenges_dir
-    if not root.exists():
-        error(f"{root}: no such file or folder")
-        raise typer.Exit(1)
-    parsed = parse_tree(root)
+    parsed = parsed_tree(path)
+    verified: dict[str, Verification] = {}
     if run and any(item.ok for item in parsed):
-        _run_snippets(parsed, allow_unisolated=allow_unisolated)
+        verified = _run_snippets(parsed, allow_unisolated=allow_unisolated)
     errors = [problem for item in parsed for problem in item.errors]
+    counts = [file_counts(item, verified.get(item.source)) for item in parsed]
     if as_json:
-        typer.echo(
-            json.dumps({"ok": not errors, "files": [_file_json(i) for i in parsed]}, indent=2)
-        )
+        files = [_file_json(item, row) for item, row in zip(parsed, counts, strict=True)]
+        report = {"ok": not errors, "files": files, "total": total(counts).numbers()}
+        typer.echo(json.dumps(report, indent=2))
     else:
         for problem in errors:
             error(str(problem))
+        for line in counts_table(counts):
+            typer.echo(line)
         good = sum(1 for item in parsed if item.ok)
         summary = f"{good} of {len(parsed)} file(s) valid, {len(errors)} error(s)"
         (ok if not errors else error)(summary)
@@ -121,26 +116,31 @@ def check(
         raise typer.Exit(1)
 
 
-def _run_snippets(parsed: list[ParsedFile], *, allow_unisolated: bool) -> None:
+def _run_snippets(parsed: list[ParsedFile], *, allow_unisolated: bool) -> dict[str, Verification]:
+    """Verify each valid file's snippets; its errors join the file's. By file source."""
+    verified: dict[str, Verification] = {}
     try:
         with started_sandbox(allow_unisolated=allow_unisolated) as sandbox:
             checker = checker_for(sandbox, session_factory=None)
             for item in parsed:
                 if item.ok:
-                    item.errors.extend(checker(item).errors)
+                    verified[item.source] = checker(item)
+                    item.errors.extend(verified[item.source].errors)
     except SandboxUnavailable as unavailable:
         raise fail(
             f"sandbox unavailable: {unavailable.reason}\n"
             "Snippets were not run. `quiz check --allow-unisolated` runs them without full "
             "isolation (trusted code only); `quiz check --no-run` only validates."
         ) from None
+    return verified
 
 
-def _file_json(item: ParsedFile) -> dict[str, object]:
+def _file_json(item: ParsedFile, counts: FileCounts) -> dict[str, object]:
     return {
         "file": item.source,
         "ok": item.ok,
         "slug": item.challenge_set.slug if item.challenge_set else None,
+        **counts.numbers(),
         "errors": [
             {"line": e.line, "path": format_path(e.path), "message": e.message, "text": str(e)}
             for e in item.errors

@@ -150,8 +150,8 @@ class Checker:
     def __call__(self, parsed: ParsedFile) -> Verification:
         assert parsed.challenge_set is not None
         claims = list(claims_of(parsed.challenge_set))
-        results = self._results(claims)
-        verification = Verification()
+        results, ran = self._results(claims)
+        verification = Verification(ran=ran, reused=len(claims) - ran)
         by_variant: dict[str, dict[int, dict[str, Any]]] = {}
         for claim, result in zip(claims, results, strict=True):
             for path, message in disagreements(claim, result):
@@ -175,8 +175,9 @@ class Checker:
         verification.errors.sort()
         return verification
 
-    def _results(self, claims: list[Claim]) -> list[SnippetResult]:
-        """Each claim's outcome: from the cache (one lookup for the whole set), else run.
+    def _results(self, claims: list[Claim]) -> tuple[list[SnippetResult], int]:
+        """Each claim's outcome (from the cache: one lookup for the whole set, else run)
+        and how many snippets ran.
 
         A set with variants has many snippets, so the cache is read and written in bulk;
         identical snippets run once.
@@ -200,7 +201,7 @@ class Checker:
                 for key, result in kept.items():
                     cache.put(key, result.to_dict(), self._now())
                 uow.commit()
-        return [cached[key] if key in cached else fresh[key] for key in keys]
+        return [cached[key] if key in cached else fresh[key] for key in keys], len(fresh)
 
     def _now(self) -> datetime:
         return self._clock()

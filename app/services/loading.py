@@ -30,6 +30,8 @@ Verifier = Callable[[ParsedFile], "Verification"]
 class Verification:
     executed: dict[str, dict[str, object]] = field(default_factory=dict)
     errors: list[AuthoringError] = field(default_factory=list)
+    ran: int = 0  # snippets run in the sandbox for this file
+    reused: int = 0  # snippets answered without running (the cache, or a twin in the set)
 
 
 class FileStatus(StrEnum):

@@ -26,7 +26,9 @@ STYLE = "github-dark"
 
 def _pre(code: str, lexer: Lexer) -> str:
     body = highlight(code.rstrip("\n"), lexer, HtmlFormatter(nowrap=True))
-    return f'<pre class="highlight"><code>{body}</code></pre>'
+    # Focusable and named, so a keyboard can scroll a long line (WCAG 2.1.1).
+    opening = '<pre class="highlight" tabindex="0" role="group" aria-label="Code">'
+    return f"{opening}<code>{body}</code></pre>"
 
 
 def _highlight_fence(code: str, language: str, _attrs: str) -> str:

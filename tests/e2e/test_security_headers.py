@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.e2e.conftest import ADMIN, PASSWORD, register, shot
+from tests.e2e.conftest import register, shot, sign_in_admin
 from tests.integration.admin.test_admin_web import PAGES as ADMIN_PAGES
 
 pytestmark = pytest.mark.e2e
@@ -56,11 +56,7 @@ def test_a_problem_page_with_htmx_satisfies_the_policy(page: Page) -> None:
 
 
 def test_admin_pages_satisfy_the_policy(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
+    sign_in_admin(page)
     for path in ADMIN_PAGES:
         visit(page, path)
         name = "admin" + path.removeprefix("/admin").replace("/", "-")

@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import ADMIN, register, shot
+from tests.e2e.conftest import register, shot, sign_in_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -55,11 +54,7 @@ def test_a_variant_problem_and_a_pool_to_the_badge(page: Page) -> None:
 
 
 def test_admin_previews_every_variant(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
+    sign_in_admin(page)
 
     page.goto("/admin/sets/variant-test/problems/lstm")
     table = page.locator(".variants table")

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.domain.challenge import Level
 from app.domain.variants import MAX_VARIANTS
-from app.services import admin_preview, content_status
+from app.services import admin_preview, content_health, content_status
 from app.web.admin.schemas import ContentFileOut
 from app.web.deps import SessionsDep
 from app.web.templating import is_htmx, render
@@ -21,8 +22,10 @@ api = APIRouter()
 def content(request: Request, sessions: SessionsDep) -> HTMLResponse:
     files = content_status.content_files(sessions)
     # The page polls itself (htmx) so a saved file's errors show up without a reload.
-    template = "admin/_content_files.html" if is_htmx(request) else "admin/content.html"
-    return render(request, template, {"files": files})
+    if is_htmx(request):
+        return render(request, "admin/_content_files.html", {"files": files})
+    grid = content_health.loaded_grid(sessions)
+    return render(request, "admin/content.html", {"files": files, "grid": grid, "levels": Level})
 
 
 @pages.get("/sets/{slug}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,8 @@ from app.authoring.errors import AuthoringError
 from app.domain.clock import FakeClock
 from app.services import audit, content_status
 from app.services.loading import FileOutcome, FileStatus, LoadReport
+from tests import builders
+from tests.conftest import save_sets
 from tests.integration.admin.history import History, Take
 from tests.integration.admin.web import HX, csrf, make_admin, sign_in, text
 
@@ -223,3 +226,22 @@ def test_content_page_shows_load_errors(
     board = text(admin.get("/admin").text)
     assert "1 challenge files with errors" in board
     assert admin.get("/api/admin/content").json()[0]["errors"][0]["line"] == 42
+
+
+def test_content_page_counts_problems_by_topic_and_level(
+    admin: TestClient, loaded: sessionmaker[Session], clock: FakeClock
+) -> None:
+    save_sets(loaded, clock, builders.variant_challenge())
+
+    html = admin.get("/admin/content").text
+
+    rows = {
+        cells[0]: cells[1:]
+        for row in re.findall(r"<tr>\s*(<th scope=\"row\">.*?)</tr>", html, re.S)
+        if (cells := [text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+    }
+    # Columns: beginner, intermediate, advanced, expert, total, challenge sets, pattern sets.
+    # NLP: gru-test's 3 and variant-test's 3 (a problem with 4 variants, a pool of 2).
+    assert rows["NLP"] == ["–", "6 2 pooled · 4 variants", "–", "–", "6", "2", "0"]
+    assert rows["(no topic)"] == ["–", "–", "–", "–", "0", "0", "1"]  # the pattern set
+    assert "<html" not in admin.get("/admin/content", headers=HX).text  # the poll skips it

@@ -146,7 +146,13 @@ def test_check_of_good_files_exits_0_and_loads_nothing(runner: CliRunner, projec
     result = runner.invoke(app, ["check"])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 of 2 file(s) valid, 0 error(s)\n"
+    assert result.stdout.splitlines() == [
+        "file                           sets  problems  variants  executed  cached  failures",
+        "challenges/quick-quiz.yaml        1         2         0         0       0         0",
+        "challenges/small-pattern.yaml     1         5         0         0       0         0",
+        "total                             2         7         0         0       0         0",
+        "2 of 2 file(s) valid, 0 error(s)",
+    ]
     assert not (project / "data").exists()
 
 

@@ -197,6 +197,13 @@ def test_markdown_escapes_raw_html(browser: TestClient) -> None:
     assert "<script>" not in markdown("<script>alert(1)</script>")
 
 
+def test_code_blocks_can_be_reached_by_keyboard_to_scroll(browser: TestClient) -> None:
+    from app.web.rendering import markdown
+
+    html = markdown("```python\nx = torch.zeros(2, 3)\n```")
+    assert html.startswith('<pre class="highlight" tabindex="0" role="group" aria-label="Code">')
+
+
 def test_signed_in_pages_full_and_partial(browser: TestClient) -> None:
     problem = start_run(browser)
     run = problem.rsplit("/problems", 1)[0]
