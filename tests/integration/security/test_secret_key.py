@@ -150,3 +150,40 @@ def test_serve_refuses_a_loose_key_file_in_one_line(
     assert len(lines) == 1, result.stderr
     assert "secret_key" in lines[0]
     assert "chmod 600" in lines[0]
+
+
+def test_the_first_command_makes_the_data_folder_and_database_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A careless operator's first command (`quiz admin create`, before any `serve`)
+    made data/ 0755 and quiz.db 0644 under the usual umask: every local user could read
+    the password hashes and everyone's runs. The key's folder is meant to be 0700."""
+    from app.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("QUIZ_DATA_DIR", raising=False)
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(
+            app, ["admin", "create", "root", "--password-stdin"], input=PASSWORD + "\n"
+        )
+        assert result.exit_code == 0, result.output
+        folder, database = tmp_path / "data", tmp_path / "data" / "quiz.db"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0
+        from app.persistence.engine import make_engine
+
+        engine = make_engine("sqlite:///./data/quiz.db")  # WAL and its index, while open
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE scratch (x INTEGER)")
+            for extra in (database.with_name("quiz.db-wal"), database.with_name("quiz.db-shm")):
+                assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0, extra.name
+        engine.dispose()
+        nested = tmp_path / "elsewhere" / "deeper" / "other.db"  # DATABASE_URL elsewhere
+        make_engine(f"sqlite:///{nested}").dispose()
+        assert stat.S_IMODE(nested.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(nested.stat().st_mode) & 0o077 == 0
+    finally:
+        os.umask(old)
