@@ -117,6 +117,37 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     assert "chmod 600" in message
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_key_file_planted_by_another_user_is_refused(tmp_path: Path) -> None:
+    """QUIZ_DATA_DIR in a shared place (/tmp/quiz): another local user made the folder
+    and a 0600 `secret_key` they know first. Its mode passed, a root-run server read it,
+    and that user could sign an admin session. The key must be the server's own file."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    key_file = folder / "secret_key"
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"k" * 64 + b"\n")
+    os.close(fd)
+    nobody = 65534
+    os.chown(key_file, nobody, nobody)
+    with pytest.raises(SecretKeyError) as refused:
+        secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    assert "another user" in str(refused.value)
+
+
+def test_a_key_in_a_folder_others_can_write_is_refused(tmp_path: Path) -> None:
+    """Others who can write the folder can swap the key file for one they know."""
+    folder = tmp_path / "open"
+    folder.mkdir()
+    secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    folder.chmod(0o777)
+    with pytest.raises(SecretKeyError) as refused:
+        secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    assert "chmod 700" in str(refused.value)
+    folder.chmod(0o755)
+    assert secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+
+
 def test_a_short_key_file_is_refused(tmp_path: Path) -> None:
     key_file = tmp_path / "secret_key"
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
