@@ -117,7 +117,19 @@ def _create(path: Path) -> None:
 
 
 def _read(path: Path) -> str:
-    mode = path.stat().st_mode
+    folder = path.parent.stat()
+    if folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise SecretKeyError(
+            f"{path.parent}: others may write this folder and swap the key for one they "
+            f"know (mode {stat.S_IMODE(folder.st_mode):o}); run `chmod 700 {path.parent}`"
+        )
+    found = path.stat()
+    if found.st_uid != os.geteuid():
+        raise SecretKeyError(
+            f"{path}: the key file belongs to another user (uid {found.st_uid}), who may "
+            "know it; delete it to make a new one (everyone is signed out)"
+        )
+    mode = found.st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretKeyError(
             f"{path}: others may read this key (mode {stat.S_IMODE(mode):o}); "

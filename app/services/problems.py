@@ -179,7 +179,7 @@ def ensure_runnable(
         unfinished = open_runs.unfinished_problems(conn, learner_id=learner_id, now=now)
         if not unfinished:
             return
-        if _lines(code) != _lines(own):
+        if _as_shown(code) != _as_shown(own):
             raise ProblemNotOver(edits_wait_message(unfinished[0].set_title))
         for other in unfinished:
             # The other problem as its learner sees it: their variant's code.
@@ -198,8 +198,15 @@ def edits_wait_message(set_title: str) -> str:
     )
 
 
+def _as_shown(code: str) -> list[str]:
+    """The code's lines with their indentation (which decides what runs: a line moved
+    into a loop is other code), ignoring blank lines and spacing at the line ends."""
+    return [line.rstrip() for line in code.splitlines() if line.strip()]
+
+
 def _lines(code: str) -> list[str]:
-    """The code's statements as written, ignoring blank lines and spacing at the ends."""
+    """The code's statements, indentation ignored: for finding another problem's code
+    inside this one, where ignoring it refuses more, never less."""
     return [line.strip() for line in code.splitlines() if line.strip()]
 
 

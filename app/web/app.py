@@ -21,6 +21,7 @@ from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
 from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
+from app.services.hashing import BoundedHasher
 from app.services.sandbox_share import LearnerShare, sandbox_capacity, share_of
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import api_docs, errors, health
@@ -88,7 +89,8 @@ def create_app(
     app.state.runner = runner_for(engine)
     app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
     app.state.sandbox = sandbox
-    app.state.hasher = password_hasher or PasswordHasher()
+    # A few hashes at once (64 MiB each): open registration cannot fill the memory.
+    app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
     app.state.throttle = LoginThrottle(app.state.sessions, clock)
     # A learner may run 2 snippets a second, in bursts of 10.
     app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.domain.errors import NotFound
 from app.services import problems, runs
@@ -18,9 +19,25 @@ from app.web.api.bodies import body_schema, read_json
 from app.web.api.schemas import AnswerIn, AnswerOut, HintOut, ProblemOut, RunOut
 from app.web.deps import SignedIn, signed_in
 
+
+class ProblemNumber(Convertor[int]):
+    """Starlette's `int`, bounded: its "[0-9]+" handed a 5,000-digit number to int(),
+    whose ValueError (Python's 4,300-digit limit) was a 500. Longer ones do not match: 404."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("problem_number", ProblemNumber())  # before the paths compile
+
 router = APIRouter(prefix="/runs", tags=["runs"])
 MAX_PROBLEMS = 1000
-PROBLEM = "/{run_id}/problems/{n:int}"  # the direct routes' path: `n` arrives as an int
+PROBLEM = "/{run_id}/problems/{n:problem_number}"  # the direct routes' path: `n` is an int
 ADDRESS = [
     {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}},
     {

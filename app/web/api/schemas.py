@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from app.domain.shapes import DIMENSION_LIMIT, MAX_DIMENSIONS, MAX_SHAPE_CHARS
 from app.services.awards import AwardView
@@ -173,7 +173,8 @@ class ProblemOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    answer: int | Annotated[str, Field(max_length=MAX_SHAPE_CHARS)] = Field(
+    # StrictInt: lax int read `true` as option 1 and `0.0` as option 0, using an attempt.
+    answer: StrictInt | Annotated[str, Field(max_length=MAX_SHAPE_CHARS)] = Field(
         description=(
             "Option index from 0, or a shape written like (batch, seq_len, hidden): "
             f"at most {MAX_SHAPE_CHARS} characters and {MAX_DIMENSIONS} dimensions, "

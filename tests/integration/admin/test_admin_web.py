@@ -147,6 +147,30 @@ def test_accommodation_api(admin: TestClient, runs: dict[str, int]) -> None:
     assert admin.get(f"/api/admin/learners/{runs['bob']}").json()["learner"]["time_multiplier"] == 2
 
 
+@pytest.mark.parametrize("learner_id", [str(2**63), "9" * 30, "0", "-1"])
+def test_a_learner_id_past_sqlite_s_integers_is_404_not_500(
+    admin: TestClient, learner_id: str
+) -> None:
+    """2**63 and up reached SQLite as a bound parameter: OverflowError, a 500."""
+    for method, path in [
+        ("GET", f"/api/admin/learners/{learner_id}"),
+        ("GET", f"/admin/learners/{learner_id}"),
+        ("PUT", f"/api/admin/learners/{learner_id}/time-multiplier"),
+    ]:
+        response = admin.request(
+            method, path, json={"time_multiplier": 2} if method == "PUT" else None
+        )
+        assert response.status_code in (404, 422), (path, response.status_code)
+    page = admin.get("/admin/learners")
+    token = csrf(page.text)
+    form = admin.post(
+        f"/admin/learners/{learner_id}/time-multiplier",
+        data={"multiplier": "2", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert form.status_code in (404, 422)
+
+
 def test_analytics_page_and_json(admin: TestClient, runs: dict[str, int]) -> None:
     html = admin.get("/admin/analytics/gru-test").text
     assert html.count('<svg class="chart') >= 5

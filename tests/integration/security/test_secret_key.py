@@ -117,6 +117,37 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     assert "chmod 600" in message
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_key_file_planted_by_another_user_is_refused(tmp_path: Path) -> None:
+    """QUIZ_DATA_DIR in a shared place (/tmp/quiz): another local user made the folder
+    and a 0600 `secret_key` they know first. Its mode passed, a root-run server read it,
+    and that user could sign an admin session. The key must be the server's own file."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    key_file = folder / "secret_key"
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"k" * 64 + b"\n")
+    os.close(fd)
+    nobody = 65534
+    os.chown(key_file, nobody, nobody)
+    with pytest.raises(SecretKeyError) as refused:
+        secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    assert "another user" in str(refused.value)
+
+
+def test_a_key_in_a_folder_others_can_write_is_refused(tmp_path: Path) -> None:
+    """Others who can write the folder can swap the key file for one they know."""
+    folder = tmp_path / "open"
+    folder.mkdir()
+    secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    folder.chmod(0o777)
+    with pytest.raises(SecretKeyError) as refused:
+        secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+    assert "chmod 700" in str(refused.value)
+    folder.chmod(0o755)
+    assert secret_key_of(Settings(QUIZ_DATA_DIR=folder, QUIZ_SECRET_KEY=None))
+
+
 def test_a_short_key_file_is_refused(tmp_path: Path) -> None:
     key_file = tmp_path / "secret_key"
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -150,3 +181,40 @@ def test_serve_refuses_a_loose_key_file_in_one_line(
     assert len(lines) == 1, result.stderr
     assert "secret_key" in lines[0]
     assert "chmod 600" in lines[0]
+
+
+def test_the_first_command_makes_the_data_folder_and_database_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A careless operator's first command (`quiz admin create`, before any `serve`)
+    made data/ 0755 and quiz.db 0644 under the usual umask: every local user could read
+    the password hashes and everyone's runs. The key's folder is meant to be 0700."""
+    from app.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("QUIZ_DATA_DIR", raising=False)
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(
+            app, ["admin", "create", "root", "--password-stdin"], input=PASSWORD + "\n"
+        )
+        assert result.exit_code == 0, result.output
+        folder, database = tmp_path / "data", tmp_path / "data" / "quiz.db"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0
+        from app.persistence.engine import make_engine
+
+        engine = make_engine("sqlite:///./data/quiz.db")  # WAL and its index, while open
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE scratch (x INTEGER)")
+            for extra in (database.with_name("quiz.db-wal"), database.with_name("quiz.db-shm")):
+                assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0, extra.name
+        engine.dispose()
+        nested = tmp_path / "elsewhere" / "deeper" / "other.db"  # DATABASE_URL elsewhere
+        make_engine(f"sqlite:///{nested}").dispose()
+        assert stat.S_IMODE(nested.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(nested.stat().st_mode) & 0o077 == 0
+    finally:
+        os.umask(old)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
@@ -271,3 +272,36 @@ def test_an_oversized_shape_answer_is_422_and_costs_no_attempt(api: TestClient) 
     assert api.post(url + "/answer", content=number, headers=json_type).status_code == 422
     assert api.get(url).json()["attempts_left"] == 2
     assert api.post(url + "/answer", json={"answer": "(2, 3, 5)"}).json()["correct"] is True
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+@pytest.mark.parametrize("tail", ["", "/answer", "/hint"])
+def test_a_5000_digit_problem_number_is_404_not_500(
+    api: TestClient, method: str, tail: str
+) -> None:
+    """A problem number past int()'s 4,300-digit limit raised ValueError in the path's
+    int convertor: 500, on the direct routes and through the router alike."""
+    run = start(api)
+    url = f"/api/runs/{run['run_id']}/problems/{'9' * 5000}{tail}"
+    response = api.request(method, url, json={"answer": 1} if method != "GET" else None)
+    assert response.status_code in (404, 405), response.text
+    assert api.get(f"/api/runs/{run['run_id']}").json()["problems"][0]["outcome"] == "pending"
+
+
+@pytest.mark.parametrize("answer", ["true", "false", "1.0", "0.0"])
+def test_a_boolean_or_float_answer_is_422_and_costs_no_attempt(
+    api: TestClient, answer: str
+) -> None:
+    """`true` was read as option 1 and `0.0` as option 0 (pydantic's lax int), each
+    using an attempt: a client's bug cost the learner a try at a choice problem."""
+    run = start(api)
+    url = f"/api/runs/{run['run_id']}/problems/2"
+    api.get(url)
+    response = api.post(
+        url + "/answer",
+        content=('{"answer": ' + answer + "}").encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert api.get(url).json()["attempts_left"] == 2
+    assert api.post(url + "/answer", json={"answer": 0}).status_code == 200

@@ -109,7 +109,7 @@ def test_an_endpoint_with_parameters_is_refused() -> None:
 def test_the_app_serves_viewing_answering_and_hints_directly() -> None:
     served = {(route.path, frozenset(route.methods)) for route in direct_routes()}
     assert served == {
-        ("/api/runs/{run_id}/problems/{n:int}", frozenset({"GET"})),
-        ("/api/runs/{run_id}/problems/{n:int}/answer", frozenset({"POST"})),
-        ("/api/runs/{run_id}/problems/{n:int}/hint", frozenset({"POST"})),
+        ("/api/runs/{run_id}/problems/{n:problem_number}", frozenset({"GET"})),
+        ("/api/runs/{run_id}/problems/{n:problem_number}/answer", frozenset({"POST"})),
+        ("/api/runs/{run_id}/problems/{n:problem_number}/hint", frozenset({"POST"})),
     }

@@ -196,3 +196,67 @@ def test_a_422_of_the_answer_route_does_not_echo_the_body(api: TestClient) -> No
         assert response.status_code == 422
         assert MARKER not in response.text
         assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+class HashGate:
+    """Stands in for argon2's work: counts the hashes running at once, holds each until
+    released (or a few seconds pass), so concurrent requests pile up inside it."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.inside = 0
+        self.most = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        self.release.wait(timeout=3)
+        with self.lock:
+            self.inside -= 1
+
+
+def test_anonymous_registrations_cannot_run_more_than_a_few_hashes_at_once(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each argon2 hash takes 64 MiB: 80 concurrent anonymous registrations grew the
+    server from 130 MiB to 1 GiB (up to 40 at once, the thread pool's size: 2.5 GiB).
+    Hashes and verifications now wait for one of a few slots."""
+    import asyncio
+
+    from argon2 import PasswordHasher
+
+    from app.services.hashing import HASHES_AT_ONCE
+
+    gate = HashGate()
+    real_hash = PasswordHasher.hash
+
+    def held_hash(self: PasswordHasher, password: str | bytes, **kwargs: object) -> str:
+        gate.enter()
+        return real_hash(self, password)
+
+    monkeypatch.setattr(PasswordHasher, "hash", held_hash)
+
+    async def register_many(url: str) -> list[int]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+            async def one(i: int) -> int:
+                body = {"username": f"flood{i}", "password": PASSWORD}
+                return (await http.post("/api/auth/register", json=body)).status_code
+
+            tasks = [asyncio.create_task(one(i)) for i in range(12)]
+            while gate.most < 12 and not all(t.done() for t in tasks):
+                await asyncio.sleep(0.05)
+                if gate.inside >= HASHES_AT_ONCE:  # give the others time to pile in too
+                    await asyncio.sleep(0.5)
+                    break
+            gate.release.set()
+            return list(await asyncio.gather(*tasks))
+
+    with LiveServer(app) as server:
+        codes = asyncio.run(register_many(server.url))
+    assert codes == [201] * 12
+    assert gate.most <= HASHES_AT_ONCE < 12

@@ -111,6 +111,29 @@ def test_run_it_runs_only_the_code_as_shown_until_the_run_is_over(
     assert "data-run-code readonly" not in browser.get(page(run_id, 1)).text
 
 
+def test_run_it_refuses_the_code_reindented_while_the_run_is_unfinished(
+    api: TestClient, loaded: sessionmaker[Session], clock: FakeClock, runner: FakeRunner
+) -> None:
+    """Lines were compared stripped at both ends, so moving a line into or out of a
+    loop or function ran other code than the page shows: `print(total)` in the loop
+    prints every partial sum. Only trailing spaces and blank lines may differ."""
+    looped = "total = 0\nfor i in range(3):\n    total += i\nprint(total)\n"
+    loop_problem = replace(builders.shape_problem(), code=looped)
+    save_sets(
+        loaded, clock, builders.challenge(problems=(loop_problem, builders.choice("gate", 0)))
+    )
+    run_id = api.post(START, json={}).json()["run_id"]
+    api.post(problem(run_id, 1) + "/answer", json={"answer": "(2, 3, 5)"})
+    api.post(problem(run_id, 1) + "/answer", json={"answer": "(2, 3, 6)"})
+    reindented = looped.replace("\nprint(total)", "\n    print(total)")
+    refused = run_it(api, run_id, 1, reindented)
+    assert refused.status_code == 409
+    assert runner.jobs == []
+    as_shown = looped.replace("\n", "  \r\n") + "\n\n"  # trailing spaces, CRLF, blank lines
+    assert run_it(api, run_id, 1, as_shown).status_code == 200
+    assert runner.codes == [as_shown]
+
+
 def test_run_it_refuses_code_that_holds_an_unfinished_problems_code(
     api: TestClient, loaded: sessionmaker[Session], clock: FakeClock, runner: FakeRunner
 ) -> None:
