@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8000", alias="QUIZ_PUBLIC_URL")
     # Further Host names to answer (comma separated), beside the public URL's and loopback.
     allowed_hosts: str = Field(default="", alias="QUIZ_ALLOWED_HOSTS")
+    # Reverse proxies whose X-Forwarded-For names the client (comma separated addresses);
+    # empty: the peer is the client, so no local process can pose as another address.
+    trusted_proxies: str = Field(default="", alias="QUIZ_TRUSTED_PROXIES")
     # How many of one learner's snippets may run at once (kept below the sandbox's total).
     snippets_per_learner: int = Field(default=2, ge=1, le=100, alias="QUIZ_SNIPPETS_PER_LEARNER")
 

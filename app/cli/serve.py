@@ -60,7 +60,15 @@ def serve(
         typer.echo(f"Watching {settings.challenges_dir}/ for changes; errors at /admin/content")
     typer.echo(f"Serving torch-quiz on http://{host}:{port}")
     try:
-        uvicorn.run(create_app(settings, sandbox=sandbox), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings, sandbox=sandbox),
+            host=host,
+            port=port,
+            log_level="info",
+            # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+        )
     finally:
         if reload:
             watcher.stop()

@@ -31,7 +31,13 @@ def test_serve_migrates_loads_then_serves(
     )
     assert (project / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
     assert served["app"] == "the app"
-    assert served["options"] == {"host": "127.0.0.1", "port": 9123, "log_level": "info"}
+    assert served["options"] == {
+        "host": "127.0.0.1",
+        "port": 9123,
+        "log_level": "info",
+        "proxy_headers": False,  # X-Forwarded-For from a local process names no one
+        "forwarded_allow_ips": None,
+    }
     with project_db() as session:
         assert sorted(s.slug for s in SetRepository(session).active()) == [
             "quick-quiz",
@@ -64,3 +70,13 @@ def test_serve_on_every_interface_says_which_hosts_it_answers(
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
     assert "QUIZ_PUBLIC_URL" not in result.stderr
     assert served["settings"].host_names[0] == "quiz.example.org"
+
+
+def test_serve_believes_forwarded_addresses_only_from_the_configured_proxies(
+    runner: CliRunner, project: Path, served: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUIZ_TRUSTED_PROXIES", "10.0.0.5,10.0.0.6")
+    result = runner.invoke(app, ["serve", "--port", "9124"])
+    assert result.exit_code == 0, result.output
+    assert served["options"]["proxy_headers"] is True
+    assert served["options"]["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
