@@ -121,9 +121,23 @@ def display_name(path: FilePath) -> str:
 
 
 def parse_tree(root: FilePath) -> list[ParsedFile]:
-    parsed = [parse_file(path, source=display_name(path)) for path in find_files(root)]
+    inside = root.resolve() if root.is_dir() else root.resolve().parent
+    parsed = [
+        parse_file(path, source=display_name(path))
+        if path.resolve().is_relative_to(inside)
+        else _outside(path, inside)
+        for path in find_files(root)
+    ]
     _refuse_shared_slugs(parsed)
     return parsed
+
+
+def _outside(path: FilePath, inside: FilePath) -> ParsedFile:
+    # A link out of the folder would have the loader read (and quote) any file the
+    # server can read; challenge files live in the folder they are loaded from.
+    name = str(path)  # the link, not what it points at
+    message = f"links to a file outside {inside.name}/; copy the file in instead of linking it"
+    return ParsedFile(path, name, errors=[AuthoringError(name, 1, (), message)])
 
 
 def _refuse_shared_slugs(parsed: Iterable[ParsedFile]) -> None:
