@@ -52,6 +52,8 @@ def _validate(username: str, password: str) -> str:
 def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
+    if not password.strip():
+        raise InvalidInput("A password of only spaces is too easy to guess; type a real one.")
 
 
 def _name_taken(name: str) -> UsernameTaken:

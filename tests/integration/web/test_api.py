@@ -48,6 +48,16 @@ def test_openapi_docs(client: TestClient) -> None:
     assert [p["name"] for p in answer["parameters"]] == ["run_id", "n"]
 
 
+def test_a_password_of_only_spaces_is_refused(client: TestClient) -> None:
+    response = client.post("/api/auth/register", json={"username": "ada", "password": " " * 12})
+    assert response.status_code == 422
+    assert "only spaces" in response.json()["detail"]
+    assert (
+        client.post("/api/auth/login", json={"username": "ada", "password": " " * 12}).status_code
+        == 401
+    )
+
+
 def test_register_login_and_wrong_password(client: TestClient) -> None:
     assert (
         client.post(
