@@ -153,3 +153,13 @@ def test_cards_show_the_learners_state(browser: TestClient, clock: FakeClock) ->
     seen = text(browser.get("/?topic=NLP&sort=not-earned").text)
     assert re.search(r"Your best [0-3]/3", seen)  # options are shuffled per run
     assert "Retake opens in 10 min" in seen
+
+
+def test_a_summary_is_markdown_on_the_cards_and_the_pattern_page(
+    client: TestClient, loaded: sessionmaker[Session], clock: FakeClock
+) -> None:
+    summary = "Shapes out of `nn.Conv2d`, *step by step*"
+    save_sets(loaded, clock, replace(builders.pattern("conv-shapes"), summary=summary))
+    for page in (client.get("/").text, client.get("/patterns/conv-shapes").text):
+        assert "<code>nn.Conv2d</code>" in page
+        assert "`nn.Conv2d`" not in page
