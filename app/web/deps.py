@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -183,3 +183,8 @@ def remember_role(request: Request, learner: Learner) -> None:
         request.session["admin"] = True
     else:
         request.session.pop("admin", None)
+
+
+# A pattern item's place in its list (flashcards, quiz, practice), and a card's rating.
+ItemIndex = Annotated[int, Path(ge=0, le=1000)]
+CardRating = Annotated[int, Form(ge=1, le=4)]

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import AnswerNotUnderstood
 from app.domain.flashcards import Rating
 from app.services import flashcards, patterns
-from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDep
+from app.web.deps import (
+    CardRating,
+    ClockDep,
+    ItemIndex,
+    LearnerId,
+    OptionalLearnerId,
+    Run,
+    SessionsDep,
+)
 from app.web.runner import ServiceRunner
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
-Index = Annotated[int, Path(ge=0, le=1000)]
 
 
 async def _page(
@@ -48,12 +55,12 @@ async def pattern(
 async def rate(
     request: Request,
     slug: str,
-    i: Index,
+    i: ItemIndex,
     sessions: SessionsDep,
     clock: ClockDep,
     learner: LearnerId,
     run: Run,
-    rating: Annotated[int, Form(ge=1, le=4)],
+    rating: CardRating,
 ) -> Response:
     reviewed = await run(
         flashcards.rate_card,
@@ -68,7 +75,7 @@ async def rate(
 async def quiz_answer(
     request: Request,
     slug: str,
-    i: Index,
+    i: ItemIndex,
     sessions: SessionsDep,
     clock: ClockDep,
     learner: OptionalLearnerId,
@@ -94,7 +101,7 @@ async def quiz_answer(
 async def explain(
     request: Request,
     slug: str,
-    i: Index,
+    i: ItemIndex,
     sessions: SessionsDep,
     clock: ClockDep,
     learner: OptionalLearnerId,

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.flashcards import Rating
 from app.services import flashcards, progress
-from app.web.deps import ClockDep, LearnerId, Run, SessionsDep
+from app.web.deps import CardRating, ClockDep, ItemIndex, LearnerId, Run, SessionsDep
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
-Index = Annotated[int, Path(ge=0, le=1000)]
 
 
 @router.get("/me/progress")
@@ -36,12 +35,12 @@ async def review(
 async def rate_due_card(
     request: Request,
     slug: str,
-    i: Index,
+    i: ItemIndex,
     sessions: SessionsDep,
     clock: ClockDep,
     learner: LearnerId,
     run: Run,
-    rating: Annotated[int, Form(ge=1, le=4)],
+    rating: CardRating,
 ) -> Response:
     reviewed = await run(
         flashcards.rate_card,
