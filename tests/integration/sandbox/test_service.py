@@ -163,3 +163,41 @@ def test_a_full_service_answers_503_busy_with_retry_after(served: str) -> None:
 
 def _in_flight(url: str) -> int:
     return int(httpx.get(url + "/healthz", headers=AUTH).json()["in_flight"])
+
+
+SHAPES = """\
+slug: shapes
+kind: challenge
+title: Shapes
+topic: Tensors
+badge: {name: Shaper, description: Knew the shapes.}
+problems:
+  - id: zeros
+    type: predict_output
+    level: beginner
+    title: Zeros
+    prompt: What shape?
+    code: "import torch\\nx = torch.zeros(2, 3)"
+    answer: {shape_of: x, expected: "EXPECTED"}
+"""
+
+
+def test_quiz_check_runs_snippets_on_the_service_when_one_is_set(
+    service: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "challenges"
+    folder.mkdir()
+    (folder / "shapes.yaml").write_text(SHAPES.replace("EXPECTED", "(2, 3)"), encoding="utf-8")
+    monkeypatch.setenv("QUIZ_SANDBOX_TOKEN", TOKEN)
+    monkeypatch.setenv("QUIZ_SANDBOX_URL", f"http://127.0.0.1:{free_port()}")
+    nobody = CliRunner().invoke(cli, ["check", str(folder)])
+    assert nobody.exit_code == 1
+    assert "no sandbox service answers" in nobody.output
+
+    monkeypatch.setenv("QUIZ_SANDBOX_URL", service.url)
+    good = CliRunner().invoke(cli, ["check", str(folder)])
+    assert good.exit_code == 0, good.output
+    (folder / "shapes.yaml").write_text(SHAPES.replace("EXPECTED", "(3, 2)"), encoding="utf-8")
+    wrong = CliRunner().invoke(cli, ["check", str(folder)])
+    assert wrong.exit_code == 1
+    assert "(2, 3)" in wrong.output  # what the code really gives, found by running it
