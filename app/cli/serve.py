@@ -20,7 +20,7 @@ from app.cli.context import (
 )
 from app.cli.output import error
 from app.cli.sets import print_load_report
-from app.cli.verifying import checker_for, start_or_warn
+from app.cli.verifying import start_or_warn, verifier
 from app.domain.clock import system_clock
 from app.services.loading import LoadReport
 from app.services.watch import Reloader, Watcher
@@ -48,8 +48,8 @@ def serve(
     check_secret_key(settings)
     warn_if_unreachable(settings, host)
     database = migrated_database(settings)
-    sandbox = start_or_warn()
-    verify = checker_for(sandbox, database.session_factory) if sandbox else None
+    sandbox = start_or_warn(settings)
+    verify = verifier(sandbox, database.session_factory)
     reloader = Reloader(
         database.session_factory, settings.challenges_dir, clock=system_clock, verify=verify
     )
