@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment
+from markupsafe import Markup
 
 from app.domain.flashcards import Rating
-from app.domain.runs import format_clock
+from app.domain.runs import Outcome, format_clock
 from app.web import rendering
 from app.web.security import csrf_token
 
@@ -33,6 +36,32 @@ def width(percent: float) -> str:
     return f"w-{max(0, min(100, round(percent)))}"
 
 
+class Fragments:
+    """Parts of a page that read the same for everyone who sees them, rendered once.
+
+    `fragment("_statement.html", title=..., prompt=...)` in a template renders that
+    template with those values and nothing else: no request, session, CSRF token or
+    learner is in its context, so a cached fragment cannot carry one learner's state
+    to another. The values are the key: a new revision or another variant of a problem
+    has other texts, hence another fragment. Give it only what everyone may see
+    (a problem's statement, never its answer or explanation).
+    """
+
+    def __init__(self, env: Environment, size: int = 4096) -> None:
+        self._env = env
+        self.rendered = lru_cache(maxsize=size)(self._render)
+
+    def __call__(self, name: str, **values: Any) -> Markup:
+        return self.rendered(name, tuple(sorted(values.items())))
+
+    def _render(self, name: str, values: tuple[tuple[str, Any], ...]) -> Markup:
+        html = self._env.get_template(name).render(dict(values))
+        return Markup(html)  # noqa: S704 - Jinja's autoescape made it
+
+
+OUTCOME_LABELS = {outcome: outcome.value.replace("_", " ") for outcome in Outcome}
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -47,7 +76,13 @@ def make_templates() -> Jinja2Templates:
         duration=duration,
         width=width,
     )
-    env.globals.update(ratings=list(Rating))
+    env.globals.update(
+        ratings=list(Rating),
+        fragment=Fragments(env),
+        outcome_labels=OUTCOME_LABELS,
+        numbered=enumerate,  # a loop without Jinja's `loop` object, which costs every page
+        zip=zip,
+    )
     return templates
 
 
