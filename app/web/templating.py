@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +42,28 @@ class Fragments:
     template with those values and nothing else: no request, session, CSRF token or
     learner is in its context, so a cached fragment cannot carry one learner's state
     to another. The values are the key: a new revision or another variant of a problem
-    has other texts, hence another fragment. Give it only what everyone may see
-    (a problem's statement, never its answer or explanation).
+    has other texts, hence another fragment. Give it only what everyone may see before
+    a problem is over (its statement, never its answer or explanation).
     """
 
     def __init__(self, env: Environment, size: int = 4096) -> None:
         self._env = env
-        self.rendered = lru_cache(maxsize=size)(self._render)
+        self._size = size
+        self._cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Markup] = {}
 
     def __call__(self, name: str, **values: Any) -> Markup:
-        return self.rendered(name, tuple(sorted(values.items())))
+        key = (name, tuple(sorted(values.items())))
+        found = self._cache.get(key)
+        if found is None:
+            found = Markup(self._env.get_template(name).render(values))  # noqa: S704 - escaped
+            if len(self._cache) >= self._size:
+                self._cache.clear()  # texts change only with content: a rare, cheap refill
+            self._cache[key] = found
+        return found
 
-    def _render(self, name: str, values: tuple[tuple[str, Any], ...]) -> Markup:
-        html = self._env.get_template(name).render(dict(values))
-        return Markup(html)  # noqa: S704 - Jinja's autoescape made it
+    def cached(self) -> list[Markup]:
+        """What is held now (for tests: it must never hold an answer)."""
+        return list(self._cache.values())
 
 
 OUTCOME_LABELS = {outcome: outcome.value.replace("_", " ") for outcome in Outcome}
