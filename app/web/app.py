@@ -107,7 +107,8 @@ def create_app(
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
     # Innermost first: direct routes run inside the CSRF check and the session.
-    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
+    direct = api_router.direct_routes() + pages_router.direct_routes()
+    app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)
