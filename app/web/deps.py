@@ -207,16 +207,23 @@ class AccountDesk:
     async def register(self, username: str, password: str) -> Learner:
         return await run_in_threadpool(
             accounts.register,
-            self.database.units, self.hasher, clock=self.clock, username=username,
+            self.database.units,
+            self.hasher,
+            clock=self.clock,
+            username=username,
             password=password,
-        )  # fmt: skip
+        )
 
     async def authenticate(self, username: str, password: str, client: str) -> Learner:
         return await run_in_threadpool(
             accounts.authenticate,
-            self.database.units, self.hasher, self.throttle, username=username,
-            password=password, client=client,
-        )  # fmt: skip
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            username=username,
+            password=password,
+            client=client,
+        )
 
     async def change_password(
         self, learner_id: int, current: str, new: str, *, client: str, keeping: str | None
@@ -224,10 +231,16 @@ class AccountDesk:
         """`keeping`: the session asking, which stays signed in."""
         await run_in_threadpool(
             passwords.change_password,
-            self.database.units, self.hasher, self.throttle, clock=self.clock,
-            learner_id=learner_id, current_password=current, new_password=new,
-            client=client, keeping=keeping,
-        )  # fmt: skip
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            clock=self.clock,
+            learner_id=learner_id,
+            current_password=current,
+            new_password=new,
+            client=client,
+            keeping=keeping,
+        )
 
 
 AccountsDep = Annotated[AccountDesk, Depends(_app_state("accounts"))]

@@ -33,6 +33,9 @@ async def change_password(
 ) -> None:
     """Set a new password. This session stays signed in; every other one is signed out."""
     await desk.change_password(
-        me.learner_id, body.current_password, body.new_password,
-        client=client, keeping=session_token(request),
-    )  # fmt: skip
+        me.learner_id,
+        body.current_password,
+        body.new_password,
+        client=client,
+        keeping=session_token(request),
+    )

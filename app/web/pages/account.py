@@ -38,9 +38,12 @@ async def change_password(
         if new_password_again is not None and new_password_again != new_password:
             raise InvalidInput("The two new passwords differ; type the same one twice.")
         await desk.change_password(
-            learner.id, current_password, new_password,
-            client=client, keeping=session_token(request),
-        )  # fmt: skip
+            learner.id,
+            current_password,
+            new_password,
+            client=client,
+            keeping=session_token(request),
+        )
     except UserError as error:
         context = {"username": learner.username, "error": error.message}
         return render(request, "password.html", context, status_code=status_for(error))
