@@ -12,12 +12,7 @@ router = APIRouter(prefix="/auth", tags=["accounts"])
 
 
 def _out(learner: accounts.Learner) -> LearnerOut:
-    return LearnerOut(
-        id=learner.id,
-        username=learner.username,
-        is_admin=learner.is_admin,
-        time_multiplier=learner.time_multiplier,
-    )
+    return LearnerOut.model_validate(learner)
 
 
 @router.post("/register", status_code=201)
