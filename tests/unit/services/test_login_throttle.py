@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 
 from app.domain.clock import FakeClock
-from app.domain.errors import TooManyRequests
+from app.domain.errors import BadCredentials, TooManyRequests
+from app.domain.usernames import username_key
 from app.persistence.login_throttle import stored_key
+from app.services import accounts
 from app.services.throttle import Limit, LoginThrottle
+from tests.conftest import FAST_HASHER, PASSWORD
 from tests.fake_unit_of_work import FakeUnits
 
 PER_ACCOUNT, PER_CLIENT = 3, 5
@@ -92,3 +95,29 @@ def test_a_right_password_clears_the_account_but_not_the_address(
     throttle.succeeded(units, "ada", "10.0.0.1")
     assert stored_key("account", "ada") not in units.db.tables.throttle
     assert units.db.tables.throttle[stored_key("client", "10.0.0.1")].failures == 2
+
+
+def test_signing_in_through_accounts_is_refused_once_the_account_is_locked(
+    units: FakeUnits, throttle: LoginThrottle
+) -> None:
+    """The use case as the sign-in form runs it: wrong passwords lock the account, and
+    then even the right one waits (the password is not checked at all)."""
+    ada = accounts.register(
+        units, FAST_HASHER, clock=FakeClock(), username="ada", password=PASSWORD
+    )
+    for i in range(PER_ACCOUNT):
+        with pytest.raises(BadCredentials):
+            accounts.authenticate(
+                units,
+                FAST_HASHER,
+                throttle,
+                username="ada",
+                password="wrong guess",
+                client=f"10.0.0.{i}",
+            )
+    with pytest.raises(TooManyRequests):
+        accounts.authenticate(
+            units, FAST_HASHER, throttle, username="ADA", password=PASSWORD, client="10.0.0.9"
+        )
+    locked = units.db.tables.throttle[stored_key("account", username_key(ada.username))]
+    assert locked.locks == 1
