@@ -23,12 +23,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.persistence import group_commit
 from app.persistence.analytics import AnalyticsRepository
 from app.persistence.awards import AwardRepository
+from app.persistence.catalog import CatalogQueries
 from app.persistence.group_commit import Member
 from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.kept_connections import connection_for
 from app.persistence.learners import LearnerRepository
 from app.persistence.login_throttle import LoginThrottleRepository
-from app.persistence.patterns import FlashcardReviews
+from app.persistence.open_runs import OpenRuns
+from app.persistence.patterns import FlashcardReviews, PatternTests
+from app.persistence.playground_limits import SandboxClaimRepository, TokenBucketRepository
+from app.persistence.progress import ProgressQueries
+from app.persistence.revisions import Revisions
+from app.persistence.run_problems import RunProblems
 from app.persistence.runs import RunRepository
 from app.persistence.sets import SetRepository
 from app.persistence.sign_ins import SignIns
@@ -135,6 +141,30 @@ class UnitOfWork:
         return self._on_connection(SignIns)
 
     @property
+    def run_problems(self) -> RunProblems:
+        return self._on_connection(RunProblems)
+
+    @property
+    def catalog(self) -> CatalogQueries:
+        return self._on_connection(CatalogQueries)
+
+    @property
+    def progress(self) -> ProgressQueries:
+        return self._on_connection(ProgressQueries)
+
+    @property
+    def pattern_tests(self) -> PatternTests:
+        return self._on_session(PatternTests)
+
+    @property
+    def open_runs(self) -> OpenRuns:
+        return self._on_connection(OpenRuns)
+
+    @property
+    def revisions(self) -> Revisions:
+        return self._on_connection(Revisions)
+
+    @property
     def sets(self) -> SetRepository:
         return self._on_session(SetRepository)
 
@@ -148,7 +178,7 @@ class UnitOfWork:
 
     @property
     def awards(self) -> AwardRepository:
-        return self._on_session(AwardRepository)
+        return self._on_connection(AwardRepository)
 
     @property
     def analytics(self) -> AnalyticsRepository:
@@ -169,6 +199,14 @@ class UnitOfWork:
     @property
     def flashcards(self) -> FlashcardReviews:
         return self._on_session(FlashcardReviews)
+
+    @property
+    def sandbox_claims(self) -> SandboxClaimRepository:
+        return self._on_session(SandboxClaimRepository)
+
+    @property
+    def token_buckets(self) -> TokenBucketRepository:
+        return self._on_session(TokenBucketRepository)
 
 
 # What services are given: each call opens a new unit of work.

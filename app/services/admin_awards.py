@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import Clock
 from app.persistence.awards import AwardQuery as AwardQuery
 from app.persistence.awards import AwardRecord as AwardRecord
-from app.persistence.awards import AwardRepository
 from app.persistence.awards import AwardSort as AwardSort
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import audit
@@ -39,7 +38,7 @@ def list_awards(sessions: sessionmaker[Session], query: AwardQuery) -> AwardPage
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     page = max(query.page, 1)
     with UnitOfWork(sessions) as uow:
-        awards = AwardRepository(uow.session)
+        awards = uow.awards
         total = awards.count(query)
         records = awards.page(query, limit=per_page, offset=(page - 1) * per_page)
         return AwardPage(tuple(records), total, page, per_page)
@@ -50,7 +49,7 @@ def export_awards(
 ) -> list[AwardRecord]:
     """Every award matching the filters (no paging), with the export in the audit log."""
     with UnitOfWork(sessions) as uow:
-        records = AwardRepository(uow.session).matching(query)
+        records = uow.awards.matching(query)
         audit.record(
             uow.session,
             at=clock(),
@@ -65,7 +64,7 @@ def export_awards(
 
 def badge_choices(sessions: sessionmaker[Session]) -> list[BadgeChoice]:
     with UnitOfWork(sessions) as uow:
-        rows = AwardRepository(uow.session).badges()
+        rows = uow.awards.badges()
         return [BadgeChoice(slug, name or slug) for slug, name in rows]
 
 

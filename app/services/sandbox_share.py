@@ -18,12 +18,9 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
-from app.persistence.playground_limits import SandboxClaimRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +64,7 @@ class LearnerShare:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        units: UnitOfWorkFactory,
         clock: Clock,
         per_learner: int = PER_LEARNER,
         *,
@@ -76,15 +73,15 @@ class LearnerShare:
         if per_learner < 1:
             raise ValueError("per_learner must be at least 1")
         self.per_learner = per_learner
-        self._sessions = sessions
+        self._units = units
         self._clock = clock
         self._lease = lease
 
     def claim(self, learner_id: int) -> Claim:
         holder = secrets.token_hex(8)
         now = self._clock()
-        with UnitOfWork(self._sessions) as uow:
-            claims = SandboxClaimRepository(uow.session)
+        with self._units() as uow:
+            claims = uow.sandbox_claims
             slot = claims.claim(
                 learner_id,
                 slots=self.per_learner,
@@ -98,12 +95,12 @@ class LearnerShare:
         return _Slot(self, learner_id, slot, holder)
 
     def running(self, learner_id: int) -> int:
-        with UnitOfWork(self._sessions) as uow:
-            return SandboxClaimRepository(uow.session).held(learner_id, self._clock())
+        with self._units() as uow:
+            return uow.sandbox_claims.held(learner_id, self._clock())
 
     def give_back(self, slot: _Slot) -> None:
-        with UnitOfWork(self._sessions) as uow:
-            SandboxClaimRepository(uow.session).release(slot.learner_id, slot.slot, slot.holder)
+        with self._units() as uow:
+            uow.sandbox_claims.release(slot.learner_id, slot.slot, slot.holder)
             uow.commit()
 
 

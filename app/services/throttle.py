@@ -18,13 +18,11 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
-from app.persistence.login_throttle import LoginThrottleRepository, ThrottleState, stored_key
-from app.persistence.playground_limits import BucketRule, TokenBucketRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.login_throttle import ThrottleState, stored_key
+from app.persistence.playground_limits import BucketRule
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 QUIET = timedelta(days=1)  # after a day without sign-ins a key starts afresh
 
@@ -44,27 +42,28 @@ class Limit:
 
 
 class LoginThrottle:
+    """The limits and the clock; each step is a unit of work of the caller's factory (the
+    sign-in's own, so that on SQLite it shares the sign-in's commit group)."""
+
     def __init__(
         self,
-        sessions: sessionmaker[Session],
         clock: Clock,
         *,
         per_account: Limit = Limit(5),
         per_client: Limit = Limit(20),
     ) -> None:
-        self._sessions = sessions
         self._clock = clock
         self._per_account = per_account
         self._per_client = per_client
 
-    def reserve(self, account: str, client: str) -> None:
+    def reserve(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """Count a sign-in for `account` (a username key) from `client`, or refuse it.
 
         Raises TooManyRequests, counting nothing, when either is at its limit or locked.
         """
         now = self._clock()
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             for key, limit in self._keys(account, client):
                 counted = throttle.reserve(
                     key,
@@ -77,11 +76,11 @@ class LoginThrottle:
                     raise _refusal(throttle.state(key), limit, now)
             uow.commit()
 
-    def failed(self, account: str, client: str) -> None:
+    def failed(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """The reserved sign-in was wrong: it stays counted; at the limit, lock."""
         now = self._clock()
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             for key, limit in self._keys(account, client):
                 state = throttle.touch(key, now)
                 if (
@@ -93,12 +92,12 @@ class LoginThrottle:
             throttle.forget_idle(now - QUIET)
             uow.commit()
 
-    def succeeded(self, account: str, client: str) -> None:
+    def succeeded(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """The reserved sign-in was right: the account starts afresh; the address
         keeps its earlier failures, only this sign-in is taken back."""
         account_key, client_key = (key for key, _limit in self._keys(account, client))
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             throttle.clear(account_key)
             throttle.uncount(client_key)
             uow.commit()
@@ -138,19 +137,19 @@ class TokenBucket:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, *, capacity: int, per_second: float
+        self, units: UnitOfWorkFactory, clock: Clock, *, capacity: int, per_second: float
     ) -> None:
         if capacity < 1 or per_second <= 0:
             raise ValueError("a bucket holds at least one token and refills")
-        self._sessions = sessions
+        self._units = units
         self._clock = clock
         interval = max(1, round(1_000_000 / per_second))
         self._rule = BucketRule(interval_us=interval, tolerance_us=(capacity - 1) * interval)
 
     def take(self, key: str) -> None:
         now = _microseconds(self._clock())
-        with UnitOfWork(self._sessions) as uow:
-            wait_us = TokenBucketRepository(uow.session).take(key, now_us=now, rule=self._rule)
+        with self._units() as uow:
+            wait_us = uow.token_buckets.take(key, now_us=now, rule=self._rule)
             uow.commit()
         if wait_us is not None:
             wait = math.ceil(wait_us / 1_000_000)

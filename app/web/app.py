@@ -23,12 +23,13 @@ from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
 from app.services.hashing import BoundedHasher
+from app.services.playground import Playground, SnippetRunner
 from app.services.sandbox_share import LearnerShare, sandbox_capacity, share_of
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import api_docs, errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
-from app.web.deps import AppContext
+from app.web.deps import AccountDesk, AppContext
 from app.web.direct_routes import DirectRoutes
 from app.web.headers import SecurityHeaders
 from app.web.limits import RequestLimits, routes_taking_files
@@ -56,7 +57,7 @@ def create_app(
     settings: Settings,
     *,
     clock: Clock = system_clock,
-    sandbox: object | None = None,
+    sandbox: SnippetRunner | None = None,
     password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     secret_key = secret_key_of(settings)  # SecretKeyError: `quiz serve` says why, in a line
@@ -93,12 +94,20 @@ def create_app(
     app.state.sandbox = sandbox
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
-    app.state.throttle = LoginThrottle(app.state.sessions, clock)
-    # A learner may run 2 snippets a second, in bursts of 10 (counted in the database).
-    app.state.playground_limiter = TokenBucket(app.state.sessions, clock, capacity=10, per_second=2)
-    # A learner's snippets running at once, kept below what the sandbox takes in all.
+    app.state.throttle = LoginThrottle(clock)
+    app.state.accounts = AccountDesk(
+        app.state.database, app.state.hasher, app.state.throttle, clock
+    )
+    # A learner may run 2 snippets a second, in bursts of 10; and a few at once, kept
+    # below what the sandbox takes in all.
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
-    app.state.sandbox_share = LearnerShare(app.state.sessions, clock, share)
+    app.state.playground = Playground(
+        sandbox,
+        TokenBucket(app.state.database.units, clock, capacity=10, per_second=2),
+        LearnerShare(app.state.database.units, clock, share),
+        app.state.database,
+        clock,
+    )
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
 from app.persistence.database import Database, Service
-from app.services import accounts, sign_ins
+from app.persistence.unit_of_work import UnitOfWorkFactory
+from app.services import accounts, passwords, sign_ins
 from app.services.accounts import Learner
+from app.services.playground import Playground
 from app.services.throttle import LoginThrottle
 from app.web.runner import ServiceRunner
 
 P = ParamSpec("P")
 T = TypeVar("T")
+# A learner's use case: `service(units, clock, learner_id, ...)` (app.services.problems).
+LearnerService = Callable[Concatenate[UnitOfWorkFactory, Clock, int, P], T]
+# One open to anyone: `service(units, clock, learner_id or None, ...)` (app.services.catalog).
+VisitorService = Callable[Concatenate[UnitOfWorkFactory, Clock, int | None, P], T]
 
 
 def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -61,6 +68,7 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(_app_state("sessions"))]
 ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
 HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
+PlaygroundDep = Annotated[Playground, Depends(_app_state("playground"))]
 Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
 # `await db.call(service, ...)`: the service gets its unit-of-work factory first.
 DatabaseDep = Annotated[Database, Depends(_app_state("database"))]
@@ -112,6 +120,11 @@ class LearnerCall:
         """`Database.call`: the service, given its unit-of-work factory first."""
         return await self.database.call(service, *args, **kwargs)
 
+    async def ask(self, service: LearnerService[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The learner's use case, given the unit-of-work factory, the clock and who asks:
+        `await me.ask(problems.view_problem, run_id=run_id, number=n)`."""
+        return await self.database.call(service, self.clock, self.learner_id, *args, **kwargs)
+
 
 def signed_in(request: Request) -> LearnerCall:
     """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
@@ -126,11 +139,34 @@ async def learner_call(request: Request) -> LearnerCall:
 SignedIn = Annotated[LearnerCall, Depends(learner_call)]
 
 
-async def current_learner(
-    request: Request, sessions: SessionsDep, run: Run, uid: LearnerId
-) -> Learner:
+@dataclass(frozen=True)
+class VisitorCall:
+    """A request from anyone, signed in (`learner_id`) or not (None): what a page open to
+    all (the catalog, a set's intro) needs for its service call."""
+
+    learner_id: int | None
+    clock: Clock
+    database: Database
+
+    async def call(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.database.call(service, *args, **kwargs)
+
+    async def ask(self, service: VisitorService[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`LearnerCall.ask` for anyone: `await visit.ask(catalog.browse, query)`."""
+        return await self.database.call(service, self.clock, self.learner_id, *args, **kwargs)
+
+
+async def visitor_call(request: Request) -> VisitorCall:
+    c: AppContext = request.app.state.context
+    return VisitorCall(_session_learner_id(request), c.clock, c.database)
+
+
+Visitor = Annotated[VisitorCall, Depends(visitor_call)]
+
+
+async def current_learner(request: Request, me: SignedIn) -> Learner:
     try:
-        learner = await run(accounts.get_learner, sessions, uid)
+        learner = await me.call(accounts.get_learner, me.learner_id)
     except NotFound:
         request.session.clear()
         raise NotSignedIn("Sign in to continue.") from None
@@ -155,6 +191,59 @@ async def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+@dataclass(frozen=True)
+class AccountDesk:
+    """Registering, signing in and changing a password: what they need (the hasher and
+    the login throttle) and how they run, in the thread pool, since hashing takes tens
+    of milliseconds (`Database.units`: a unit of work of that thread)."""
+
+    database: Database
+    hasher: PasswordHasher
+    throttle: LoginThrottle
+    clock: Clock
+
+    async def register(self, username: str, password: str) -> Learner:
+        return await run_in_threadpool(
+            accounts.register,
+            self.database.units,
+            self.hasher,
+            clock=self.clock,
+            username=username,
+            password=password,
+        )
+
+    async def authenticate(self, username: str, password: str, client: str) -> Learner:
+        return await run_in_threadpool(
+            accounts.authenticate,
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            username=username,
+            password=password,
+            client=client,
+        )
+
+    async def change_password(
+        self, learner_id: int, current: str, new: str, *, client: str, keeping: str | None
+    ) -> None:
+        """`keeping`: the session asking, which stays signed in."""
+        await run_in_threadpool(
+            passwords.change_password,
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            clock=self.clock,
+            learner_id=learner_id,
+            current_password=current,
+            new_password=new,
+            client=client,
+            keeping=keeping,
+        )
+
+
+AccountsDep = Annotated[AccountDesk, Depends(_app_state("accounts"))]
 
 
 async def sign_in(request: Request, learner: Learner) -> None:

@@ -7,20 +7,17 @@ from fastapi import APIRouter
 from app.services import awards, progress
 from app.web.api.progress_schemas import ProgressOut
 from app.web.api.schemas import AwardOut
-from app.web.deps import ClockDep, LearnerId, Run, SessionsDep
+from app.web.deps import SignedIn
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("/badges")
-async def badges(sessions: SessionsDep, learner: LearnerId, run: Run) -> list[AwardOut]:
-    return [AwardOut.of(award) for award in await run(awards.list_awards, sessions, learner)]
+async def badges(me: SignedIn) -> list[AwardOut]:
+    return [AwardOut.of(award) for award in await me.call(awards.list_awards, me.learner_id)]
 
 
 @router.get("/progress", responses={401: {"description": "Not signed in"}})
-async def my_progress(
-    sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> ProgressOut:
+async def my_progress(me: SignedIn) -> ProgressOut:
     """Per topic, badges held and sets left; per pattern, flashcards due; what to take next."""
-    found = await run(progress.learner_progress, sessions, clock=clock, learner_id=learner)
-    return ProgressOut.of(found)
+    return ProgressOut.of(await me.ask(progress.learner_progress))

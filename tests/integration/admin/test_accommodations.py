@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound
 from app.persistence.tables import RunProblemRow
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import accommodations, audit, problems, runs
 from tests.integration.admin.history import History, Take
 
@@ -26,7 +26,7 @@ def limits(sessions: sessionmaker[Session], run_id: str) -> list[float]:
 
 
 def test_multiplier_applies_to_every_later_problem(
-    history: History, loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, history: History, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
     admin = history.learner("root", admin=True)
     ada = history.learner("ada")
@@ -38,9 +38,9 @@ def test_multiplier_applies_to_every_later_problem(
     assert (result.previous, result.time_multiplier, result.problems_updated) == (1.0, 1.5, 2)
     assert limits(loaded, open_run) == [120, 135, 135]
     for n in (2, 3):  # the open run ends (its clocks run out) before a later run can start
-        problems.view_problem(loaded, clock=clock, learner_id=ada, run_id=open_run, number=n)
+        problems.view_problem(units, clock=clock, learner_id=ada, run_id=open_run, number=n)
     clock.advance(140 + 600)  # past every deadline, then the set's retake wait
-    later = runs.start_run(loaded, clock=clock, learner_id=ada, slug="gru-test")
+    later = runs.start_run(units, clock=clock, learner_id=ada, slug="gru-test")
     assert [p.time_limit_seconds for p in later.problems] == [180, 135, 135]
     (entry,) = audit.entries(loaded).items
     assert (entry.actor, entry.action, entry.target) == (

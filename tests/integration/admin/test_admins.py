@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from app.cli import admin as admin_cli
 from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound, UsernameTaken
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import accounts, admins, audit
 from app.services.admins import AdminChange
 from app.services.throttle import LoginThrottle
@@ -31,12 +32,14 @@ def is_admin(sessions: sessionmaker[Session], name: str) -> bool:
         return bool(uow.session.scalar(select(User.is_admin).where(User.username == name)))
 
 
-def test_create_promote_and_again(sessions: sessionmaker[Session], clock: FakeClock) -> None:
+def test_create_promote_and_again(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
     made = admins.create_admin(
         sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     assert made.change is AdminChange.CREATED
-    accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     promoted = admins.promote(sessions, clock=clock, username="ADA", via=VIA)
     assert (promoted.username, promoted.change) == ("ada", AdminChange.PROMOTED)
     again = admins.promote(sessions, clock=clock, username="ada", via=VIA)
@@ -50,14 +53,16 @@ def test_create_promote_and_again(sessions: sessionmaker[Session], clock: FakeCl
     ]
 
 
-def test_new_admin_signs_in_like_anyone(sessions: sessionmaker[Session], clock: FakeClock) -> None:
+def test_new_admin_signs_in_like_anyone(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
     admins.create_admin(
         sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     learner = accounts.authenticate(
-        sessions,
+        units,
         FAST_HASHER,
-        LoginThrottle(sessions, clock),
+        LoginThrottle(clock),
         username="root",
         password=PASSWORD,
         client="t",
@@ -65,8 +70,10 @@ def test_new_admin_signs_in_like_anyone(sessions: sessionmaker[Session], clock: 
     assert learner.is_admin
 
 
-def test_refusals(sessions: sessionmaker[Session], clock: FakeClock) -> None:
-    accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+def test_refusals(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     with pytest.raises(UsernameTaken, match="That name is taken"):
         admins.create_admin(
             sessions, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
@@ -131,7 +138,9 @@ def test_cli_prompts_twice_for_a_new_admin(cli: sessionmaker[Session]) -> None:
 def test_cli_refuses_an_existing_account_without_promote(
     cli: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    accounts.register(cli, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(
+        Database(cli.kw["bind"]).units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD
+    )
     for spelling in ("ada", "ADA", "Ada "):
         code, output = run_cli(
             "admin", "create", spelling, "--password-stdin", stdin="attacker's password\n"
@@ -149,7 +158,9 @@ def test_cli_refuses_an_existing_account_without_promote(
 def test_cli_promote_keeps_the_password_and_says_so(
     cli: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    accounts.register(cli, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(
+        Database(cli.kw["bind"]).units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD
+    )
     code, output = run_cli("admin", "create", "ADA", "--promote")
     assert code == 0, output
     assert "ada: promoted to admin; the password is unchanged" in output

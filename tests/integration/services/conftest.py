@@ -9,41 +9,48 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import FakeClock
 from app.domain.runs import GRACE
-from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.database import Database
+from app.persistence.engine import make_engine
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, problems, runs
 from app.services.runs import RunSummary
 from tests.conftest import FAST_HASHER, PASSWORD
 
 
 @pytest.fixture
-def learner(loaded: sessionmaker[Session], clock: FakeClock) -> accounts.Learner:
-    return accounts.register(loaded, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+def learner(
+    units: UnitOfWorkFactory, loaded: sessionmaker[Session], clock: FakeClock
+) -> accounts.Learner:
+    return accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
 
 
 @pytest.fixture
-def run(loaded: sessionmaker[Session], clock: FakeClock, learner: accounts.Learner) -> RunSummary:
+def run(
+    units: UnitOfWorkFactory,
+    loaded: sessionmaker[Session],
+    clock: FakeClock,
+    learner: accounts.Learner,
+) -> RunSummary:
     return runs.start_run(
-        loaded, clock=clock, learner_id=learner.id, slug="gru-test", rng=random.Random(7)
+        units, clock=clock, learner_id=learner.id, slug="gru-test", rng=random.Random(7)
     )
 
 
 def let_run_end(
-    sessions: sessionmaker[Session], clock: FakeClock, learner_id: int, run: RunSummary
+    units: UnitOfWorkFactory, clock: FakeClock, learner_id: int, run: RunSummary
 ) -> None:
     """View every problem (starting its clock), then let every clock and its grace run out."""
     for problem in run.problems:
         problems.view_problem(
-            sessions, clock=clock, learner_id=learner_id, run_id=run.run_id, number=problem.number
+            units, clock=clock, learner_id=learner_id, run_id=run.run_id, number=problem.number
         )
     clock.advance(max(p.time_limit_seconds for p in run.problems) + GRACE.total_seconds() + 1)
-    assert runs.run_summary(
-        sessions, clock=clock, learner_id=learner_id, run_id=run.run_id
-    ).finished
+    assert runs.run_summary(units, clock=clock, learner_id=learner_id, run_id=run.run_id).finished
 
 
 @pytest.fixture
-def other_process(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """A second engine on the same database file, as another app process has."""
+def other_process(settings: Settings) -> Iterator[UnitOfWorkFactory]:
+    """A second engine on the same database, as another app process has."""
     engine = make_engine(settings.database_url)
-    yield make_session_factory(engine)
+    yield Database(engine).units
     engine.dispose()

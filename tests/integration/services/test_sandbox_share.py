@@ -8,17 +8,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.domain.errors import TooManyRequests
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.sandbox_share import LEASE, Claim, LearnerShare, hold_until_done
 
 
 def test_a_learner_gets_their_share_and_no_more_and_others_are_apart(
-    sessions: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    share = LearnerShare(sessions, clock, 2)
+    share = LearnerShare(units, clock, 2)
     first, _second = share.claim(1), share.claim(1)
 
     with pytest.raises(TooManyRequests) as refused:
@@ -32,10 +32,8 @@ def test_a_learner_gets_their_share_and_no_more_and_others_are_apart(
     assert share.running(1) == 2
 
 
-def test_releasing_twice_gives_back_one_slot(
-    sessions: sessionmaker[Session], clock: FakeClock
-) -> None:
-    share = LearnerShare(sessions, clock, 2)
+def test_releasing_twice_gives_back_one_slot(units: UnitOfWorkFactory, clock: FakeClock) -> None:
+    share = LearnerShare(units, clock, 2)
     claim = share.claim(7)
     share.claim(7)
 
@@ -46,9 +44,9 @@ def test_releasing_twice_gives_back_one_slot(
 
 
 def test_claims_from_two_processes_at_once_never_exceed_the_share(
-    sessions: sessionmaker[Session], other_process: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, other_process: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    shares = [LearnerShare(sessions, clock, 2), LearnerShare(other_process, clock, 2)]
+    shares = [LearnerShare(units, clock, 2), LearnerShare(other_process, clock, 2)]
     share = shares[0]
     start = threading.Barrier(16)
 
@@ -68,10 +66,10 @@ def test_claims_from_two_processes_at_once_never_exceed_the_share(
 
 
 def test_work_abandoned_by_its_caller_keeps_the_slot_until_it_ends(
-    sessions: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     async def scenario() -> None:
-        share = LearnerShare(sessions, clock, 1)
+        share = LearnerShare(units, clock, 1)
         done = asyncio.Event()
 
         async def snippet() -> str:
@@ -93,9 +91,9 @@ def test_work_abandoned_by_its_caller_keeps_the_slot_until_it_ends(
 
 
 def test_one_process_sees_the_slots_another_holds(
-    sessions: sessionmaker[Session], other_process: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, other_process: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    here, there = LearnerShare(sessions, clock, 2), LearnerShare(other_process, clock, 2)
+    here, there = LearnerShare(units, clock, 2), LearnerShare(other_process, clock, 2)
     held = here.claim(1)
     there.claim(1)
     with pytest.raises(TooManyRequests):
@@ -106,9 +104,9 @@ def test_one_process_sees_the_slots_another_holds(
 
 
 def test_a_slot_left_by_a_process_that_died_frees_itself_when_its_lease_ends(
-    sessions: sessionmaker[Session], other_process: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, other_process: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    crashed = LearnerShare(sessions, clock, 2)
+    crashed = LearnerShare(units, clock, 2)
     crashed.claim(1)
     crashed.claim(1)  # neither is ever released: the process is gone
     survivor = LearnerShare(other_process, clock, 2)
@@ -123,9 +121,9 @@ def test_a_slot_left_by_a_process_that_died_frees_itself_when_its_lease_ends(
 
 
 def test_a_late_release_does_not_free_a_slot_taken_over_after_its_lease(
-    sessions: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    share = LearnerShare(sessions, clock, 1)
+    share = LearnerShare(units, clock, 1)
     stale = share.claim(1)
     clock.advance(LEASE.total_seconds())
     share.claim(1)  # the lease ran out: the slot is someone else's now

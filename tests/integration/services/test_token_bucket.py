@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.domain.errors import TooManyRequests
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.throttle import TokenBucket
 
 
-def limit_on(sessions: sessionmaker[Session], clock: FakeClock) -> TokenBucket:
-    return TokenBucket(sessions, clock, capacity=10, per_second=2)
+def limit_on(units: UnitOfWorkFactory, clock: FakeClock) -> TokenBucket:
+    return TokenBucket(units, clock, capacity=10, per_second=2)
 
 
-def test_a_burst_of_ten_passes_and_the_eleventh_waits(sessions: sessionmaker[Session]) -> None:
-    limiter = limit_on(sessions, FakeClock())
+def test_a_burst_of_ten_passes_and_the_eleventh_waits(units: UnitOfWorkFactory) -> None:
+    limiter = limit_on(units, FakeClock())
     for _ in range(10):
         limiter.take("k")
     with pytest.raises(TooManyRequests) as refused:
@@ -28,9 +29,9 @@ def test_a_burst_of_ten_passes_and_the_eleventh_waits(sessions: sessionmaker[Ses
     assert "try again in 1 second" in refused.value.message
 
 
-def test_half_a_second_later_one_more_passes(sessions: sessionmaker[Session]) -> None:
+def test_half_a_second_later_one_more_passes(units: UnitOfWorkFactory) -> None:
     clock = FakeClock()
-    limiter = limit_on(sessions, clock)
+    limiter = limit_on(units, clock)
     for _ in range(10):
         limiter.take("k")
     clock.advance(0.5)
@@ -39,9 +40,9 @@ def test_half_a_second_later_one_more_passes(sessions: sessionmaker[Session]) ->
         limiter.take("k")
 
 
-def test_two_a_second_sustained_are_never_refused(sessions: sessionmaker[Session]) -> None:
+def test_two_a_second_sustained_are_never_refused(units: UnitOfWorkFactory) -> None:
     clock = FakeClock()
-    limiter = limit_on(sessions, clock)
+    limiter = limit_on(units, clock)
     for _ in range(10):
         limiter.take("k")  # even after a full burst
     for _ in range(200):
@@ -50,10 +51,10 @@ def test_two_a_second_sustained_are_never_refused(sessions: sessionmaker[Session
 
 
 def test_keys_have_their_own_buckets_and_refill_to_capacity_only(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
 ) -> None:
     clock = FakeClock()
-    limiter = limit_on(sessions, clock)
+    limiter = limit_on(units, clock)
     for _ in range(10):
         limiter.take("a")
     limiter.take("b")
@@ -64,9 +65,9 @@ def test_keys_have_their_own_buckets_and_refill_to_capacity_only(
         limiter.take("a")
 
 
-def test_refused_events_take_nothing(sessions: sessionmaker[Session]) -> None:
+def test_refused_events_take_nothing(units: UnitOfWorkFactory) -> None:
     clock = FakeClock()
-    limiter = limit_on(sessions, clock)
+    limiter = limit_on(units, clock)
     for _ in range(10):
         limiter.take("k")
     for _ in range(5):
@@ -77,10 +78,10 @@ def test_refused_events_take_nothing(sessions: sessionmaker[Session]) -> None:
 
 
 def test_two_processes_share_one_bucket(
-    sessions: sessionmaker[Session], other_process: sessionmaker[Session]
+    units: UnitOfWorkFactory, other_process: UnitOfWorkFactory
 ) -> None:
     clock = FakeClock()
-    here, there = limit_on(sessions, clock), limit_on(other_process, clock)
+    here, there = limit_on(units, clock), limit_on(other_process, clock)
     for _ in range(5):
         here.take("k")
         there.take("k")
@@ -95,10 +96,10 @@ def test_two_processes_share_one_bucket(
 
 
 def test_takers_racing_from_two_processes_get_exactly_the_burst(
-    sessions: sessionmaker[Session], other_process: sessionmaker[Session]
+    units: UnitOfWorkFactory, other_process: UnitOfWorkFactory
 ) -> None:
     clock = FakeClock()
-    limiters = [limit_on(sessions, clock), limit_on(other_process, clock)]
+    limiters = [limit_on(units, clock), limit_on(other_process, clock)]
     start = threading.Barrier(24)
 
     def attempt(index: int) -> bool:
@@ -114,13 +115,15 @@ def test_takers_racing_from_two_processes_get_exactly_the_burst(
     assert taken.count(True) == 10
 
 
-def test_full_buckets_are_forgotten(sessions: sessionmaker[Session]) -> None:
+def test_full_buckets_are_forgotten(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session]
+) -> None:
     from sqlalchemy import func, select
 
     from app.persistence.tables import PlaygroundBucketRow
 
     clock = FakeClock()
-    limiter = limit_on(sessions, clock)
+    limiter = limit_on(units, clock)
     for key in ("a", "b", "c"):
         limiter.take(key)
     clock.advance(60)  # every bucket is full again
