@@ -27,10 +27,9 @@ from app.cli.context import (
 )
 from app.cli.output import error, fail
 from app.cli.sets import print_load_report
-from app.cli.verifying import checker_for, start_or_warn
+from app.cli.verifying import AnySandbox, start_or_warn, verifier
 from app.config import Settings
 from app.domain.clock import system_clock
-from app.sandbox.client import Sandbox
 from app.services.loading import LoadReport
 from app.services.watch import Reloader, Watcher
 
@@ -77,7 +76,7 @@ def serve(
 
     # Started before the start-up lock, so that processes starting at once start theirs
     # side by side, not one after another.
-    sandbox = start_or_warn()
+    sandbox = start_or_warn(settings)
     try:
         with started_database(settings) as database:  # one process at a time migrates, loads
             reloader = _load_challenges(settings, database, sandbox)
@@ -101,7 +100,7 @@ def serve(
 def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     """Load once here, then let uvicorn run `workers` processes, each building its own app
     (and sandbox) with `app.cli.workers.worker_app`, all on one listening socket."""
-    sandbox = start_or_warn()
+    sandbox = start_or_warn(settings)
     try:
         with started_database(settings) as database:
             _load_challenges(settings, database, sandbox)
@@ -121,8 +120,10 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     )
 
 
-def _load_challenges(settings: Settings, database: Database, sandbox: Sandbox | None) -> Reloader:
-    verify = checker_for(sandbox, database.session_factory) if sandbox else None
+def _load_challenges(
+    settings: Settings, database: Database, sandbox: AnySandbox | None
+) -> Reloader:
+    verify = verifier(sandbox, database.session_factory)
     reloader = Reloader(
         database.session_factory, settings.challenges_dir, clock=system_clock, verify=verify
     )

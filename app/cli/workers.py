@@ -1,8 +1,9 @@
 """One app process of `quiz serve --workers N`: uvicorn calls `worker_app()` in each.
 
 The parent has checked the settings, migrated and loaded before any worker starts, so a
-worker only builds its app: settings from the same environment, a sandbox of its own
-(each claims its own block of uids), and the shared database.
+worker only builds its app: settings from the same environment, its sandbox (the
+services of QUIZ_SANDBOX_URL, or a zygote of its own, which claims its own block of
+uids), and the shared database.
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.cli.context import load_settings
-from app.cli.verifying import start_or_warn
-from app.sandbox.client import Sandbox
+from app.cli.verifying import AnySandbox, start_or_warn
 
 
 def worker_app() -> FastAPI:
     from app.web.app import create_app  # the web stack loads only in serving processes
 
     settings = load_settings()
-    sandbox = start_or_warn()
+    sandbox = start_or_warn(settings)
     app = create_app(settings, sandbox=sandbox)
     if sandbox is not None:
         _close_on_shutdown(app, sandbox)
     return app
 
 
-def _close_on_shutdown(app: FastAPI, sandbox: Sandbox) -> None:
+def _close_on_shutdown(app: FastAPI, sandbox: AnySandbox) -> None:
     """The app's own lifespan, then the sandbox's zygote stopped with the worker."""
     lifespan = app.router.lifespan_context
 

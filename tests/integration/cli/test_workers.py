@@ -29,7 +29,7 @@ def test_a_worker_serves_the_app_and_stops_its_own_sandbox_with_it(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = RecordingSandbox()
-    monkeypatch.setattr(workers, "start_or_warn", lambda: sandbox)
+    monkeypatch.setattr(workers, "start_or_warn", lambda _settings: sandbox)
     monkeypatch.setenv("QUIZ_SECRET_KEY", "worker-test-key-0123456789-abcdefghijkl")
     app = workers.worker_app()
     assert app.state.sandbox is sandbox

@@ -1,10 +1,16 @@
-"""A test folder with one small challenge set, and the database the app processes share."""
+"""A test folder with one small challenge set, and the database the app processes share:
+a SQLite file (processes on one host) or a database on a throwaway PostgreSQL server
+(processes on any number of hosts)."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import available, shared_server
 
 # Three attempts, no code (no snippet to verify), a retake at once.
 EXAM = """\
@@ -25,6 +31,11 @@ problems:
       - {text: "10"}
 """
 MAX_ATTEMPTS = 3
+_names = itertools.count()
+
+needs_postgres = pytest.mark.skipif(
+    not available(), reason="PostgreSQL is not installed (/usr/lib/postgresql/*/bin)"
+)
 
 
 @pytest.fixture
@@ -35,7 +46,13 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, folder: Path) -> str:
-    """A fresh, empty database: a SQLite file (the processes on one host share it)."""
-    return f"sqlite:///{folder / 'db' / 'quiz.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+def database_url(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """A fresh, empty database, unmigrated: the processes under test migrate it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{folder / 'db' / 'quiz.db'}"
+        return
+    server = shared_server()
+    name = f"multiprocess_{next(_names)}"
+    yield server.create_database(name)
+    server.drop_database(name)

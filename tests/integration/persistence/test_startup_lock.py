@@ -11,10 +11,29 @@ from sqlalchemy import Engine
 
 from app.persistence.engine import make_engine
 from app.persistence.startup_lock import lock_file_of, startup_lock
+from tests.postgres import available, shared_server
+
+needs_postgres = pytest.mark.skipif(not available(), reason="PostgreSQL is not installed")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite file, or a database on the throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'quiz.db'}")
+        yield engine
+        engine.dispose()
+        return
+    server = shared_server()
+    name = f"startup_lock_{tmp_path.name}".lower()
+    engine = make_engine(server.create_database(name))
+    yield engine
+    engine.dispose()
+    server.drop_database(name)
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_file(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'quiz.db'}")
     yield engine
     engine.dispose()
@@ -47,10 +66,10 @@ def test_a_free_lock_is_taken_without_waiting(database: Engine) -> None:
 
 
 def test_the_lock_file_sits_beside_the_database_readable_by_its_owner_only(
-    database: Engine, tmp_path: Path
+    sqlite_file: Engine, tmp_path: Path
 ) -> None:
-    with startup_lock(database):
-        path = lock_file_of(database)
+    with startup_lock(sqlite_file):
+        path = lock_file_of(sqlite_file)
         assert path == tmp_path / "data" / "quiz.db.startup-lock"
         assert path.stat().st_mode & 0o777 == 0o600
 
