@@ -5,14 +5,18 @@ a SQLite file (processes on one host) or a database on a throwaway PostgreSQL se
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.postgres import available, shared_server
 
-# Three attempts, no code (no snippet to verify), a retake at once.
+# Three attempts, no code (no snippet to verify), a retake at once; twelve wrong options,
+# so that twelve answers at once can each try another (the same one twice is refused).
+WRONG = [f"{rate}" for rate in range(1, 13)]
 EXAM = """\
 slug: exam
 kind: challenge
@@ -28,8 +32,7 @@ problems:
     prompt: Which learning rate is a usual start for Adam?
     options:
       - {text: "0.001", correct: true}
-      - {text: "10"}
-"""
+""" + "".join(f'      - {{text: "{text}"}}\n' for text in WRONG)
 MAX_ATTEMPTS = 3
 _names = itertools.count()
 
@@ -38,21 +41,34 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+def with_challenges(folder: Path) -> Path:
+    """`folder` with challenges/exam.yaml: where the processes run and leave their logs."""
+    (folder / "challenges").mkdir()
+    (folder / "challenges" / "exam.yaml").write_text(EXAM, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Where the processes run: challenges/exam.yaml, and their logs."""
-    (tmp_path / "challenges").mkdir()
-    (tmp_path / "challenges" / "exam.yaml").write_text(EXAM, encoding="utf-8")
-    return tmp_path
+    return with_challenges(tmp_path)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
-def database_url(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
-    """A fresh, empty database, unmigrated: the processes under test migrate it."""
-    if request.param == "sqlite":
+DATABASES = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database, unmigrated: the processes under test migrate it."""
+    if kind == "sqlite":
         yield f"sqlite:///{folder / 'db' / 'quiz.db'}"
         return
     server = shared_server()
-    name = f"multiprocess_{next(_names)}"
+    name = f"multiprocess_{os.getpid()}_{next(_names)}"
     yield server.create_database(name)
     server.drop_database(name)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    with fresh_database(request.param, folder) as url:
+        yield url

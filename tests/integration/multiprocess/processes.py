@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -22,6 +23,7 @@ from tests.live_server import free_port
 
 QUIZ = Path(sys.executable).with_name("quiz")
 SECRET_KEY = "multiprocess-test-key-0123456789-abcdefghijklmnop"
+SANDBOX_TOKEN = "multiprocess-sandbox-token-0123456789-abcdefgh"
 START_DEADLINE = 180.0  # seconds: a loaded 2-core machine starting torch in each zygote
 STOP_DEADLINE = 60.0
 
@@ -103,27 +105,29 @@ class QuizProcess:
         return self.process.returncode
 
 
-class AppServer(QuizProcess):
-    """`quiz serve` on a free loopback port."""
+class _Listening(QuizProcess):
+    """A command serving HTTP on a free loopback port (or the one given, to come back on)."""
 
-    def __init__(self, name: str, env: Mapping[str, str], folder: Path, *extra_args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__(name, ["serve", "--port", str(self.port), *extra_args], env, folder)
+    health_headers: Mapping[str, str] = {}
+
+    def __init__(
+        self, name: str, args: list[str], env: Mapping[str, str], folder: Path, port: int
+    ) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        super().__init__(name, [*args, "--port", str(port)], env, folder)
 
     def wait_until_serving(self) -> None:
         self._wait(self._healthy, f"to answer {self.url}/healthz")
 
     def _healthy(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200
+            answer = httpx.get(f"{self.url}/healthz", headers=self.health_headers, timeout=5)
         except httpx.TransportError:
             return False
+        return answer.status_code == 200
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-Requested-With": "test"}, timeout=60)
-
-    def __enter__(self) -> AppServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -133,3 +137,25 @@ class AppServer(QuizProcess):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class AppServer(_Listening):
+    """`quiz serve` on a free loopback port."""
+
+    def __init__(self, name: str, env: Mapping[str, str], folder: Path, *extra: str) -> None:
+        super().__init__(name, ["serve", *extra], env, folder, free_port())
+
+    def client(self) -> httpx.Client:
+        """A client of this process, as a script calls the API (CSRF: X-Requested-With)."""
+        return httpx.Client(base_url=self.url, headers={"X-Requested-With": "test"}, timeout=60)
+
+
+class SandboxService(_Listening):
+    """`quiz sandbox serve` with QUIZ_SANDBOX_TOKEN, one snippet at a time."""
+
+    def __init__(
+        self, name: str, env: Mapping[str, str], folder: Path, port: int | None = None
+    ) -> None:
+        self.health_headers = {"Authorization": f"Bearer {env['QUIZ_SANDBOX_TOKEN']}"}
+        args = ["sandbox", "serve", "--pool-size", "1"]
+        super().__init__(name, args, env, folder, port or free_port())
