@@ -17,7 +17,12 @@ from sqlalchemy import text
 from app.persistence.engine import make_engine
 from app.persistence.migrations import alembic_config
 from app.persistence.startup_lock import startup_lock
-from tests.integration.multiprocess.processes import AppServer, quiz_environment
+from tests.integration.multiprocess.processes import (
+    START_DEADLINE,
+    AppServer,
+    QuizProcess,
+    quiz_environment,
+)
 
 pytestmark = pytest.mark.multiprocess
 
@@ -68,6 +73,17 @@ def test_serve_with_workers_loads_once_and_serves_from_that_many_processes(
         with server.client() as client:
             assert [entry["slug"] for entry in client.get("/api/challenges").json()] == ["exam"]
         assert server.stop() == 0
+
+
+def test_quiz_load_waits_for_the_lock_then_loads(folder: Path, database_url: str) -> None:
+    engine = make_engine(database_url)
+    with startup_lock(engine):
+        loading = QuizProcess("load", ["load"], quiz_environment(database_url, folder), folder)
+        loading.wait_for_line(WAITING)
+        assert LOADED not in loading.stdout
+    engine.dispose()
+    assert loading.process.wait(START_DEADLINE) == 0, loading.said()
+    assert LOADED in loading.stdout
 
 
 def _workers_of(pid: int) -> list[int]:
