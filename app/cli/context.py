@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import ParsedFile, parse_tree
@@ -89,8 +90,16 @@ def started_database(settings: Settings) -> Iterator[Database]:
             held.enter_context(startup_lock(engine, on_wait=_waiting))
             upgrade(engine)
         except (SQLAlchemyError, OSError) as error:
-            raise fail(f"database {settings.database_url}: {error}") from None
+            raise fail(f"database {_shown(settings.database_url)}: {error}") from None
         yield Database(engine, make_session_factory(engine))
+
+
+def _shown(database_url: str) -> str:
+    """The URL with its password masked: the line goes to logs that others may read."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable DATABASE_URL)"
 
 
 def _waiting() -> None:
