@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.challenge import ChallengeSet
 from app.domain.clock import Clock, FakeClock
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests import builders
 
 with warnings.catch_warnings():
@@ -70,6 +71,17 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@pytest.fixture
+def database(engine: Engine) -> Database:
+    return Database(engine)
+
+
+@pytest.fixture
+def units(database: Database) -> UnitOfWorkFactory:
+    """What a service is given: a new unit of work per call (as the CLI calls them)."""
+    return database.units
 
 
 @pytest.fixture

@@ -32,14 +32,17 @@ KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Connection]:
-    """A connection outside any transaction; what is not committed is rolled back.
+def connection_for(
+    engine: Engine, member: group_commit.Member | None = None
+) -> Iterator[Connection]:
+    """A connection for one unit of work; what it does not commit is rolled back.
 
-    In a service call on the event loop, the group's connection in a savepoint
-    (app.persistence.group_commit); commit it with `commit(conn)` either way.
+    `member`: a service call on the event loop, whose units share its commit group's
+    connection, each in a savepoint (app.persistence.group_commit); commit with
+    `member.group.keep(conn)`. Without one: a connection kept for this thread (SQLite),
+    or one checked out of the pool.
     """
-    member = group_commit.member_for(engine)
-    if member is not None:
+    if member is not None and member.active and member.group.engine is engine:
         with member.group.unit(member) as conn:
             yield conn
         return
@@ -54,6 +57,13 @@ def unit_of_work(engine: Engine) -> Iterator[Connection]:
         yield kept
     finally:
         keeper.give_back(kept)
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Connection]:
+    """TRANSITION: `connection_for` with the member of the ambient service call."""
+    with connection_for(engine, group_commit.member_for(engine)) as connection:
+        yield connection
 
 
 class _Keeper:

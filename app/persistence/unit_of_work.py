@@ -1,25 +1,64 @@
-"""Unit of work: one transaction, rolled back unless `commit()` was called."""
+"""The unit of work: one transaction, its repositories, committed only when asked.
+
+A service opens one with the factory it was given (`with units() as uow:`), works
+through the repositories it owns (`uow.runs`, `uow.sets`, ...) and calls
+`uow.commit()`; leaving the `with` block without that rolls everything back. How the
+unit reaches the database is its own business: it takes one connection, chosen by
+the engine (SQLite: the commit group's connection for a call on the event loop, a
+connection kept per thread otherwise; PostgreSQL: one from the pool), and the ORM
+session that some repositories use is bound to that same connection, so whatever a
+service does in one unit is one transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from types import TracebackType
+from typing import TypeVar, cast
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.persistence import group_commit
+from app.persistence.analytics import AnalyticsRepository
+from app.persistence.awards import AwardRepository
+from app.persistence.group_commit import Member
+from app.persistence.issuer_keys import IssuerKeyStore
+from app.persistence.kept_connections import connection_for
+from app.persistence.learners import LearnerRepository
+from app.persistence.login_throttle import LoginThrottleRepository
+from app.persistence.patterns import FlashcardReviews
+from app.persistence.runs import RunRepository
+from app.persistence.sets import SetRepository
+from app.persistence.sign_ins import SignIns
+from app.persistence.snippets import SnippetCache
+
+R = TypeVar("R")
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self._session_factory = session_factory
+    def __init__(
+        self, engine: Engine | sessionmaker[Session], member: Member | None = None
+    ) -> None:
+        """`member`: the service call on the event loop this unit belongs to (SQLite's
+        commit group, app.persistence.group_commit); None anywhere else."""
+        if isinstance(engine, sessionmaker):  # TRANSITION: services not yet given a factory
+            bound: Engine = engine.kw["bind"]
+            engine, member = bound, group_commit.member_for(bound)
+        self._engine: Engine = engine
+        self._member = member
+        self._stack: ExitStack | None = None
+        self._connection: Connection | None = None
         self._session: Session | None = None
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("UnitOfWork used outside its `with` block")
-        return self._session
+        self._session_repositories: dict[Callable[[Session], object], object] = {}
+        self._connection_repositories: dict[Callable[[Connection], object], object] = {}
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._session_factory()
+        if self._stack is not None:
+            raise RuntimeError("a unit of work is entered once")
+        self._stack = ExitStack()
+        self._connection = self._stack.enter_context(connection_for(self._engine, self._member))
         return self
 
     def __exit__(
@@ -28,15 +67,109 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
+        stack, self._stack = self._stack, None
         try:
-            session.rollback()
+            self._close_session()
         finally:
-            session.close()
-            self._session = None
+            self._connection = None
+            self._connection_repositories.clear()
+            if stack is not None:
+                stack.close()  # rolls back what was not committed
 
     def commit(self) -> None:
-        self.session.commit()
+        """Make everything done so far permanent (in a commit group: once the group commits)."""
+        if self._session is not None:
+            self._session.flush()
+            self._close_session()  # a later step starts a session of its own
+        connection = self.connection
+        if self._member is None or not self._member.group.keep(connection):
+            connection.commit()
 
     def flush(self) -> None:
-        self.session.flush()
+        """Send the session's pending changes, to read them back in this unit."""
+        if self._session is not None:
+            self._session.flush()
+
+    # -- how repositories reach the database (only app.persistence uses these) ------
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("a unit of work is used inside its `with` block")
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, bound to this unit's connection and transaction."""
+        if self._session is None:
+            connection = self.connection
+            if not connection.in_transaction():
+                connection.begin()  # ours: the session joins it and never commits it
+            self._session = Session(bind=connection, expire_on_commit=False)
+        return self._session
+
+    def _close_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+        self._session_repositories.clear()  # built on the closed session
+
+    # -- the repositories ------------------------------------------------------------
+
+    def _on_session(self, make: Callable[[Session], R]) -> R:
+        """The unit's repository of type `make`, built on the session once."""
+        found = self._session_repositories.get(make)
+        if found is None:
+            found = self._session_repositories[make] = make(self.session)
+        return cast(R, found)
+
+    def _on_connection(self, make: Callable[[Connection], R]) -> R:
+        """The unit's repository of type `make`, built on the connection once (Core)."""
+        found = self._connection_repositories.get(make)
+        if found is None:
+            found = self._connection_repositories[make] = make(self.connection)
+        return cast(R, found)
+
+    @property
+    def sign_ins(self) -> SignIns:
+        return self._on_connection(SignIns)
+
+    @property
+    def sets(self) -> SetRepository:
+        return self._on_session(SetRepository)
+
+    @property
+    def runs(self) -> RunRepository:
+        return self._on_session(RunRepository)
+
+    @property
+    def learners(self) -> LearnerRepository:
+        return self._on_session(LearnerRepository)
+
+    @property
+    def awards(self) -> AwardRepository:
+        return self._on_session(AwardRepository)
+
+    @property
+    def analytics(self) -> AnalyticsRepository:
+        return self._on_session(AnalyticsRepository)
+
+    @property
+    def login_throttle(self) -> LoginThrottleRepository:
+        return self._on_session(LoginThrottleRepository)
+
+    @property
+    def snippets(self) -> SnippetCache:
+        return self._on_session(SnippetCache)
+
+    @property
+    def issuer_keys(self) -> IssuerKeyStore:
+        return self._on_session(IssuerKeyStore)
+
+    @property
+    def flashcards(self) -> FlashcardReviews:
+        return self._on_session(FlashcardReviews)
+
+
+# What services are given: each call opens a new unit of work.
+UnitOfWorkFactory = Callable[[], UnitOfWork]

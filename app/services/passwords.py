@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, NotAllowed
-from app.persistence import sign_ins as stored_sessions
 from app.persistence.learners import LearnerRepository
 from app.persistence.unit_of_work import UnitOfWork
 from app.services import accounts
@@ -45,5 +44,5 @@ def change_password(
     with UnitOfWork(sessions) as uow:
         LearnerRepository(uow.session).set_password_hash(learner_id, hasher.hash(new_password))
         kept = session_id(keeping) if keeping is not None else None
-        stored_sessions.revoke_all(uow.session.connection(), learner_id, clock(), keeping=kept)
+        uow.sign_ins.revoke_all(learner_id, clock(), keeping=kept)
         uow.commit()

@@ -12,11 +12,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
-from app.persistence import sign_ins
-from app.persistence.sign_ins import commit, transaction
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 LIFETIME = timedelta(days=14)
 
@@ -26,9 +23,7 @@ def session_id(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def start(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, replacing: str | None
-) -> str:
+def start(units: UnitOfWorkFactory, *, clock: Clock, learner_id: int, replacing: str | None) -> str:
     """A new session for the learner, ending the one it replaces; its token, for the cookie.
 
     A fresh token on every sign-in: a token planted or seen before signing in is not
@@ -36,25 +31,25 @@ def start(
     """
     token = secrets.token_urlsafe(32)
     now = clock()
-    with transaction(sessions) as conn:
+    with units() as uow:
         if replacing is not None:
-            sign_ins.revoke(conn, session_id(replacing), now)
-        sign_ins.start(
-            conn, session_id(token), learner_id=learner_id, now=now, expires_at=now + LIFETIME
+            uow.sign_ins.revoke(session_id(replacing), now)
+        uow.sign_ins.start(
+            session_id(token), learner_id=learner_id, now=now, expires_at=now + LIFETIME
         )
-        commit(conn)
+        uow.commit()
     return token
 
 
-def learner_of(sessions: sessionmaker[Session], *, clock: Clock, token: str) -> int | None:
+def learner_of(units: UnitOfWorkFactory, *, clock: Clock, token: str) -> int | None:
     """Whom the session with this token signs in; None once it is revoked or expired."""
-    with transaction(sessions) as conn:
-        learner = sign_ins.learner_of(conn, session_id(token), clock())
-        commit(conn)
+    with units() as uow:
+        learner = uow.sign_ins.learner_of(session_id(token), clock())
+        uow.commit()
         return learner
 
 
-def end(sessions: sessionmaker[Session], *, clock: Clock, token: str) -> None:
-    with transaction(sessions) as conn:
-        sign_ins.revoke(conn, session_id(token), clock())
-        commit(conn)
+def end(units: UnitOfWorkFactory, *, clock: Clock, token: str) -> None:
+    with units() as uow:
+        uow.sign_ins.revoke(session_id(token), clock())
+        uow.commit()

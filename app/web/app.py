@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
 from app.services.hashing import BoundedHasher
@@ -87,7 +88,8 @@ def create_app(
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock
     app.state.runner = runner_for(engine)
-    app.state.context = AppContext(app.state.sessions, clock, app.state.runner)
+    app.state.database = Database(engine)
+    app.state.context = AppContext(app.state.sessions, clock, app.state.runner, app.state.database)
     app.state.sandbox = sandbox
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
@@ -105,7 +107,8 @@ def create_app(
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
     # Innermost first: direct routes run inside the CSRF check and the session.
-    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
+    direct = api_router.direct_routes() + pages_router.direct_routes()
+    app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)
@@ -123,8 +126,6 @@ def _live_sessions(context: AppContext) -> LiveSession:
     """Whom a session token signs in: the one lookup a signed-in request costs."""
 
     async def live(token: str) -> int | None:
-        return await context.run.gate(
-            sign_ins.learner_of, context.sessions, clock=context.clock, token=token
-        )
+        return await context.database.gate(sign_ins.learner_of, clock=context.clock, token=token)
 
     return live

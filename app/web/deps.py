@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
+from app.persistence.database import Database, Service
 from app.services import accounts, sign_ins
 from app.services.accounts import Learner
 from app.services.throttle import LoginThrottle
 from app.web.runner import ServiceRunner
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -47,9 +51,10 @@ async def _public_url(request: Request) -> str:
 class AppContext:
     """What every service call needs from the app, built once by `create_app`."""
 
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # TRANSITION: services not yet given a factory
     clock: Clock
-    run: ServiceRunner
+    run: ServiceRunner  # TRANSITION: services not yet given a factory
+    database: Database
 
 
 SessionsDep = Annotated[sessionmaker[Session], Depends(_app_state("sessions"))]
@@ -57,6 +62,8 @@ ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
 HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
 Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
+# `await db.call(service, ...)`: the service gets its unit-of-work factory first.
+DatabaseDep = Annotated[Database, Depends(_app_state("database"))]
 SecretKey = Annotated[str, Depends(_secret_key)]  # the site's key (app.config.secret_key_of)
 PublicUrl = Annotated[str, Depends(_public_url)]  # QUIZ_PUBLIC_URL: never the Host header
 
@@ -96,15 +103,20 @@ class LearnerCall:
     """
 
     learner_id: int
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # TRANSITION
     clock: Clock
-    run: ServiceRunner
+    run: ServiceRunner  # TRANSITION
+    database: Database
+
+    async def call(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`Database.call`: the service, given its unit-of-work factory first."""
+        return await self.database.call(service, *args, **kwargs)
 
 
 def signed_in(request: Request) -> LearnerCall:
     """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
-    context: AppContext = request.app.state.context
-    return LearnerCall(_signed_in_id(request), context.sessions, context.clock, context.run)
+    c: AppContext = request.app.state.context
+    return LearnerCall(_signed_in_id(request), c.sessions, c.clock, c.run, c.database)
 
 
 async def learner_call(request: Request) -> LearnerCall:
@@ -149,9 +161,9 @@ async def sign_in(request: Request, learner: Learner) -> None:
     """A fresh session on sign-in (no fixation), keeping nothing from before: a new
     server-side session, and the one it replaces (if any) ended."""
     context: AppContext = request.app.state.context
-    token = await context.run(
+    token = await context.database.call(
         sign_ins.start,
-        context.sessions, clock=context.clock, learner_id=learner.id,
+        clock=context.clock, learner_id=learner.id,
         replacing=session_token(request),
     )  # fmt: skip
     request.session.clear()
@@ -164,7 +176,7 @@ async def sign_out(request: Request) -> None:
     token = session_token(request)
     if token is not None:
         context: AppContext = request.app.state.context
-        await context.run(sign_ins.end, context.sessions, clock=context.clock, token=token)
+        await context.database.call(sign_ins.end, clock=context.clock, token=token)
     request.session.clear()
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.persistence import sign_ins
-from app.persistence.learners import LearnerRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import sign_ins as sessions_service
 
 
@@ -26,21 +24,21 @@ def test_the_lookup_searches_the_primary_key(engine: Engine) -> None:
 
 
 def test_sessions_are_stored_by_hash_and_forgotten_once_ended(
-    sessions: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    with UnitOfWork(sessions) as uow:
-        ada = LearnerRepository(uow.session).add("ada", "x", clock()).id
+    with units() as uow:
+        ada = uow.learners.add("ada", "x", clock()).id
         uow.commit()
-    ended = sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=None)
-    live = sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=ended)
-    with UnitOfWork(sessions) as uow:
+    ended = sessions_service.start(units, clock=clock, learner_id=ada, replacing=None)
+    live = sessions_service.start(units, clock=clock, learner_id=ada, replacing=ended)
+    with units() as uow:
         stored = set(uow.session.execute(text("SELECT id FROM sessions")).scalars())
     assert ended not in stored
     assert live not in stored  # only hashes: the table alone signs nobody in
     assert sessions_service.session_id(live) in stored
     clock.advance(timedelta(days=15).total_seconds())
-    assert sessions_service.learner_of(sessions, clock=clock, token=live) is None
-    sessions_service.start(sessions, clock=clock, learner_id=ada, replacing=None)
-    with UnitOfWork(sessions) as uow:
+    assert sessions_service.learner_of(units, clock=clock, token=live) is None
+    sessions_service.start(units, clock=clock, learner_id=ada, replacing=None)
+    with units() as uow:
         count = uow.session.execute(text("SELECT count(*) FROM sessions")).scalar_one()
     assert count == 1  # the revoked and the expired ones went at the next sign-in

@@ -1,0 +1,94 @@
+"""One database: its engine, its units of work, and how async code calls a service on it.
+
+A service is a synchronous function whose first parameter is a unit-of-work factory
+(app.persistence.unit_of_work). Async code (the web app) calls it through `call`,
+which picks, by engine, how it runs:
+
+SQLite: inline, on the event loop. Its statements take microseconds and it has one
+writer at a time; from a thread pool, concurrent writers would only wait on each
+other's lock (SQLite's busy handler sleeps in steps of up to 100 ms), which is what
+made the p99 latency of answering hundreds of milliseconds. Inline, one process
+never contends with itself, and the calls of one turn of the loop share a COMMIT
+(app.persistence.group_commit): each call returns once its work is committed.
+
+PostgreSQL: in the thread pool, so that its round trips never block the loop; each
+unit of work takes a connection from the pool and commits on its own.
+
+Synchronous code (the CLI, tests) calls a service with `database.units` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from app.persistence.engine import answers, make_engine
+from app.persistence.group_commit import Member, group_for
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Service = Callable[Concatenate[UnitOfWorkFactory, P], T]
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._inline = engine.dialect.name == "sqlite"
+        self._group = group_for(engine) if self._inline else None
+
+    @classmethod
+    def at(cls, url: str) -> Database:
+        return cls(make_engine(url))
+
+    def units(self) -> UnitOfWork:
+        """A unit of work outside any service call on the event loop."""
+        return UnitOfWork(self.engine)
+
+    async def call(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `service(units, ...)` and return once what it committed is durable."""
+        if not self._inline:
+            return await run_in_threadpool(service, self.units, *args, **kwargs)
+        if self._group is None:
+            return service(self.units, *args, **kwargs)
+        member = self._group.member()
+        try:
+            return service(_member_units(self.engine, member), *args, **kwargs)
+        finally:
+            await member.durable()  # also when it raised: its refusal may have kept work
+
+    async def gate(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A read that decides whether a request goes on, not what it answers (is this
+        session live?): like `call`, but it does not wait for the COMMIT of others'
+        pending work it may have seen. What it could see pending is a session being
+        revoked (refusing early is safe) or started (its token reaches nobody before
+        that COMMIT). The request's own calls still wait for what they read. Reads only:
+        work it kept would be answered before it is on disk.
+        """
+        if not self._inline:
+            return await run_in_threadpool(service, self.units, *args, **kwargs)
+        if self._group is None:
+            return service(self.units, *args, **kwargs)
+        return service(_member_units(self.engine, self._group.member()), *args, **kwargs)
+
+    def answers(self) -> bool:
+        """Whether the database answers a trivial query (a health check: it stays cheap)."""
+        return answers(self.engine)
+
+    @property
+    def engine_name(self) -> str:
+        """`sqlite` or `postgresql`: for health checks and figures."""
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _member_units(engine: Engine, member: Member) -> UnitOfWorkFactory:
+    def units() -> UnitOfWork:
+        return UnitOfWork(engine, member)
+
+    return units
