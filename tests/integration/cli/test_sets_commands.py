@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
@@ -214,3 +215,13 @@ def test_check_json_when_all_is_well(runner: CliRunner, project: Path) -> None:
     report = json.loads(result.stdout)
     assert report["ok"] is True
     assert all(f["ok"] and f["errors"] == [] for f in report["files"])
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://quiz:s3cret-pw@127.0.0.1:1/quiz")
+    result = runner.invoke(app, ["admin", "create", "ada", "--password-stdin"], input="pw\n")
+    assert result.exit_code == 1
+    assert "database postgresql+psycopg://quiz:***@127.0.0.1:1/quiz: " in result.stderr
+    assert "s3cret-pw" not in result.output
