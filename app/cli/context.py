@@ -9,14 +9,13 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
-from app.persistence.engine import make_engine, make_session_factory
-from app.persistence.migrations import upgrade
+from app.persistence.engine import DatabaseError, make_session_factory
+from app.persistence.migrations import migrated_engine
 
 PathArg = Annotated[
     Path | None,
@@ -70,8 +69,7 @@ def warn_if_unreachable(settings: Settings, host: str) -> None:
 def migrated_database(settings: Settings) -> Database:
     """Open the database and bring its schema to the newest migration."""
     try:
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-    except (SQLAlchemyError, OSError) as error:
-        raise fail(f"database {settings.database_url}: {error}") from None
+        engine = migrated_engine(settings.database_url)
+    except DatabaseError as refused:
+        raise fail(str(refused)) from None
     return Database(engine, make_session_factory(engine))

@@ -9,6 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.persistence.engine import make_engine, unusable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,6 +20,21 @@ def alembic_config() -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     return config
+
+
+def migrated_engine(database_url: str) -> Engine:
+    """An engine on DATABASE_URL's database, its schema brought to the newest migration.
+
+    DatabaseError, one line naming DATABASE_URL, when the URL is not supported or the
+    database cannot be reached, refuses the connection or cannot be migrated.
+    """
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+    except (SQLAlchemyError, OSError) as error:
+        engine.dispose()
+        raise unusable(database_url, error) from error
+    return engine
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
