@@ -16,16 +16,19 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy import create_engine as real_create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.domain.challenge import ChallengeSet
 from app.domain.clock import Clock, FakeClock
+from app.persistence import engine as engine_module
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
@@ -126,6 +129,26 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@pytest.fixture(autouse=True)
+def _engines_disposed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every engine the app makes during a test is disposed when the test ends.
+
+    An app whose lifespan never ran (a TestClient used without `with`) keeps its pool
+    open; on PostgreSQL those connections would be garbage-collected open later, in
+    another test (psycopg warns, and warnings are errors here).
+    """
+    made: list[Engine] = []
+
+    def create_engine(*args: Any, **kwargs: Any) -> Engine:
+        made.append(real_create_engine(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(engine_module, "create_engine", create_engine)
+    yield
+    for engine in made:
+        engine.dispose()
 
 
 @pytest.fixture

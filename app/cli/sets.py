@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from app.authoring.errors import format_path
 from app.authoring.loader import ParsedFile
 from app.authoring.schema import json_schema
-from app.cli.context import PathArg, load_settings, migrated_database, parsed_tree
+from app.cli.context import Database, PathArg, load_settings, migrated_database, parsed_tree
 from app.cli.health import counts_table
 from app.cli.output import error, fail, ok
 from app.cli.verifying import checker_for, start_or_warn, started_sandbox
@@ -35,20 +36,27 @@ def load(path: PathArg = None) -> None:
     settings = load_settings()
     database = migrated_database(settings)
     root = path or settings.challenges_dir
-    sandbox = start_or_warn()
     try:
-        verify = checker_for(sandbox, database.session_factory) if sandbox else None
-        report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+        report = _load(database, root)
+        whole_tree = root.resolve() == settings.challenges_dir.resolve()
+        content_status.record_report(
+            database.session_factory, report, clock=system_clock, whole_tree=whole_tree
+        )
     finally:
-        if sandbox is not None:
-            sandbox.close()
-    whole_tree = root.resolve() == settings.challenges_dir.resolve()
-    content_status.record_report(
-        database.session_factory, report, clock=system_clock, whole_tree=whole_tree
-    )
+        database.engine.dispose()  # on PostgreSQL: the server's connections, closed
     print_load_report(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _load(database: Database, root: Path) -> LoadReport:
+    sandbox = start_or_warn()
+    try:
+        verify = checker_for(sandbox, database.session_factory) if sandbox else None
+        return load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
 
 
 def print_load_report(report: LoadReport) -> None:

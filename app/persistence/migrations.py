@@ -28,7 +28,10 @@ def migrated_engine(database_url: str) -> Engine:
     DatabaseError, one line naming DATABASE_URL, when the URL is not supported or the
     database cannot be reached, refuses the connection or cannot be migrated.
     """
-    engine = make_engine(database_url)
+    try:
+        engine = make_engine(database_url)
+    except OSError as error:  # SQLite: the file's folder cannot be made
+        raise unusable(database_url, error) from error
     try:
         upgrade(engine)
     except (SQLAlchemyError, OSError) as error:

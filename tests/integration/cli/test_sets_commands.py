@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
@@ -131,7 +133,26 @@ def test_load_with_an_unusable_database_says_so_without_a_traceback(
 
     assert result.exit_code == 1
     assert_no_traceback(result)
-    assert result.stderr.startswith(f"database sqlite:///{project}/blocker/q.db: ")
+    assert result.stderr.startswith(f"DATABASE_URL=sqlite:///{project}/blocker/q.db: ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_load_closes_its_connections_to_the_database(
+    runner: CliRunner, project: Path, project_db: sessionmaker[Session], database_engine: str
+) -> None:
+    if database_engine != "postgresql":
+        pytest.skip("counts the server's connections: PostgreSQL's pg_stat_activity")
+    with project_db() as session:  # this one is ours; the command's must be gone
+        result = runner.invoke(app, ["load"])
+        others = session.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+
+    assert result.exit_code == 0, result.output
+    assert others == 0
 
 
 def test_unsafe_settings_are_refused_without_a_traceback(runner: CliRunner, project: Path) -> None:
