@@ -125,6 +125,7 @@ def test_load_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> Non
     assert "nowhere:1: no such file or folder" in result.stderr
 
 
+@pytest.mark.sqlite_only("its DATABASE_URL is a SQLite path on either engine")
 def test_load_with_an_unusable_database_says_so_without_a_traceback(
     runner: CliRunner, project: Path
 ) -> None:
@@ -155,6 +156,7 @@ def test_load_closes_its_connections_to_the_database(
     assert others == 0
 
 
+@pytest.mark.sqlite_only("refused before any database is opened")
 def test_unsafe_settings_are_refused_without_a_traceback(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["load"], env={"QUIZ_ENV": "production"})
 
@@ -163,6 +165,7 @@ def test_unsafe_settings_are_refused_without_a_traceback(runner: CliRunner, proj
     assert result.stderr.startswith("settings: QUIZ_SECRET_KEY must be set")
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_of_good_files_exits_0_and_loads_nothing(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check"])
 
@@ -177,6 +180,7 @@ def test_check_of_good_files_exits_0_and_loads_nothing(runner: CliRunner, projec
     assert not (project / "data").exists()
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_prints_every_error_and_exits_1(runner: CliRunner, project: Path) -> None:
     expected = add_bad_file(project, "several_errors") + add_bad_file(project, "tab_indentation")
 
@@ -187,6 +191,7 @@ def test_check_prints_every_error_and_exits_1(runner: CliRunner, project: Path) 
     assert result.stderr == expected + "2 of 4 file(s) valid, 5 error(s)\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_a_single_file(runner: CliRunner, project: Path) -> None:
     expected = add_bad_file(project, "unknown_key")
 
@@ -196,6 +201,7 @@ def test_check_a_single_file(runner: CliRunner, project: Path) -> None:
     assert result.stderr == expected + "0 of 1 file(s) valid, 1 error(s)\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check", "nowhere"])
 
@@ -203,6 +209,7 @@ def test_check_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> No
     assert result.stderr == "nowhere: no such file or folder\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_json_shape(runner: CliRunner, project: Path) -> None:
     add_bad_file(project, "time_limit_not_a_time")
 
@@ -228,6 +235,7 @@ def test_check_json_shape(runner: CliRunner, project: Path) -> None:
     ]
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_json_when_all_is_well(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check", "--json"])
 
