@@ -1,5 +1,5 @@
 """The `quiz` command run in-process, in a temporary project folder with its own database
-(data/quiz.db on SQLite), already migrated: a command finds it at the newest revision."""
+(database/quiz.db on SQLite), already migrated: a command finds it at the newest revision."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
 @pytest.fixture
 def project_url(template_db: Databases, tmp_path: Path) -> Iterator[str]:
     """The project's database (migrating an empty one is test_migrations.py's business)."""
-    with template_db.fresh(tmp_path / "data") as url:
+    with template_db.fresh(tmp_path / "database") as url:
         yield url
 
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from app.authoring.schema import json_schema
 from app.cli import app
+from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.sets import SetRepository
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -55,8 +56,9 @@ def test_schema_prints_the_committed_json_schema(runner: CliRunner) -> None:
 
 
 def test_load_migrates_a_new_database_and_loads_every_file(
-    runner: CliRunner, project: Path, project_db: sessionmaker[Session]
+    runner: CliRunner, project: Path, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
     result = runner.invoke(app, ["load"])
 
     assert result.exit_code == 0, result.output
@@ -66,7 +68,9 @@ def test_load_migrates_a_new_database_and_loads_every_file(
         "2 quiz question(s), 1 explain prompt(s), 1 practice problem(s))",
         "2 of 2 file(s) loaded",
     ]
-    assert active_slugs(project_db) == ["quick-quiz", "small-pattern"]
+    engine = make_engine(empty_database_url)
+    assert active_slugs(make_session_factory(engine)) == ["quick-quiz", "small-pattern"]
+    engine.dispose()
 
 
 def test_load_again_reports_every_file_unchanged(runner: CliRunner, project: Path) -> None:
