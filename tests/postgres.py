@@ -46,7 +46,6 @@ _FAST = (
     "shared_buffers = 64MB",
     "checkpoint_timeout = 1h",
     "max_wal_size = 1GB",
-    "autovacuum = off",
     "listen_addresses = '127.0.0.1'",
     "log_min_messages = warning",
 )

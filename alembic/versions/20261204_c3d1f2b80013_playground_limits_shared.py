@@ -8,7 +8,7 @@
 Both hold only short-lived state: a downgrade drops them and loses nothing that lasts.
 
 Revision ID: c3d1f2b80013
-Revises: 7a41a47510a1
+Revises: b2c0e1a70012
 Create Date: 2026-12-04 17:30:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3d1f2b80013"
-down_revision: str | Sequence[str] | None = "7a41a47510a1"
+down_revision: str | Sequence[str] | None = "b2c0e1a70012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -11,16 +11,13 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
-from app.persistence.engine import make_engine, make_session_factory
-from app.persistence.migrations import upgrade
-from app.persistence.startup_lock import startup_lock
+from app.persistence.engine import DatabaseError, make_session_factory
+from app.persistence.migrations import started_engine
 
 PathArg = Annotated[
     Path | None,
@@ -84,22 +81,11 @@ def started_database(settings: Settings) -> Iterator[Database]:
     Processes starting at once (`serve --workers`, several hosts) migrate, and load
     challenges/ inside the block, one at a time; the later ones find nothing to do.
     """
-    with ExitStack() as held:
-        try:
-            engine = make_engine(settings.database_url)
-            held.enter_context(startup_lock(engine, on_wait=_waiting))
-            upgrade(engine)
-        except (SQLAlchemyError, OSError) as error:
-            raise fail(f"database {_shown(settings.database_url)}: {error}") from None
-        yield Database(engine, make_session_factory(engine))
-
-
-def _shown(database_url: str) -> str:
-    """The URL with its password masked: the line goes to logs that others may read."""
     try:
-        return make_url(database_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(an unreadable DATABASE_URL)"
+        with started_engine(settings.database_url, on_wait=_waiting) as engine:
+            yield Database(engine, make_session_factory(engine))
+    except DatabaseError as refused:
+        raise fail(str(refused)) from None
 
 
 def _waiting() -> None:

@@ -38,12 +38,17 @@ def load(path: PathArg = None) -> None:
     try:
         # Under the start-up lock: an app process starting meanwhile waits for this load.
         with started_database(settings) as database:
-            verify = verifier(sandbox, database.session_factory)
-            report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
-            whole_tree = root.resolve() == settings.challenges_dir.resolve()
-            content_status.record_report(
-                database.session_factory, report, clock=system_clock, whole_tree=whole_tree
-            )
+            try:
+                verify = verifier(sandbox, database.session_factory)
+                report = load_tree(
+                    database.session_factory, root, clock=system_clock, verify=verify
+                )
+                whole_tree = root.resolve() == settings.challenges_dir.resolve()
+                content_status.record_report(
+                    database.session_factory, report, clock=system_clock, whole_tree=whole_tree
+                )
+            finally:
+                database.engine.dispose()  # on PostgreSQL: the server's connections, closed
     finally:
         if sandbox is not None:
             sandbox.close()
