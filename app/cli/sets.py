@@ -10,7 +10,7 @@ import typer
 from app.authoring.errors import format_path
 from app.authoring.loader import ParsedFile
 from app.authoring.schema import json_schema
-from app.cli.context import PathArg, load_settings, parsed_tree, started_database
+from app.cli.context import Database, PathArg, load_settings, parsed_tree, started_database
 from app.cli.health import counts_table
 from app.cli.output import error, fail, ok
 from app.cli.verifying import checker_for, start_or_warn, started_sandbox, verifier
@@ -35,21 +35,19 @@ def load(path: PathArg = None) -> None:
     settings = load_settings()
     root = path or settings.challenges_dir
     sandbox = start_or_warn(settings)
+    database: Database | None = None
     try:
         # Under the start-up lock: an app process starting meanwhile waits for this load.
         with started_database(settings) as database:
-            try:
-                verify = verifier(sandbox, database.session_factory)
-                report = load_tree(
-                    database.session_factory, root, clock=system_clock, verify=verify
-                )
-                whole_tree = root.resolve() == settings.challenges_dir.resolve()
-                content_status.record_report(
-                    database.session_factory, report, clock=system_clock, whole_tree=whole_tree
-                )
-            finally:
-                database.engine.dispose()  # on PostgreSQL: the server's connections, closed
+            verify = verifier(sandbox, database.session_factory)
+            report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+            whole_tree = root.resolve() == settings.challenges_dir.resolve()
+            content_status.record_report(
+                database.session_factory, report, clock=system_clock, whole_tree=whole_tree
+            )
     finally:
+        if database is not None:  # its PostgreSQL connections closed, the lock's among them
+            database.engine.dispose()
         if sandbox is not None:
             sandbox.close()
     print_load_report(report)

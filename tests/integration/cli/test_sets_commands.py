@@ -255,5 +255,5 @@ def test_a_database_that_cannot_be_reached_is_named_without_its_password(
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://quiz:s3cret-pw@127.0.0.1:1/quiz")
     result = runner.invoke(app, ["admin", "create", "ada", "--password-stdin"], input="pw\n")
     assert result.exit_code == 1
-    assert "database postgresql+psycopg://quiz:***@127.0.0.1:1/quiz: " in result.stderr
+    assert "DATABASE_URL=postgresql+psycopg://quiz:***@127.0.0.1:1/quiz: " in result.stderr
     assert "s3cret-pw" not in result.output

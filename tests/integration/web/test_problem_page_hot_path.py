@@ -186,6 +186,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "connect", trace)
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback, which sees the prepared ones too")
 def test_a_problem_page_view_runs_few_statements(
     settings: Settings, clock: FakeClock, loaded: Any
 ) -> None:
