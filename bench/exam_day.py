@@ -1,32 +1,41 @@
 """Exam-day bench: an open-loop crowd of learners taking a timed set at once, through the pages.
 
-Each simulated learner arrives at its own time (arrivals at a set rate over a ramp, not
-waiting on each other) and does what a browser does: fetches the static files once,
-signs in (or registers), opens the set's intro page, starts a run, loads each problem
-page, sometimes asks for the hint (htmx), answers after a think time (htmx, a random
-untried option: a mix of right and wrong), answers again while it has attempts, now
-and then presses "Run it" on a finished problem, and reads the result page. The
-server is `quiz serve` as deployed (a separate process, a temp data folder, a copy of
-challenges/), on a free port on 127.0.0.1. The crowd is stepped up (doubling, then
-bisecting) until a step fails: p99 of the app's requests over 200 ms, any error, or a
-lost answer (attempts stored in the database fewer than answers acknowledged with 2xx).
+The doors open: learners arrive at a set rate (each on its own, not waiting on the
+others) and each does what a browser does: fetches the static files once (an empty
+cache), signs in with an account made in a set-up phase (a share registers instead),
+and waits on the set's intro page. The exam starts as the doors close: each learner
+starts its run within the ramp, loads each problem page, sometimes asks for the hint
+(htmx), answers after a think time (htmx; a random untried option: a mix of right and
+wrong), answers again while it has attempts, now and then presses "Run it" on a
+finished problem (the playground load), and reads the result page. Signing in and
+registering cost one argon2 hash each by design: they are part of the crowd, with a
+p99 bound of their own, and the table says what share of the server's CPU they took.
+
+The server is `quiz serve` as deployed: a process of its own on a free port on
+127.0.0.1, a temp data folder, a copy of challenges/ (start-up loads it). The crowd is
+stepped up (doubling, then bisecting) until a step fails: p99 of the exam's requests
+over 200 ms, p99 of signing in over 1 s, any error, or a lost answer (attempts stored
+in the database fewer than answers acknowledged with a 2xx).
 
 The load generator is this process: raw asyncio HTTP/1.1 (uvloop when installed), one
 keep-alive connection per learner, reopened when the server has closed it (uvicorn
-closes idle ones after 5 s, as it would a browser's). It shares the machine's CPU with
-the server; the table shows both processes' CPU and the hash's share of the server's.
+closes idle ones after 5 s, as it would a browser's); about 60 us of CPU a request,
+where httpx took milliseconds. Learners come from 250 loopback addresses (127.0.0.2
+on), as from their own machines: the sign-in throttle counts per address. It shares
+the machine's two cores with the server: the table shows each one's CPU.
 
-    python bench/exam_day.py --quick                     # think 3 s, ramp 6 s: a few minutes
-    python bench/exam_day.py                             # think 30 s, ramp 60 s: ~5 min a step
-    python bench/exam_day.py --config "db=postgresql+psycopg://u@h/db workers=2" \\
-                             --config "db=sqlite sandbox=http://127.0.0.1:9000 run-it=0.5"
+    python bench/exam_day.py --quick          # every time x 0.1: ~2 min a step
+    python bench/exam_day.py                  # think 30 s, doors 10 min: ~15 min a step
+    python bench/exam_day.py --quick --config "db=postgresql+psycopg://u@h/db workers=2" \\
+        --config "db=sqlite sandbox=http://127.0.0.1:9000 run-it=0.5"
 
-`--quick` is the exam compressed in time (think time and ramp times 0.1): a crowd of N
-then offers the request rate, and the sign-in rate, of 10 N learners at full think
-time; the table shows both. `--think`, `--ramp`, `--crowds`, `--start`, `--max-crowd`
-set the rest; each `--config` is `db=URL|sqlite workers=N sandbox=URL run-it=P
-label=NAME` (default: `db=sqlite workers=1`). A PostgreSQL database must be empty or
-this bench's own (attempts are counted before and after each step).
+`--quick` is the exam compressed in time (think, doors and ramp times 0.1): a crowd of
+N offers the request and sign-in rates of 10 N learners at full time (not their open
+connections); the table shows both. `--think`, `--doors`, `--ramp`, `--crowds`,
+`--start`, `--max-crowd`, `--exam-only` set the rest; each `--config` is
+`db=URL|sqlite workers=N sandbox=URL run-it=P label=NAME` (default `db=sqlite
+workers=1`). A PostgreSQL database must be empty or this bench's own (attempts are
+counted before and after each step). Figures: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -265,26 +274,29 @@ class Plan:
 
 async def take_exam(
     host: str, port: int, username: str, plan: Plan, stats: Stats, rng: random.Random,
-    *, source: str | None = None, sleep: Callable[[float], Any] = asyncio.sleep,
+    *, start_at: float = 0.0, source: str | None = None,
+    sleep: Callable[[float], Any] = asyncio.sleep,
 ) -> None:  # fmt: skip
-    """One learner from the sign-in page to the result page. Errors end the learner and
-    are kept in `stats.failures`; they never escape."""
+    """One learner from the sign-in page to the result page: signed in, it waits on the
+    set's intro page until `start_at` (time.monotonic()) to start its run. Errors end the
+    learner and are kept in `stats.failures`; they never escape."""
     connection = Connection(host, port, source)
     browser = Browser(connection, stats)
-    began = time.monotonic()
+    exam: list[float] = []  # when its run started
     try:
-        await _take_exam(browser, username, plan, stats, rng, sleep)
+        await _take_exam(browser, username, plan, stats, rng, sleep, start_at, exam)
     except Failed as failure:
         stats.failures.append(str(failure))
     finally:
-        stats.sessions.append((began, time.monotonic()))
+        if exam:
+            stats.sessions.append((exam[0], time.monotonic()))
         stats.connections += connection.opened
         connection.close()
 
 
 async def _take_exam(
     browser: Browser, username: str, plan: Plan, stats: Stats, rng: random.Random,
-    sleep: Callable[[float], Any],
+    sleep: Callable[[float], Any], start_at: float, exam: list[float],
 ) -> None:  # fmt: skip
     def think(share: float = 1.0) -> Any:
         return sleep(plan.think * share * rng.uniform(0.5, 1.5))
@@ -299,6 +311,8 @@ async def _take_exam(
     fields = {"username": username, "password": PASSWORD, "next": f"/challenges/{plan.slug}"}
     stats.hashes += 1
     await browser.follow("intro page", await browser.post(kind, door, fields))
+    await sleep(max(0.0, start_at - time.monotonic()))  # the exam starts
+    exam.append(time.monotonic())
     started = await browser.post("start run", f"/challenges/{plan.slug}/runs", {})
     location = started.headers.get("location", "")
     run_id = location.split("/")[2] if location.startswith("/runs/") else ""
@@ -536,7 +550,8 @@ class Step:
     config: str
     crowd: int
     think: float
-    ramp: float
+    doors: float  # seconds over which the crowd arrives and signs in
+    ramp: float  # seconds over which, once the exam starts, they start their runs
     seconds: float = 0.0
     requests: int = 0
     app_requests: int = 0
@@ -548,9 +563,10 @@ class Step:
     stored: int = 0
     right: int = 0
     peak: int = 0
-    session: float = 0.0  # mean seconds from arrival to the result page
-    per_learner: float = 0.0  # mean requests per learner
-    server_cpu: float = 0.0  # % of one core, whole process tree
+    session: float = 0.0  # mean seconds from starting the run to the result page
+    per_learner: float = 0.0  # mean exam requests (from starting the run) per learner
+    doors_cpu: float = 0.0  # % of one core, the server's, while the crowd signs in
+    server_cpu: float = 0.0  # % of one core, whole process tree, from the exam's start
     busiest: float = 0.0  # % of one core, the busiest server process
     generator_cpu: float = 0.0
     machine_cpu: float = 0.0  # % of one core, every process on the machine
@@ -574,6 +590,13 @@ class Step:
         )
 
     @property
+    def exam_passed(self) -> bool:
+        """The criteria on the exam's requests alone: signing in apart."""
+        failed = sum(bad for kind, (_, _, _, bad) in self.kinds.items() if kind in EXAM_KINDS)
+        unfinished = sum(e.startswith("unfinished") for e in self.first_errors)
+        return self.p99 <= P99_LIMIT_MS and failed == unfinished == 0 and self.lost == 0
+
+    @property
     def equivalent(self) -> int:
         """The crowd offering the same request rate at a 30 s think time."""
         return round(self.crowd * 30.0 / self.think)
@@ -585,7 +608,7 @@ class Step:
 
     @property
     def arrivals(self) -> float:
-        return self.crowd / self.ramp if self.ramp else float(self.crowd)
+        return self.crowd / self.doors if self.doors else float(self.crowd)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -594,23 +617,32 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def run_crowd(
-    port: int, names: list[str], plan: Plan, ramp: float, *, addresses: int, seed: int
-) -> Stats:
-    """Learners arriving at a set rate over `ramp` seconds, each on its own."""
+    port: int, names: list[str], plan: Plan, doors: float, ramp: float,
+    *, addresses: int, seed: int, at_start: Callable[[], None] = lambda: None,
+) -> Stats:  # fmt: skip
+    """Learners arriving at a set rate while the doors are open (`doors` seconds), each
+    on its own, to sign in; the exam starts as the doors close, and each learner starts
+    its run within `ramp` seconds of that. `at_start` is called at the exam's start."""
     stats = Stats()
+    loop = asyncio.get_running_loop()
     began = time.monotonic()
+    start = began + doors
+    loop.call_at(loop.time() + doors, at_start)
     tasks = []
     for i, name in enumerate(names):
-        delay = began + i * ramp / len(names) - time.monotonic()
+        delay = began + i * doors / len(names) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         k = i % addresses  # 127.0.0.2 ... 127.0.0.251, 127.0.1.2 ...: loopback, all of them
         source = f"127.0.{k // 250}.{2 + k % 250}"
         rng = random.Random(seed * 1_000_003 + i)
-        coroutine = take_exam("127.0.0.1", port, name, plan, stats, rng, source=source)
+        start_at = start + rng.uniform(0.0, ramp)
+        coroutine = take_exam(
+            "127.0.0.1", port, name, plan, stats, rng, start_at=start_at, source=source
+        )
         tasks.append(asyncio.create_task(coroutine))
-    limit = 60.0 + plan.think * 40  # ~4 times a session's think time
-    _, pending = await asyncio.wait(tasks, timeout=limit)
+    limit = doors + ramp + 60.0 + plan.think * 40  # ~4 times a session's think time
+    _, pending = await asyncio.wait(tasks, timeout=limit - (time.monotonic() - began))
     for task in pending:
         task.cancel()
         stats.failures.append(f"unfinished after {limit:.0f} s")
@@ -618,9 +650,38 @@ async def run_crowd(
     return stats
 
 
+@dataclass(frozen=True)
+class Reading:
+    """CPU seconds so far: each server process, this process, the whole machine."""
+
+    at: float
+    server: dict[int, tuple[str, float]]
+    me: float
+    machine: float
+
+    @classmethod
+    def take(cls, server: QuizServer) -> Reading:
+        me = os.times()
+        return cls(
+            time.monotonic(), cpu_by_process(server.process.pid), me.user + me.system,
+            machine_busy()[0],
+        )  # fmt: skip
+
+    def since(self, before: Reading) -> tuple[float, float, float, float, float]:
+        """(seconds, server CPU, busiest server process's CPU, this process's, machine's)."""
+        used = [cpu - before.server.get(pid, ("", 0.0))[1] for pid, (_, cpu) in self.server.items()]
+        return (
+            self.at - before.at, sum(used), max(used, default=0.0), self.me - before.me,
+            self.machine - before.machine,
+        )  # fmt: skip
+
+
+EXAM_KINDS = ("start run", "problem page", "hint", "answer", "run it", "result page")
+
+
 def run_step(
-    server: QuizServer, config: Config, plan: Plan, crowd: int, ramp: float, prefix: str,
-    *, addresses: int, hash_cpu: float,
+    server: QuizServer, config: Config, plan: Plan, crowd: int, prefix: str,
+    *, doors: float, ramp: float, addresses: int, hash_cpu: float,
 ) -> Step:  # fmt: skip
     registering = round(crowd * plan.register)
     names = [f"{prefix}x{i}" for i in range(crowd - registering)]
@@ -633,36 +694,39 @@ def run_step(
     if config.run_it is not None:
         plan = Plan(**{**plan.__dict__, "run_it": config.run_it})
     before_attempts = stored_attempts(server.database)
-    before_server = cpu_by_process(server.process.pid)
-    before_machine = machine_busy()
-    before_me = os.times()
-    began = time.monotonic()
+    readings = [Reading.take(server)]
     stats = asyncio.run(
-        run_crowd(server.port, names, plan, ramp, addresses=addresses, seed=crowd)
+        run_crowd(
+            server.port, names, plan, doors, ramp, addresses=addresses, seed=crowd,
+            at_start=lambda: readings.append(Reading.take(server)),
+        )
     )  # fmt: skip
-    seconds = time.monotonic() - began
-    me = os.times()
-    after_machine = machine_busy()
-    after = cpu_by_process(server.process.pid)
-    step = Step(config.name, crowd, plan.think, ramp, seconds=seconds, hashes=stats.hashes)
+    readings.append(Reading.take(server))
+    step = Step(config.name, crowd, plan.think, doors, ramp, hashes=stats.hashes)
     step.stored = stored_attempts(server.database) - before_attempts
-    used = {pid: cpu - before_server.get(pid, ("", 0.0))[1] for pid, (_, cpu) in after.items()}
-    server_cpu = sum(used.values())
+    first, start, last = readings[0], readings[1], readings[-1]
+    whole = last.since(first)
+    step.seconds = whole[0]
+    doors_seconds, doors_server = start.since(first)[:2]
+    seconds, server_cpu, busiest, mine, machine = last.since(start)
+    step.doors_cpu = 100 * doors_server / max(doors_seconds, 1e-9)
     step.server_cpu = 100 * server_cpu / seconds
-    step.busiest = 100 * max(used.values(), default=0.0) / seconds
-    step.generator_cpu = 100 * (me.user + me.system - before_me.user - before_me.system) / seconds
-    step.machine_cpu = 100 * (after_machine[0] - before_machine[0]) / seconds
-    step.hash_share = min(1.0, stats.hashes * hash_cpu / server_cpu) if server_cpu else 0.0
-    _summarise(step, stats, server_cpu)
+    step.busiest = 100 * busiest / seconds
+    step.generator_cpu = 100 * mine / seconds
+    step.machine_cpu = 100 * machine / seconds
+    step.hash_share = min(1.0, stats.hashes * hash_cpu / whole[1]) if whole[1] else 0.0
+    exam_requests = sum(s[0] in EXAM_KINDS for s in stats.samples)
+    step.server_us = 1e6 * server_cpu / max(1, exam_requests)
+    _summarise(step, stats)
+    step.per_learner = exam_requests / max(1, crowd)
     return step
 
 
-def _summarise(step: Step, stats: Stats, server_cpu: float) -> None:
+def _summarise(step: Step, stats: Stats) -> None:
     app = [s for s in stats.samples if s[0] not in (STATIC_KIND, *HASHING)]
     hashing = [s[1] for s in stats.samples if s[0] in HASHING]
     step.requests = len(stats.samples)
     step.app_requests = len(app)
-    step.server_us = 1e6 * server_cpu / max(1, step.requests)
     step.p50 = percentile([s[1] for s in app], 0.50)
     step.p99 = percentile([s[1] for s in app], 0.99)
     step.sign_in_p99 = percentile(hashing, 0.99)
@@ -670,7 +734,6 @@ def _summarise(step: Step, stats: Stats, server_cpu: float) -> None:
     step.errors += sum(f.startswith("unfinished") for f in stats.failures)
     step.acknowledged, step.right = stats.acknowledged, stats.right
     step.first_errors = stats.failures[:5]
-    step.per_learner = step.requests / max(1, step.crowd)
     lengths = [end - start for start, end in stats.sessions]
     step.session = sum(lengths) / max(1, len(lengths))
     edges = sorted([(s, 1) for s, _ in stats.sessions] + [(e, -1) for _, e in stats.sessions])
@@ -690,8 +753,8 @@ def _summarise(step: Step, stats: Stats, server_cpu: float) -> None:
 
 HEADER = (
     f"{'configuration':28} {'learners':>8} {'=@30s':>7} {'arr/s':>6} {'peak':>6} {'offered':>8}"
-    f" {'p50 ms':>7} {'p99 ms':>7} {'sign-in':>7} {'errors':>6} {'lost':>5} {'server':>7}"
-    f" {'busiest':>7}"
+    f" {'p50 ms':>7} {'p99 ms':>7} {'sign-in':>7} {'errors':>6} {'lost':>5} {'doors':>6}"
+    f" {'server':>7} {'busiest':>7}"
     f" {'gen':>5} {'hash':>5}  ok"
 )
 
@@ -701,7 +764,8 @@ def row(step: Step) -> str:
         f"{step.config:28} {step.crowd:8d} {step.equivalent:7d} {step.arrivals:6.1f}"
         f" {step.peak:6d} {step.offered:8.0f} {step.p50:7.1f} {step.p99:7.1f}"
         f" {step.sign_in_p99:7.0f} {step.errors:6d}"
-        f" {step.lost:5d} {step.server_cpu:6.0f}% {step.busiest:6.0f}% {step.generator_cpu:4.0f}%"
+        f" {step.lost:5d} {step.doors_cpu:5.0f}% {step.server_cpu:6.0f}% {step.busiest:6.0f}%"
+        f" {step.generator_cpu:4.0f}%"
         f" {step.hash_share:5.0%}  {'yes' if step.passed else 'NO'}"
     )
 
@@ -760,15 +824,15 @@ def bench_config(
         with suppress(StopIteration):
             while True:
                 crowd = sizes.send(passed) if passed is not None else next(sizes)
-                ramp = args.ramp * args.scale
                 step = run_step(
-                    server, config, plan, crowd, ramp, f"c{index}s{len(steps)}",
+                    server, config, plan, crowd, f"c{index}s{len(steps)}",
+                    doors=args.doors * args.scale, ramp=args.ramp * args.scale,
                     addresses=args.addresses, hash_cpu=hash_cpu,
                 )  # fmt: skip
                 steps.append(step)
                 print(row(step), flush=True)
                 print(detail(step), flush=True)
-                passed = step.passed
+                passed = step.exam_passed if args.exam_only else step.passed
                 time.sleep(max(2.0, 10 * args.scale))  # let the server settle
     finally:
         server.stop()
@@ -782,15 +846,18 @@ def bench_config(
 def report(steps: list[Step], args: argparse.Namespace, hash_cpu: float) -> None:
     print(
         f"\nExam day on this machine ({os.cpu_count()} cores, shared by the server and this"
-        f" generator), think {args.think * args.scale:g} s mean, arrivals over"
-        f" {args.ramp * args.scale:g} s, {args.addresses} client addresses."
+        f" generator): learners arrive and sign in over {args.doors * args.scale:g} s"
+        f" before the exam starts, start their runs within {args.ramp * args.scale:g} s of"
+        f" its start, think {args.think * args.scale:g} s on average before each answer;"
+        f" {args.addresses} client addresses."
     )
     print(
         "learners: the crowd; =@30s: the crowd offering the same request rate at 30 s think;"
-        " arr/s: arrivals a second; peak: learners in their session at once; offered:"
-        " req/s with the whole crowd in session (learners x requests each / session length);"
-        " server, busiest, gen: CPU % of one core of the server's processes, its busiest one,"
-        f" and this generator; hash: the share of the server's CPU spent on argon2"
+        " arr/s: arrivals (sign-ins) a second; peak: learners in their exam at once;"
+        " offered: the exam's req/s with the whole crowd in it (learners x requests each /"
+        " exam length); doors: the server's CPU while the crowd signs in; server, busiest,"
+        " gen: from the exam's start, CPU % of one core of the server's processes, its"
+        " busiest one, and this generator; hash: the share of the server's CPU spent on argon2"
         f" ({hash_cpu * 1000:.0f} ms CPU a sign-in or registration). Criteria: p99 of the"
         f" exam's requests <= {P99_LIMIT_MS:.0f} ms (pages, htmx partials, answers; static"
         " files and the hashing posts apart), p99 of signing in or registering (the POST:"
@@ -801,23 +868,28 @@ def report(steps: list[Step], args: argparse.Namespace, hash_cpu: float) -> None
         print(row(step))
     print()
     for name in dict.fromkeys(s.config for s in steps):
-        good = [s for s in steps if s.config == name and s.passed]
-        best = max(good, key=lambda s: s.crowd, default=None)
-        if best is None:
-            print(f"{name}: no crowd tried met the criteria")
-        else:
+        mine = [s for s in steps if s.config == name]
+        for what, good in (
+            ("", [s for s in mine if s.passed]),
+            (", signing in apart,", [s for s in mine if s.exam_passed]),
+        ):
+            best = max(good, key=lambda s: s.crowd, default=None)
+            if best is None:
+                print(f"{name}: no crowd tried met the criteria{what}")
+                continue
             print(
-                f"{name}: largest crowd served {best.crowd} learners"
-                f" (= {best.equivalent} at 30 s think, {best.offered:.0f} req/s offered)"
+                f"{name}: largest crowd served{what} {best.crowd} learners"
+                f" (= {best.equivalent} at 30 s think, {best.offered:.0f} exam req/s offered)"
             )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="think and ramp times 0.1")
-    parser.add_argument("--scale", type=float, default=None, help="multiplies think and ramp")
+    parser.add_argument("--quick", action="store_true", help="every time x 0.1")
+    parser.add_argument("--scale", type=float, default=None, help="multiplies every time")
     parser.add_argument("--think", type=float, default=30.0, help="mean think time, s")
-    parser.add_argument("--ramp", type=float, default=60.0, help="arrivals spread over, s")
+    parser.add_argument("--doors", type=float, default=600.0, help="signing in over, s")
+    parser.add_argument("--ramp", type=float, default=30.0, help="runs started over, s")
     parser.add_argument("--crowds", type=lambda s: [int(v) for v in s.split(",")], default=None)
     parser.add_argument("--start", type=int, default=100, help="first crowd when doubling")
     parser.add_argument("--max-crowd", type=int, default=20_000)
@@ -829,6 +901,9 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=250, help="client IPs (127.0.x.y)")
     parser.add_argument("--config", type=Config.parse, action="append", default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the steps here")
+    parser.add_argument(
+        "--exam-only", action="store_true", help="step up while the exam's requests pass"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp data folders")
     args = parser.parse_args()
     args.scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
