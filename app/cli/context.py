@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,7 @@ from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
+from app.persistence.startup_lock import startup_lock
 
 PathArg = Annotated[
     Path | None,
@@ -69,9 +72,29 @@ def warn_if_unreachable(settings: Settings, host: str) -> None:
 
 def migrated_database(settings: Settings) -> Database:
     """Open the database and bring its schema to the newest migration."""
-    try:
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-    except (SQLAlchemyError, OSError) as error:
-        raise fail(f"database {settings.database_url}: {error}") from None
-    return Database(engine, make_session_factory(engine))
+    with started_database(settings) as database:
+        return database
+
+
+@contextmanager
+def started_database(settings: Settings) -> Iterator[Database]:
+    """The database at the newest migration, with the start-up lock held for the block.
+
+    Processes starting at once (`serve --workers`, several hosts) migrate, and load
+    challenges/ inside the block, one at a time; the later ones find nothing to do.
+    """
+    with ExitStack() as held:
+        try:
+            engine = make_engine(settings.database_url)
+            held.enter_context(startup_lock(engine, on_wait=_waiting))
+            upgrade(engine)
+        except (SQLAlchemyError, OSError) as error:
+            raise fail(f"database {settings.database_url}: {error}") from None
+        yield Database(engine, make_session_factory(engine))
+
+
+def _waiting() -> None:
+    typer.echo(
+        "Another process is migrating the database or loading challenges: waiting for it",
+        err=True,
+    )

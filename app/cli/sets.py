@@ -13,7 +13,7 @@ from app.authoring.schema import json_schema
 from app.cli.context import PathArg, load_settings, migrated_database, parsed_tree
 from app.cli.health import counts_table
 from app.cli.output import error, fail, ok
-from app.cli.verifying import checker_for, start_or_warn, started_sandbox
+from app.cli.verifying import checker_for, start_or_warn, started_sandbox, verifier
 from app.domain.clock import system_clock
 from app.sandbox.errors import SandboxUnavailable
 from app.services import content_status
@@ -35,9 +35,9 @@ def load(path: PathArg = None) -> None:
     settings = load_settings()
     database = migrated_database(settings)
     root = path or settings.challenges_dir
-    sandbox = start_or_warn()
+    sandbox = start_or_warn(settings)
     try:
-        verify = checker_for(sandbox, database.session_factory) if sandbox else None
+        verify = verifier(sandbox, database.session_factory)
         report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
     finally:
         if sandbox is not None:

@@ -62,7 +62,7 @@ async def run_snippet(
     compute its answer. Refused, nothing runs or counts against the rate limit.
     """
     await call(problems.ensure_playground_free, sessions, clock=clock, learner_id=learner_id)
-    result = await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
+    result = await _run_limited(runner, limiter, share, call=call, learner_id=learner_id, code=code)
     return result.to_dict()
 
 
@@ -89,7 +89,7 @@ async def run_problem_code(
         problems.ensure_runnable,
         sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number, code=code,
     )  # fmt: skip
-    return await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
+    return await _run_limited(runner, limiter, share, call=call, learner_id=learner_id, code=code)
 
 
 async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:
@@ -102,6 +102,7 @@ async def _run_limited(
     limiter: TokenBucket,
     share: SandboxShare,
     *,
+    call: Offload,
     learner_id: int,
     code: str,
 ) -> SnippetResult:
@@ -109,9 +110,10 @@ async def _run_limited(
         raise InvalidInput("There is no code to run.")
     if runner is None:
         raise Unavailable(NO_SANDBOX)
-    claim = share.claim(learner_id)  # first: a run refused for the share costs no token
+    # The share first: a run refused for it costs no token. Both are in the database.
+    claim = await call(share.claim, learner_id)
     try:
-        _take_token(limiter, learner_id)
+        await call(_take_token, limiter, learner_id)
     except BaseException:
         claim.release()
         raise

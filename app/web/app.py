@@ -92,11 +92,11 @@ def create_app(
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
     app.state.throttle = LoginThrottle(app.state.sessions, clock)
-    # A learner may run 2 snippets a second, in bursts of 10.
-    app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
+    # A learner may run 2 snippets a second, in bursts of 10 (counted in the database).
+    app.state.playground_limiter = TokenBucket(app.state.sessions, clock, capacity=10, per_second=2)
     # A learner's snippets running at once, kept below what the sandbox takes in all.
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
-    app.state.sandbox_share = LearnerShare(share)
+    app.state.sandbox_share = LearnerShare(app.state.sessions, clock, share)
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.domain.clock import FakeClock
 from app.domain.runs import GRACE
+from app.persistence.engine import make_engine, make_session_factory
 from app.services import accounts, problems, runs
 from app.services.runs import RunSummary
 from tests.conftest import FAST_HASHER, PASSWORD
@@ -36,3 +39,11 @@ def let_run_end(
     assert runs.run_summary(
         sessions, clock=clock, learner_id=learner_id, run_id=run.run_id
     ).finished
+
+
+@pytest.fixture
+def other_process(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A second engine on the same database file, as another app process has."""
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
