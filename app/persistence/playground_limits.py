@@ -58,12 +58,13 @@ class TokenBucketRepository:
 
     def _create(self, key: str, now_us: int) -> bool:
         """The key's row as a full bucket, unless it has one (another process's too)."""
-        created = self._session.execute(
+        created = self._session.scalar(
             _insert(self._session)(PlaygroundBucketRow)
             .values(key=key, full_at_us=now_us)
             .on_conflict_do_nothing(index_elements=["key"])
+            .returning(PlaygroundBucketRow.key)
         )
-        return _rowcount(created) == 1
+        return created is not None
 
 
 class SandboxClaimRepository:
@@ -81,12 +82,13 @@ class SandboxClaimRepository:
             )
         )
         for slot in range(slots):
-            taken = self._session.execute(
+            taken = self._session.scalar(
                 _insert(self._session)(SandboxClaimRow)
                 .values(learner_id=learner_id, slot=slot, holder=holder, lease_until=lease_until)
                 .on_conflict_do_nothing(index_elements=["learner_id", "slot"])
+                .returning(SandboxClaimRow.slot)  # a row: inserted (rowcount is not portable)
             )
-            if _rowcount(taken) == 1:
+            if taken is not None:
                 return slot
         return None
 

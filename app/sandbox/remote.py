@@ -205,7 +205,8 @@ class RemoteSandbox:
                 return self._mark_down(service, f"answered something else than a result: {error}")
         if status == 400 and body is not None and body.get("error") == "rejected":
             raise SnippetRejected(detail)
-        if status == 503 and body is not None and body.get("error") == "busy":
+        if status == 503 and (body is None or body.get("error") == "busy"):
+            # Busy, or too many connections (uvicorn's own 503 has no JSON): not down.
             return _Next(f"busy: {detail}", busy=True, retry_after=_retry_after(response))
         if status == 401:
             return self._mark_down(service, f"refused our QUIZ_SANDBOX_TOKEN: {detail}")

@@ -44,7 +44,9 @@ _JOB_TYPES: dict[str, tuple[type, ...]] = {
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, error: str, detail: str, retry_after: int | None = None):
+    def __init__(
+        self, status: int, error: str, detail: str, retry_after: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.error, self.detail, self.retry_after = status, error, detail, retry_after
 
