@@ -392,7 +392,7 @@ class Config:
         kind = "SQLite" if self.database == "sqlite" else self.database.split(":")[0]
         kind = "PostgreSQL" if kind.startswith("postgres") else kind
         text = f"{kind}, {self.workers} process{'es' if self.workers > 1 else ''}"
-        return text + (", sandbox service" if self.sandbox else "")
+        return text + (", sandbox svc" if self.sandbox else "")
 
 
 def free_port() -> int:
@@ -401,46 +401,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class QuizServer:
-    """`quiz serve` in a process of its own: a temp data folder, a copy of challenges/."""
+class Process:
+    """A server in a process of its own, its output in a log file, ready once GET
+    /healthz answers 200."""
 
-    def __init__(self, config: Config, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        challenges = workdir / "challenges"
-        shutil.copytree(ROOT / "challenges", challenges)
-        sqlite = f"sqlite:///{workdir / 'quiz.db'}"
-        self.database = sqlite if config.database == "sqlite" else config.database
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database,
-            "QUIZ_DATA_DIR": str(workdir / "data"),
-            "QUIZ_CHALLENGES_DIR": str(challenges),
-            "QUIZ_SECRET_KEY": secrets.token_urlsafe(48),
-        }
-        if config.sandbox:
-            env["QUIZ_SANDBOX_URL"] = config.sandbox
-        argv = [str(Path(sys.executable).with_name("quiz")), "serve"]
-        argv += ["--host", "127.0.0.1", "--port", str(self.port)]
-        if config.workers > 1:
-            argv += ["--workers", str(config.workers)]
-        self.log_path = workdir / "server.log"
+    def __init__(self, argv: list[str], env: dict[str, str], workdir: Path, name: str) -> None:
+        self.log_path = workdir / f"{name}.log"
+        self.health = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % self.port_of(argv)
+        token = env.get("QUIZ_SANDBOX_TOKEN")
+        if name == "sandbox" and token:
+            self.health += f"Authorization: Bearer {token}\r\n".encode()
+        self.health += b"\r\n"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, env=env, cwd=workdir, stdout=log, stderr=log)
+        self.pid = self.process.pid
+
+    @staticmethod
+    def port_of(argv: list[str]) -> int:
+        return int(argv[argv.index("--port") + 1])
 
     def wait_ready(self, timeout: float = 900.0) -> float:
-        """Seconds until /healthz answers 200 (start-up migrates and loads challenges/)."""
+        """Seconds until /healthz answers 200 (the app's start-up migrates and loads
+        challenges/)."""
         began = time.monotonic()
+        port = self.port_of(self.process.args)  # type: ignore[arg-type]
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:
                 tail = self.log_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"quiz serve exited ({self.process.returncode}):\n{tail}")
-            with suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1) as s:
-                s.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n\r\n".encode())
+                raise RuntimeError(f"{self.process.args} exited:\n{tail}")
+            with suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+                s.sendall(self.health)
                 if s.recv(64).startswith(b"HTTP/1.1 200"):
                     return time.monotonic() - began
             time.sleep(0.5)
-        raise RuntimeError(f"quiz serve did not answer /healthz in {timeout:.0f} s")
+        raise RuntimeError(f"{self.process.args} did not answer /healthz in {timeout:.0f} s")
 
     def stop(self) -> None:
         self.process.send_signal(2)  # SIGINT: uvicorn shuts down cleanly
@@ -449,6 +443,77 @@ class QuizServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+QUIZ = str(Path(sys.executable).with_name("quiz"))
+
+
+class QuizServer(Process):
+    """`quiz serve` as deployed: a temp data folder, a copy of challenges/. Beside it, the
+    processes whose CPU counts too: the database server's, the sandbox service's."""
+
+    def __init__(
+        self, config: Config, workdir: Path, database: str, *, sandbox: str = "",
+        others: dict[str, int] | None = None,
+    ) -> None:  # fmt: skip
+        self.port = free_port()
+        self.database = database
+        self.others = others or {}
+        challenges = workdir / "challenges"
+        shutil.copytree(ROOT / "challenges", challenges)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database,
+            "QUIZ_DATA_DIR": str(workdir / "data"),
+            "QUIZ_CHALLENGES_DIR": str(challenges),
+            "QUIZ_SECRET_KEY": secrets.token_urlsafe(48),
+        }
+        if sandbox:
+            env["QUIZ_SANDBOX_URL"] = sandbox
+        argv = [QUIZ, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if config.workers > 1:
+            argv += ["--workers", str(config.workers)]
+        super().__init__(argv, env, workdir, "server")
+
+
+class Backends:
+    """What a configuration needs besides the app: a throwaway PostgreSQL server
+    (tests/postgres.py) for `db=postgres`, a sandbox service for `sandbox=local`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.postgres: Any = None
+        self.sandboxes: list[Process] = []
+
+    def database(self, config: Config, index: int) -> tuple[str, dict[str, int]]:
+        if config.database == "sqlite":
+            return f"sqlite:///{self.workdir / f'quiz{index}.db'}", {}
+        if config.database != "postgres":
+            return config.database, {}
+        if self.postgres is None:
+            from tests.postgres import PostgresServer  # psycopg, Debian's PostgreSQL
+
+            self.postgres = PostgresServer().start()
+        url = self.postgres.create_database(f"exam_day_{index}")
+        pid = int((self.postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
+        return url, {"database": pid}
+
+    def sandbox(self, config: Config) -> tuple[str, dict[str, int]]:
+        if config.sandbox != "local":
+            return config.sandbox, {}
+        port = free_port()
+        os.environ.setdefault("QUIZ_SANDBOX_TOKEN", secrets.token_urlsafe(32))
+        argv = [QUIZ, "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        service = Process(argv, dict(os.environ), self.workdir, "sandbox")
+        service.wait_ready()
+        self.sandboxes.append(service)
+        return f"http://127.0.0.1:{port}", {"sandbox service": service.pid}
+
+    def close(self) -> None:
+        for service in self.sandboxes:
+            service.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -574,6 +639,8 @@ class Step:
     server_us: float = 0.0  # server CPU per request
     hashes: int = 0
     kinds: dict[str, tuple[int, float, float, int]] = field(default_factory=dict)
+    others: dict[str, float] = field(default_factory=dict)  # % of one core, from the start
+    load: str = ""  # the machine's load average at the step's end
     first_errors: list[str] = field(default_factory=list)
 
     @property
@@ -658,13 +725,18 @@ class Reading:
     server: dict[int, tuple[str, float]]
     me: float
     machine: float
+    others: dict[str, float]  # the database server's, the sandbox service's
 
     @classmethod
     def take(cls, server: QuizServer) -> Reading:
         me = os.times()
+        others = {
+            name: sum(cpu for _, cpu in cpu_by_process(pid).values())
+            for name, pid in server.others.items()
+        }
         return cls(
             time.monotonic(), cpu_by_process(server.process.pid), me.user + me.system,
-            machine_busy()[0],
+            machine_busy()[0], others,
         )  # fmt: skip
 
     def since(self, before: Reading) -> tuple[float, float, float, float, float]:
@@ -715,6 +787,11 @@ def run_step(
     step.generator_cpu = 100 * mine / seconds
     step.machine_cpu = 100 * machine / seconds
     step.hash_share = min(1.0, stats.hashes * hash_cpu / whole[1]) if whole[1] else 0.0
+    step.others = {
+        name: 100 * (cpu - start.others.get(name, 0.0)) / seconds
+        for name, cpu in last.others.items()
+    }
+    step.load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     exam_requests = sum(s[0] in EXAM_KINDS for s in stats.samples)
     step.server_us = 1e6 * server_cpu / max(1, exam_requests)
     _summarise(step, stats)
@@ -752,7 +829,7 @@ def _summarise(step: Step, stats: Stats) -> None:
 
 
 HEADER = (
-    f"{'configuration':28} {'learners':>8} {'=@30s':>7} {'arr/s':>6} {'peak':>6} {'offered':>8}"
+    f"{'configuration':34} {'learners':>8} {'=@30s':>7} {'arr/s':>6} {'peak':>6} {'offered':>8}"
     f" {'p50 ms':>7} {'p99 ms':>7} {'sign-in':>7} {'errors':>6} {'lost':>5} {'doors':>6}"
     f" {'server':>7} {'busiest':>7}"
     f" {'gen':>5} {'hash':>5}  ok"
@@ -761,7 +838,7 @@ HEADER = (
 
 def row(step: Step) -> str:
     return (
-        f"{step.config:28} {step.crowd:8d} {step.equivalent:7d} {step.arrivals:6.1f}"
+        f"{step.config:34} {step.crowd:8d} {step.equivalent:7d} {step.arrivals:6.1f}"
         f" {step.peak:6d} {step.offered:8.0f} {step.p50:7.1f} {step.p99:7.1f}"
         f" {step.sign_in_p99:7.0f} {step.errors:6d}"
         f" {step.lost:5d} {step.doors_cpu:5.0f}% {step.server_cpu:6.0f}% {step.busiest:6.0f}%"
@@ -779,7 +856,9 @@ def detail(step: Step) -> str:
         f"    {step.requests} requests in {step.seconds:.0f} s, {step.per_learner:.1f} a learner,"
         f" session {step.session:.0f} s; answers {step.acknowledged} acknowledged,"
         f" {step.stored} stored, {step.right} right; {step.hashes} hashes;"
-        f" server {step.server_us:.0f} us CPU a request; machine {step.machine_cpu:.0f}% busy",
+        f" app {step.server_us:.0f} us CPU an exam request; machine {step.machine_cpu:.0f}%"
+        f" busy, load average {step.load}"
+        + "".join(f"; {name} {cpu:.0f}% CPU" for name, cpu in step.others.items()),
         f"    by kind (ms): {kinds}",
     ]
     lines += [f"    error: {e}" for e in step.first_errors]
@@ -810,11 +889,14 @@ def crowd_sizes(args: argparse.Namespace) -> Iterator[int]:
 
 
 def bench_config(
-    index: int, config: Config, plan: Plan, args: argparse.Namespace, hash_cpu: float
-) -> list[Step]:
+    index: int, config: Config, plan: Plan, args: argparse.Namespace, hash_cpu: float,
+    backends: Backends,
+) -> list[Step]:  # fmt: skip
     steps: list[Step] = []
     workdir = Path(tempfile.mkdtemp(prefix="quiz-exam-day-"))
-    server = QuizServer(config, workdir)
+    database, others = backends.database(config, index)
+    sandbox, more = backends.sandbox(config)
+    server = QuizServer(config, workdir, database, sandbox=sandbox, others={**others, **more})
     try:
         print(f"\n{config.name}: starting quiz serve (migrate, load challenges/) ...", flush=True)
         print(f"  ready in {server.wait_ready():.0f} s; log {server.log_path}", flush=True)
@@ -917,8 +999,13 @@ def main() -> None:
         uvloop.install()
     hash_cpu = hash_cpu_seconds()
     steps: list[Step] = []
-    for index, config in enumerate(args.config or [Config()]):
-        steps += bench_config(index, config, plan, args, hash_cpu)
+    backends = Backends(Path(tempfile.mkdtemp(prefix="quiz-exam-day-")))
+    try:
+        for index, config in enumerate(args.config or [Config()]):
+            steps += bench_config(index, config, plan, args, hash_cpu, backends)
+    finally:
+        backends.close()
+        shutil.rmtree(backends.workdir, ignore_errors=True)
     report(steps, args, hash_cpu)
     if args.json:
         args.json.write_text(json.dumps([s.__dict__ for s in steps], indent=1, default=str))
