@@ -485,9 +485,9 @@ class Backends:
         self.postgres: Any = None
         self.sandboxes: list[Process] = []
 
-    def database(self, config: Config, index: int) -> tuple[str, dict[str, int]]:
+    def database(self, config: Config, index: int, workdir: Path) -> tuple[str, dict[str, int]]:
         if config.database == "sqlite":
-            return f"sqlite:///{self.workdir / f'quiz{index}.db'}", {}
+            return f"sqlite:///{workdir / 'quiz.db'}", {}
         if config.database != "postgres":
             return config.database, {}
         if self.postgres is None:
@@ -894,7 +894,7 @@ def bench_config(
 ) -> list[Step]:  # fmt: skip
     steps: list[Step] = []
     workdir = Path(tempfile.mkdtemp(prefix="quiz-exam-day-"))
-    database, others = backends.database(config, index)
+    database, others = backends.database(config, index, workdir)
     sandbox, more = backends.sandbox(config)
     server = QuizServer(config, workdir, database, sandbox=sandbox, others={**others, **more})
     try:
