@@ -72,9 +72,12 @@ KEEP_ALIVE = 4.0  # reopen a connection idle this long: uvicorn closes them afte
 STATIC = ("/static/app.css", "/static/pygments.css", "/static/vendor/htmx.min.js", "/static/app.js")
 SHAPES = ("(2, 3, 5)", "(2, 5)", "(4, 5, 6)", "(3, 2, 5)")  # guesses at a free-text answer
 # Kinds apart from the exam's p99: static files (a CDN's or a proxy's job in production),
-# and the hashing posts, which take ~100 ms of CPU by design; they have a bound of their own.
+# and the hashing posts, which take ~170 ms of CPU by design; they have a bound of their own.
 STATIC_KIND = "static"
 HASHING = ("sign in", "register")
+# "Run it" runs a snippet in the sandbox (a few hundred ms by nature): its errors count,
+# its latency is shown apart.
+RUN_IT = "run it"
 SIGN_IN_P99_LIMIT_MS = 1000.0
 
 
@@ -354,7 +357,7 @@ async def _answer_problem(
     if "data-run-form" in text and rng.random() < plan.run_it:
         code = html.unescape(_first(RUN_CODE, text))
         fields = {"csrf_token": browser.csrf, "code": code}
-        await browser.send("run it", "POST", f"{base}/run", fields, htmx=True)
+        await browser.send(RUN_IT, "POST", f"{base}/run", fields, htmx=True)
     return text
 
 
@@ -800,7 +803,7 @@ def run_step(
 
 
 def _summarise(step: Step, stats: Stats) -> None:
-    app = [s for s in stats.samples if s[0] not in (STATIC_KIND, *HASHING)]
+    app = [s for s in stats.samples if s[0] not in (STATIC_KIND, RUN_IT, *HASHING)]
     hashing = [s[1] for s in stats.samples if s[0] in HASHING]
     step.requests = len(stats.samples)
     step.app_requests = len(app)
@@ -942,7 +945,7 @@ def report(steps: list[Step], args: argparse.Namespace, hash_cpu: float) -> None
         " busiest one, and this generator; hash: the share of the server's CPU spent on argon2"
         f" ({hash_cpu * 1000:.0f} ms CPU a sign-in or registration). Criteria: p99 of the"
         f" exam's requests <= {P99_LIMIT_MS:.0f} ms (pages, htmx partials, answers; static"
-        " files and the hashing posts apart), p99 of signing in or registering (the POST:"
+        " files, Run it and the hashing posts apart), p99 of signing in or registering (the POST:"
         f" the hash) <= {SIGN_IN_P99_LIMIT_MS:.0f} ms, no error, no lost answer.\n"
     )
     print(HEADER)
