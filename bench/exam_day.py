@@ -228,7 +228,8 @@ class Browser:
                 self.cookies[name] = value
             else:
                 self.cookies.pop(name, None)
-        if token := _first(CSRF, reply.text):
+        html_reply = reply.headers.get("content-type", "").startswith("text/html")
+        if html_reply and (token := _first(CSRF, reply.text)):
             self.csrf = token
         if reply.status >= 400:
             raise Failed(f"{kind}: {method} {path}: {reply.status} {_gist(reply.text)}")
