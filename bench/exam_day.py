@@ -953,6 +953,16 @@ def report(steps: list[Step], args: argparse.Namespace, hash_cpu: float) -> None
     for step in steps:
         print(row(step))
     print()
+    if steps and steps[-1].session:
+        last = steps[-1]
+        full_session = last.session * 30.0 / last.think  # the same exam at 30 s think
+        print(
+            f"The target, 20,000 learners at 30 s think, offers about"
+            f" {20_000 * last.per_learner / full_session:.0f} exam req/s"
+            f" ({last.per_learner:.1f} requests a learner over a {full_session:.0f} s exam)"
+            f" and {20_000 / args.doors:.0f} sign-ins/s over"
+            f" {args.doors:g} s of doors.\n"
+        )
     for name in dict.fromkeys(s.config for s in steps):
         mine = [s for s in steps if s.config == name]
         for what, good in (
