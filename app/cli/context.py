@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
-from app.persistence.engine import make_engine, make_session_factory
-from app.persistence.migrations import upgrade
+from app.persistence.database import Database as Database
+from app.persistence.errors import DatabaseUnavailable
+from app.persistence.migrations import migrated_database as _migrated
 
 PathArg = Annotated[
     Path | None,
@@ -30,12 +27,6 @@ def parsed_tree(path: Path | None) -> list[ParsedFile]:
     if not root.exists():
         raise fail(f"{root}: no such file or folder")
     return parse_tree(root)
-
-
-@dataclass
-class Database:
-    engine: Engine
-    session_factory: sessionmaker[Session]
 
 
 def load_settings() -> Settings:
@@ -70,8 +61,6 @@ def warn_if_unreachable(settings: Settings, host: str) -> None:
 def migrated_database(settings: Settings) -> Database:
     """Open the database and bring its schema to the newest migration."""
     try:
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-    except (SQLAlchemyError, OSError) as error:
+        return _migrated(settings.database_url)
+    except DatabaseUnavailable as error:
         raise fail(f"database {settings.database_url}: {error}") from None
-    return Database(engine, make_session_factory(engine))

@@ -49,10 +49,8 @@ def serve(
     warn_if_unreachable(settings, host)
     database = migrated_database(settings)
     sandbox = start_or_warn()
-    verify = checker_for(sandbox, database.session_factory) if sandbox else None
-    reloader = Reloader(
-        database.session_factory, settings.challenges_dir, clock=system_clock, verify=verify
-    )
+    verify = checker_for(sandbox, database.units) if sandbox else None
+    reloader = Reloader(database.units, settings.challenges_dir, clock=system_clock, verify=verify)
     print_load_report(reloader.reload())
     watcher = Watcher(reloader, on_report=_print_changes, on_error=_print_failure)
     if reload:
@@ -74,7 +72,7 @@ def serve(
             watcher.stop()
         if sandbox is not None:
             sandbox.close()
-        database.engine.dispose()
+        database.dispose()
 
 
 def dev(host: Host = "127.0.0.1", port: Port = 8000) -> None:

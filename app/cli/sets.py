@@ -37,15 +37,13 @@ def load(path: PathArg = None) -> None:
     root = path or settings.challenges_dir
     sandbox = start_or_warn()
     try:
-        verify = checker_for(sandbox, database.session_factory) if sandbox else None
-        report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+        verify = checker_for(sandbox, database.units) if sandbox else None
+        report = load_tree(database.units, root, clock=system_clock, verify=verify)
     finally:
         if sandbox is not None:
             sandbox.close()
     whole_tree = root.resolve() == settings.challenges_dir.resolve()
-    content_status.record_report(
-        database.session_factory, report, clock=system_clock, whole_tree=whole_tree
-    )
+    content_status.record_report(database.units, report, clock=system_clock, whole_tree=whole_tree)
     print_load_report(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -121,7 +119,7 @@ def _run_snippets(parsed: list[ParsedFile], *, allow_unisolated: bool) -> dict[s
     verified: dict[str, Verification] = {}
     try:
         with started_sandbox(allow_unisolated=allow_unisolated) as sandbox:
-            checker = checker_for(sandbox, session_factory=None)
+            checker = checker_for(sandbox, units=None)
             for item in parsed:
                 if item.ok:
                     verified[item.source] = checker(item)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.cli.output import warn
 from app.domain.clock import system_clock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.sandbox.client import Sandbox
 from app.sandbox.errors import SandboxUnavailable
 from app.sandbox.protocol import SandboxLimits
@@ -28,10 +27,10 @@ def started_sandbox(*, allow_unisolated: bool = False) -> Iterator[Sandbox]:
         sandbox.close()
 
 
-def checker_for(sandbox: Sandbox, session_factory: sessionmaker[Session] | None) -> Checker:
+def checker_for(sandbox: Sandbox, units: UnitOfWorkFactory | None) -> Checker:
     return Checker(
         sandbox.run,
-        session_factory=session_factory,
+        units=units,
         clock=system_clock,
         wall_seconds=CHECK_WALL_SECONDS,
         parallel=sandbox.pool_size,

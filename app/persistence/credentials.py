@@ -6,6 +6,8 @@ run and its set each time one is signed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,8 +16,29 @@ from app.domain.runs import Outcome
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User
 
 
-def award_facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | None:
-    """The award's facts and the id of the learner it belongs to; None if there is none."""
+@dataclass(frozen=True)
+class OwnedAward:
+    """What a credential states about an award, and whose award it is."""
+
+    facts: AwardFacts
+    learner_id: int
+
+
+class AwardCredentials:
+    """The facts behind badge credentials, on one unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def award(self, award_id: str) -> OwnedAward | None:
+        """The award's facts and its learner; None if there is none."""
+        return _award(self._session, award_id)
+
+    def on_record(self, award_id: str) -> bool:
+        return self._session.get(AwardRow, award_id) is not None
+
+
+def _award(session: Session, award_id: str) -> OwnedAward | None:
     row = session.execute(
         select(AwardRow, User.username, ChallengeSetRow, RunRow)
         .join(User, User.id == AwardRow.user_id)
@@ -55,8 +78,4 @@ def award_facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | Non
         attempts_used=int(usage[2]),
         hints_used=int(usage[1]),
     )
-    return facts, award.user_id
-
-
-def award_on_record(session: Session, award_id: str) -> bool:
-    return session.get(AwardRow, award_id) is not None
+    return OwnedAward(facts, award.user_id)

@@ -9,6 +9,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.persistence.database import Database
+from app.persistence.engine import make_engine
+from app.persistence.errors import DatabaseUnavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,6 +22,17 @@ def alembic_config() -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     return config
+
+
+def migrated_database(database_url: str) -> Database:
+    """Open the database at `database_url` and bring its schema to the newest migration;
+    DatabaseUnavailable (with the database's reason) when either fails."""
+    try:
+        engine = make_engine(database_url)
+        upgrade(engine)
+    except (SQLAlchemyError, OSError) as error:
+        raise DatabaseUnavailable(str(error)) from error
+    return Database(engine)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

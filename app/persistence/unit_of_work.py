@@ -22,13 +22,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.persistence import group_commit
 from app.persistence.analytics import AnalyticsRepository
+from app.persistence.audit_log import AuditLog
 from app.persistence.awards import AwardRepository
+from app.persistence.content import ContentFiles
+from app.persistence.credentials import AwardCredentials
+from app.persistence.dashboard import SiteCounts
 from app.persistence.group_commit import Member
 from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.kept_connections import connection_for
 from app.persistence.learners import LearnerRepository
 from app.persistence.login_throttle import LoginThrottleRepository
 from app.persistence.patterns import FlashcardReviews
+from app.persistence.previews import Previews
 from app.persistence.runs import RunRepository
 from app.persistence.sets import SetRepository
 from app.persistence.sign_ins import SignIns
@@ -169,6 +174,28 @@ class UnitOfWork:
     @property
     def flashcards(self) -> FlashcardReviews:
         return self._on_session(FlashcardReviews)
+
+    # -- admin and content --------------------------------------------------------
+
+    @property
+    def audit_log(self) -> AuditLog:
+        return self._on_session(AuditLog)
+
+    @property
+    def award_credentials(self) -> AwardCredentials:
+        return self._on_session(AwardCredentials)
+
+    @property
+    def content_files(self) -> ContentFiles:
+        return self._on_session(ContentFiles)
+
+    @property
+    def previews(self) -> Previews:
+        return self._on_session(Previews)
+
+    @property
+    def site_counts(self) -> SiteCounts:
+        return self._on_session(SiteCounts)
 
 
 # What services are given: each call opens a new unit of work.

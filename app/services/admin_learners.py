@@ -10,19 +10,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, current_outcome
 from app.persistence.learners import (
     AwardLine,
     LearnerLine,
-    LearnerRepository,
     LearnerRun,
     ProblemTaken,
 )
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.paging import Page
 
 LearnerPage = Page[LearnerLine]
@@ -58,21 +55,19 @@ class LearnerRecord:
 
 
 def list_learners(
-    sessions: sessionmaker[Session], *, search: str | None = None, page: int = 1, per_page: int = 50
+    units: UnitOfWorkFactory, *, search: str | None = None, page: int = 1, per_page: int = 50
 ) -> LearnerPage:
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
-    with UnitOfWork(sessions) as uow:
-        lines, total = LearnerRepository(uow.session).lines(
+    with units() as uow:
+        lines, total = uow.learners.lines(
             search=search, limit=per_page, offset=(page - 1) * per_page
         )
     return LearnerPage(lines, total, page, per_page)
 
 
-def learner_record(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int
-) -> LearnerRecord:
-    with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
+def learner_record(units: UnitOfWorkFactory, *, clock: Clock, learner_id: int) -> LearnerRecord:
+    with units() as uow:
+        learners = uow.learners
         line = learners.line(learner_id)
         if line is None:
             raise NotFound("There is no such learner.")

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain import analytics
 from app.domain.analytics import Flag
 from app.domain.challenge import Level, Problem, ProblemType, SetKind
@@ -29,7 +27,7 @@ from app.persistence.analytics import (
     RunRecord,
     SetRecord,
 )
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 TOP_WRONG_SHAPES = 5
 
@@ -181,20 +179,20 @@ class _Take:
 
 
 def set_stats(
-    sessions: sessionmaker[Session], *, clock: Clock, slug: str, scope: Scope | None = None
+    units: UnitOfWorkFactory, *, clock: Clock, slug: str, scope: Scope | None = None
 ) -> SetStats:
-    with UnitOfWork(sessions) as uow:
-        repo = AnalyticsRepository(uow.session)
+    with units() as uow:
+        repo = uow.analytics
         found = repo.set_by_slug(slug)
         if found is None or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge set called {slug!r}.")
         return _compute(repo, found, scope or Scope(), clock())
 
 
-def overview(sessions: sessionmaker[Session], *, clock: Clock) -> list[SetStats]:
+def overview(units: UnitOfWorkFactory, *, clock: Clock) -> list[SetStats]:
     """Every challenge set, active ones first, with its numbers over all runs."""
-    with UnitOfWork(sessions) as uow:
-        repo = AnalyticsRepository(uow.session)
+    with units() as uow:
+        repo = uow.analytics
         challenge_sets = repo.challenge_sets()
         now = clock()
         return [_compute(repo, found, Scope(), now) for found in challenge_sets]

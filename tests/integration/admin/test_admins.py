@@ -17,7 +17,7 @@ from app.domain.errors import InvalidInput, NotFound, UsernameTaken
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import accounts, admins, audit
 from app.services.admins import AdminChange
 from app.services.throttle import LoginThrottle
@@ -31,28 +31,32 @@ def is_admin(sessions: sessionmaker[Session], name: str) -> bool:
         return bool(uow.session.scalar(select(User.is_admin).where(User.username == name)))
 
 
-def test_create_promote_and_again(sessions: sessionmaker[Session], clock: FakeClock) -> None:
+def test_create_promote_and_again(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
     made = admins.create_admin(
-        sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
+        units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     assert made.change is AdminChange.CREATED
     accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
-    promoted = admins.promote(sessions, clock=clock, username="ADA", via=VIA)
+    promoted = admins.promote(units, clock=clock, username="ADA", via=VIA)
     assert (promoted.username, promoted.change) == ("ada", AdminChange.PROMOTED)
-    again = admins.promote(sessions, clock=clock, username="ada", via=VIA)
+    again = admins.promote(units, clock=clock, username="ada", via=VIA)
     assert again.change is AdminChange.ALREADY
     assert is_admin(sessions, "root")
     assert is_admin(sessions, "ada")
-    log = audit.entries(sessions).items
+    log = audit.entries(units).items
     assert [(e.who, e.action, e.target) for e in reversed(log)] == [
         ("command line (tester)", "admin.created", "root"),
         ("command line (tester)", "admin.promoted", "ada"),
     ]
 
 
-def test_new_admin_signs_in_like_anyone(sessions: sessionmaker[Session], clock: FakeClock) -> None:
+def test_new_admin_signs_in_like_anyone(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
     admins.create_admin(
-        sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
+        units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     learner = accounts.authenticate(
         sessions,
@@ -65,22 +69,24 @@ def test_new_admin_signs_in_like_anyone(sessions: sessionmaker[Session], clock: 
     assert learner.is_admin
 
 
-def test_refusals(sessions: sessionmaker[Session], clock: FakeClock) -> None:
+def test_refusals(
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
     accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     with pytest.raises(UsernameTaken, match="That name is taken"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
+            units, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
         )
     with pytest.raises(InvalidInput, match="username"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="a b", password=PASSWORD, via=VIA
+            units, FAST_HASHER, clock=clock, username="a b", password=PASSWORD, via=VIA
         )
     with pytest.raises(InvalidInput, match="password"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="root", password="short", via=VIA
+            units, FAST_HASHER, clock=clock, username="root", password="short", via=VIA
         )
     with pytest.raises(NotFound, match="no account named"):
-        admins.promote(sessions, clock=clock, username="nobody", via=VIA)
+        admins.promote(units, clock=clock, username="nobody", via=VIA)
     assert not is_admin(sessions, "ada")
 
 
