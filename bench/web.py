@@ -162,6 +162,7 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
         ShapeAnswer,
     )
     from app.domain.clock import system_clock
+    from app.persistence.database import Database
     from app.persistence.engine import make_engine, make_session_factory
     from app.persistence.migrations import upgrade
     from app.persistence.sets import SetRepository
@@ -171,6 +172,7 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
     engine = make_engine(database)
     upgrade(engine)
     sessions = make_session_factory(engine)
+    units = Database(engine).units
     problem = Problem(
         key="p",
         type=ProblemType.PREDICT_OUTPUT,
@@ -206,13 +208,9 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
         )
         mine = []
         for j in range(runs_each):
-            run = runs.start_run(
-                sessions, clock=system_clock, learner_id=learner.id, slug=f"bench-{j}"
-            )
+            run = runs.start_run(units, system_clock, learner.id, slug=f"bench-{j}")
             for n in range(1, PROBLEMS + 1):
-                problems.view_problem(
-                    sessions, clock=system_clock, learner_id=learner.id, run_id=run.run_id, number=n
-                )
+                problems.view_problem(units, system_clock, learner.id, run_id=run.run_id, number=n)
             mine.append(run.run_id)
         run_ids.append(mine)
     engine.dispose()

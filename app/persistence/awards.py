@@ -1,10 +1,9 @@
 """Badge awards: settling a run into its award, once per learner and set; reading them back.
 
-Settling is on the answer path: SQLAlchemy Core on the answer's connection, its UPDATEs
-`Prepared` once (app.persistence.prepared). Reading, a learner's badges and the admins'
-list of every award, goes through the ORM session. The admins' list is one query for
-the page, the JSON API and the CSV; sorting and paging happen in SQL so a large
-history stays fast.
+`AwardRepository` is Core on a unit of work's connection (`uow.awards`). Settling is on
+the answer path: its UPDATEs are `Prepared` once (app.persistence.prepared). The
+admins' list of every award is one query for the page, the JSON API and the CSV;
+sorting and paging happen in SQL so a large history stays fast.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app.domain.runs import Outcome
 from app.persistence.durations import seconds_between
@@ -56,61 +54,6 @@ class RunBadge:
     set_id: int
     name: str | None
     description: str | None
-
-
-def end_problem(
-    conn: Connection, run_id: str, position: int, outcome: Outcome, now: datetime
-) -> None:
-    """Write down a problem's final outcome, unless it has one already."""
-    params = {"run": run_id, "number": position, "new_outcome": outcome.value, "at": now}
-    _END_AT.change(conn, params)
-
-
-def finish_run(conn: Connection, run_id: str) -> bool:
-    """Mark the run finished when its last problem ended; False when it already was."""
-    return bool(_FINISH.change(conn, {"run": run_id}))
-
-
-def run_badge(conn: Connection, run_id: str) -> RunBadge:
-    user_id, set_id, name, description = conn.execute(
-        select(
-            RunRow.user_id,
-            RunRow.set_id,
-            ChallengeSetRow.badge_name,
-            ChallengeSetRow.badge_description,
-        )
-        .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
-        .where(RunRow.id == run_id)
-    ).one()
-    return RunBadge(user_id, set_id, name, description)
-
-
-def holds_badge(conn: Connection, user_id: int, set_id: int) -> bool:
-    held = conn.scalar(
-        select(AwardRow.id).where(AwardRow.user_id == user_id, AwardRow.set_id == set_id)
-    )
-    return held is not None
-
-
-def award_badge(conn: Connection, run_id: str, badge: RunBadge, now: datetime) -> bool:
-    """Store the award and mark the run; False when another award got there first."""
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(AwardRow).values(
-                    id=str(uuid.uuid4()),
-                    user_id=badge.user_id,
-                    set_id=badge.set_id,
-                    run_id=run_id,
-                    badge_name=badge.name,
-                    badge_description=badge.description or "",
-                    awarded_at=now,
-                )
-            )
-            conn.execute(update(RunRow).where(RunRow.id == run_id).values(badge_awarded=True))
-    except IntegrityError:
-        return False  # a concurrent run of the same learner won the race; one award is enough
-    return True
 
 
 # -- reading awards ------------------------------------------------------------------
@@ -176,35 +119,88 @@ _Rows: TypeAlias = Select[*tuple[Any, ...]]
 
 
 class AwardRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    """Awards, and settling runs into them, on one unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    # -- settling a run (app.services.awards.settle_run) ------------------------------
+
+    def end_problem(self, run_id: str, position: int, outcome: Outcome, now: datetime) -> None:
+        """Write down a problem's final outcome, unless it has one already."""
+        params = {"run": run_id, "number": position, "new_outcome": outcome.value, "at": now}
+        _END_AT.change(self._conn, params)
+
+    def finish_run(self, run_id: str) -> bool:
+        """Mark the run finished when its last problem ended; False when it already was."""
+        return bool(_FINISH.change(self._conn, {"run": run_id}))
+
+    def run_badge(self, run_id: str) -> RunBadge:
+        row = self._conn.execute(
+            select(
+                RunRow.user_id,
+                RunRow.set_id,
+                ChallengeSetRow.badge_name,
+                ChallengeSetRow.badge_description,
+            )
+            .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
+            .where(RunRow.id == run_id)
+        ).one()
+        return RunBadge(
+            user_id=row.user_id,
+            set_id=row.set_id,
+            name=row.badge_name,
+            description=row.badge_description,
+        )
+
+    def holds_badge(self, user_id: int, set_id: int) -> bool:
+        held = self._conn.scalar(
+            select(AwardRow.id).where(AwardRow.user_id == user_id, AwardRow.set_id == set_id)
+        )
+        return held is not None
+
+    def award_badge(self, run_id: str, badge: RunBadge, now: datetime) -> bool:
+        """Store the award and mark the run; False when another award got there first."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(AwardRow).values(
+                        id=str(uuid.uuid4()),
+                        user_id=badge.user_id,
+                        set_id=badge.set_id,
+                        run_id=run_id,
+                        badge_name=badge.name,
+                        badge_description=badge.description or "",
+                        awarded_at=now,
+                    )
+                )
+                self._conn.execute(
+                    update(RunRow).where(RunRow.id == run_id).values(badge_awarded=True)
+                )
+        except IntegrityError:
+            return False  # a concurrent run of the same learner won; one award is enough
+        return True
+
+    # -- reading -----------------------------------------------------------------------
 
     def of_learner(self, learner_id: int) -> list[AwardView]:
         """The learner's awards, newest first."""
-        rows = self._session.execute(
-            select(AwardRow, ChallengeSetRow.slug, ChallengeSetRow.title, ChallengeSetRow.topic)
+        rows = self._conn.execute(
+            select(
+                AwardRow.id, AwardRow.badge_name, AwardRow.badge_description,
+                ChallengeSetRow.slug.label("set_slug"), ChallengeSetRow.title.label("set_title"),
+                ChallengeSetRow.topic, AwardRow.run_id, AwardRow.awarded_at,
+            )
             .join(ChallengeSetRow, ChallengeSetRow.id == AwardRow.set_id)
             .where(AwardRow.user_id == learner_id)
             .order_by(AwardRow.awarded_at.desc())
-        ).all()
-        return [
-            AwardView(
-                award.id,
-                award.badge_name,
-                award.badge_description,
-                slug,
-                title,
-                topic,
-                award.run_id,
-                award.awarded_at,
-            )
-            for award, slug, title, topic in rows
-        ]
+        )  # fmt: skip
+        return [AwardView(**row._mapping) for row in rows]
 
     def count(self, query: AwardQuery) -> int:
         """How many awards match the query's filters."""
         statement = _filtered(query)
-        return self._session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        return self._conn.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
     def page(self, query: AwardQuery, *, limit: int, offset: int) -> list[AwardRecord]:
         """The matching awards in the query's order, `limit` of them from `offset` on."""
@@ -216,7 +212,7 @@ class AwardRepository:
 
     def badges(self) -> list[tuple[str, str | None]]:
         """(slug, badge name) of every set that awards a badge, by badge name."""
-        rows = self._session.execute(
+        rows = self._conn.execute(
             select(ChallengeSetRow.slug, ChallengeSetRow.badge_name)
             .where(ChallengeSetRow.badge_name.is_not(None))
             .order_by(ChallengeSetRow.badge_name)
@@ -224,7 +220,7 @@ class AwardRepository:
         return [(slug, name) for slug, name in rows]
 
     def _records(self, statement: _Rows) -> list[AwardRecord]:
-        return [_record(row) for row in self._session.execute(statement).all()]
+        return [_record(row) for row in self._conn.execute(statement).all()]
 
 
 _USAGE = (

@@ -6,7 +6,7 @@ the clock at the moment of asking, whether or not a timeout has been written dow
 `runs.finished_at` is written when a run is settled (app.services.awards.settle_run):
 the moment its last problem ended. The unique index `uq_runs_open_user_id_set_id`
 (unfinished runs only) keeps a learner to one unfinished run per set, even when two
-starts race.
+starts race. A unit of work hands them out as `uow.open_runs`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
-from sqlalchemy.orm import Session
 
 from app.domain.runs import GRACE, Outcome
 from app.persistence.tables import ChallengeSetRow, ProblemRevisionRow, RunProblemRow, RunRow
@@ -36,41 +35,47 @@ class UnfinishedProblem:
     variant: dict[str, Any] | None  # the param values drawn, for a problem with params
 
 
-def unfinished_run_ids(db: Connection | Session, *, learner_id: int, set_id: int) -> list[str]:
-    """The learner's runs of the set not yet settled (one, unless from before the index)."""
-    return list(
-        db.scalars(
-            select(RunRow.id)
-            .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-            .where(RunRow.finished_at.is_(None))
-            .order_by(RunRow.started_at.desc())
+class OpenRuns:
+    """Open runs and unfinished problems, on one unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def unfinished_run_ids(self, *, learner_id: int, set_id: int) -> list[str]:
+        """The learner's runs of the set not yet settled (one, unless from before the index)."""
+        return list(
+            self._conn.scalars(
+                select(RunRow.id)
+                .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
+                .where(RunRow.finished_at.is_(None))
+                .order_by(RunRow.started_at.desc())
+            )
         )
-    )
 
-
-def last_ended_at(db: Connection | Session, *, learner_id: int, set_id: int) -> datetime | None:
-    """When the learner's last finished run of the set ended."""
-    return db.scalar(
-        select(func.max(RunRow.finished_at)).where(
-            RunRow.user_id == learner_id, RunRow.set_id == set_id
+    def last_ended_at(self, *, learner_id: int, set_id: int) -> datetime | None:
+        """When the learner's last finished run of the set ended."""
+        return self._conn.scalar(
+            select(func.max(RunRow.finished_at)).where(
+                RunRow.user_id == learner_id, RunRow.set_id == set_id
+            )
         )
-    )
 
-
-def unfinished_problems(
-    db: Connection | Session, *, learner_id: int, now: datetime, limit: int | None = None
-) -> list[UnfinishedProblem]:
-    """The learner's problems, in any set, that are not over at `now`."""
-    query = (
-        select(_RP.run_id, _RP.position, ChallengeSetRow.title, _RP.revision_id)
-        .add_columns(ProblemRevisionRow.content_hash, _RP.variant)
-        .join(RunRow, RunRow.id == _RP.run_id)
-        .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
-        .join(ProblemRevisionRow, ProblemRevisionRow.id == _RP.revision_id)
-        .where(RunRow.user_id == learner_id, RunRow.finished_at.is_(None))
-        .where(_RP.outcome == Outcome.PENDING.value)
-        .where(or_(_RP.deadline.is_(None), _RP.deadline >= now - GRACE))
-        .order_by(RunRow.started_at, _RP.position)
-        .limit(limit)
-    )
-    return [UnfinishedProblem(*row) for row in db.execute(query)]
+    def unfinished_problems(
+        self, *, learner_id: int, now: datetime, limit: int | None = None
+    ) -> list[UnfinishedProblem]:
+        """The learner's problems, in any set, that are not over at `now`."""
+        query = (
+            select(
+                _RP.run_id, _RP.position, ChallengeSetRow.title.label("set_title"),
+                _RP.revision_id, ProblemRevisionRow.content_hash, _RP.variant,
+            )
+            .join(RunRow, RunRow.id == _RP.run_id)
+            .join(ChallengeSetRow, ChallengeSetRow.id == RunRow.set_id)
+            .join(ProblemRevisionRow, ProblemRevisionRow.id == _RP.revision_id)
+            .where(RunRow.user_id == learner_id, RunRow.finished_at.is_(None))
+            .where(_RP.outcome == Outcome.PENDING.value)
+            .where(or_(_RP.deadline.is_(None), _RP.deadline >= now - GRACE))
+            .order_by(RunRow.started_at, _RP.position)
+            .limit(limit)
+        )  # fmt: skip
+        return [UnfinishedProblem(**row._mapping) for row in self._conn.execute(query)]

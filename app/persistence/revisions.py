@@ -3,6 +3,7 @@
 A revision's content never changes (its content hash names it), so the parsed
 `Problem` is cached by that hash; the answer path then skips JSON decoding. A run's
 variant of it (params values filled in) is cached beside it, by hash and values.
+Services ask a unit of work's `uow.revisions`; other repositories call `problem_of`.
 """
 
 from __future__ import annotations
@@ -61,3 +62,16 @@ def _keep(key: str, problem: Problem) -> None:
         if len(_cache) >= _MAX:
             _cache.clear()
         _cache[key] = problem
+
+
+class Revisions:
+    """Problem content by revision, on one unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def problem(
+        self, revision_id: int, content_hash: str, variant: Mapping[str, object] | None = None
+    ) -> Problem:
+        """The revision's problem; with `variant` (a run's param values), that variant of it."""
+        return problem_of(self._conn, revision_id, content_hash, variant)

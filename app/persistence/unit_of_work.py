@@ -24,6 +24,7 @@ from app.persistence import group_commit
 from app.persistence.analytics import AnalyticsRepository
 from app.persistence.audit_log import AuditLog
 from app.persistence.awards import AwardRepository
+from app.persistence.catalog import CatalogQueries
 from app.persistence.content import ContentFiles
 from app.persistence.credentials import AwardCredentials
 from app.persistence.dashboard import SiteCounts
@@ -32,8 +33,11 @@ from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.kept_connections import connection_for
 from app.persistence.learners import LearnerRepository
 from app.persistence.login_throttle import LoginThrottleRepository
+from app.persistence.open_runs import OpenRuns
 from app.persistence.patterns import FlashcardReviews
 from app.persistence.previews import Previews
+from app.persistence.revisions import Revisions
+from app.persistence.run_problems import RunProblems
 from app.persistence.runs import RunRepository
 from app.persistence.sets import SetRepository
 from app.persistence.sign_ins import SignIns
@@ -140,6 +144,22 @@ class UnitOfWork:
         return self._on_connection(SignIns)
 
     @property
+    def run_problems(self) -> RunProblems:
+        return self._on_connection(RunProblems)
+
+    @property
+    def catalog(self) -> CatalogQueries:
+        return self._on_connection(CatalogQueries)
+
+    @property
+    def open_runs(self) -> OpenRuns:
+        return self._on_connection(OpenRuns)
+
+    @property
+    def revisions(self) -> Revisions:
+        return self._on_connection(Revisions)
+
+    @property
     def sets(self) -> SetRepository:
         return self._on_session(SetRepository)
 
@@ -153,7 +173,7 @@ class UnitOfWork:
 
     @property
     def awards(self) -> AwardRepository:
-        return self._on_session(AwardRepository)
+        return self._on_connection(AwardRepository)
 
     @property
     def analytics(self) -> AnalyticsRepository:

@@ -6,22 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.catalog import CatalogQuery, Sort, level_of, level_rank
 from app.domain.challenge import ChallengeSet, Level, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import wait_phrase
-from app.persistence.catalog import (
-    active_topics,
-    badge_earned_at,
-    matching_set_ids,
-    run_scores,
-    sets_run_by,
-)
-from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import retakes
 
 
@@ -58,11 +48,9 @@ class CatalogEntry:
         return self.challenge_set.kind
 
 
-def list_sets(
-    sessions: sessionmaker[Session], learner_id: int | None, *, clock: Clock
-) -> list[CatalogEntry]:
+def list_sets(units: UnitOfWorkFactory, clock: Clock, learner_id: int | None) -> list[CatalogEntry]:
     """Every active set, by title."""
-    return browse(sessions, learner_id, CatalogQuery(), clock=clock).entries
+    return browse(units, clock, learner_id, CatalogQuery()).entries
 
 
 @dataclass(frozen=True)
@@ -84,31 +72,27 @@ class CatalogPage:
 
 
 def browse(
-    sessions: sessionmaker[Session],
-    learner_id: int | None,
-    query: CatalogQuery,
-    *,
-    clock: Clock,
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int | None, query: CatalogQuery
 ) -> CatalogPage:
     """The active sets that match `query` (topic and words in SQL, the level here, since
     a set's level is derived from its problems), with the learner's state, sorted."""
     now = clock()
-    with UnitOfWork(sessions) as uow:
-        stored = SetRepository(uow.session).active_stored()
+    with units() as uow:
+        stored = uow.sets.active_stored()
         active_count = len(stored)
-        topics = active_topics(uow.session)
+        topics = uow.catalog.active_topics()
         if query.topic is not None or query.words:
-            ids = matching_set_ids(uow.session, topic=query.topic, words=query.words)
+            ids = uow.catalog.matching_set_ids(topic=query.topic, words=query.words)
             stored = [s for s in stored if s.id in ids]
         if query.level is not None:
             stored = [s for s in stored if level_of(s.challenge_set) is query.level]
         tried: set[int] = (
-            set() if learner_id is None else sets_run_by(uow.session, learner_id=learner_id)
+            set() if learner_id is None else uow.catalog.sets_run_by(learner_id=learner_id)
         )
         entries = []
         for found in stored:
             who = learner_id if found.id in tried else None  # never started: nothing to look up
-            entry = _entry(uow.session, found.challenge_set, found.id, who, now)
+            entry = _entry(uow, found.challenge_set, found.id, who, now)
             entries.append(replace(entry, loaded_at=found.loaded_at))
         uow.commit()  # runs found over while looking are written down as such
     return CatalogPage(
@@ -133,24 +117,20 @@ def sort_entries(entries: list[CatalogEntry], sort: Sort) -> list[CatalogEntry]:
 
 
 def get_set(
-    sessions: sessionmaker[Session],
-    slug: str,
-    learner_id: int | None,
-    *,
-    clock: Clock,
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int | None, slug: str
 ) -> CatalogEntry:
     now = clock()
-    with UnitOfWork(sessions) as uow:
-        stored = SetRepository(uow.session).stored(slug)
+    with units() as uow:
+        stored = uow.sets.stored(slug)
         if stored is None or stored.retired:
             raise NotFound(f"There is no set called {slug!r}.")
-        entry = _entry(uow.session, stored.challenge_set, stored.id, learner_id, now)
+        entry = _entry(uow, stored.challenge_set, stored.id, learner_id, now)
         uow.commit()
         return entry
 
 
 def _entry(
-    session: Session,
+    uow: UnitOfWork,
     challenge_set: ChallengeSet,
     set_id: int,
     learner_id: int | None,
@@ -158,10 +138,10 @@ def _entry(
 ) -> CatalogEntry:
     best, badge_at, found = None, None, None
     if learner_id is not None and challenge_set.kind is SetKind.CHALLENGE:
-        best = _best(session, set_id, learner_id)
-        badge_at = badge_earned_at(session, learner_id=learner_id, set_id=set_id)
+        best = _best(uow, set_id, learner_id)
+        badge_at = uow.catalog.badge_earned_at(learner_id=learner_id, set_id=set_id)
         found = retakes.standing(
-            session, learner_id=learner_id, set_id=set_id,
+            uow, learner_id=learner_id, set_id=set_id,
             retake_after_seconds=challenge_set.retake_after_seconds, now=now,
         )  # fmt: skip
     waiting = found is not None and found.waiting
@@ -177,9 +157,9 @@ def _entry(
     )
 
 
-def _best(session: Session, set_id: int, learner_id: int) -> BestResult | None:
-    rows = run_scores(session, learner_id=learner_id, set_id=set_id)
-    if not rows:
+def _best(uow: UnitOfWork, set_id: int, learner_id: int) -> BestResult | None:
+    scores = uow.catalog.run_scores(learner_id=learner_id, set_id=set_id)
+    if not scores:
         return None
-    run_id, best_correct, total = max(rows, key=lambda r: (r[1] or 0, -r[2]))
-    return BestResult(correct=best_correct or 0, total=total, run_id=run_id)
+    best = max(scores, key=lambda score: (score.correct, -score.total))
+    return BestResult(correct=best.correct, total=best.total, run_id=best.run_id)

@@ -1,7 +1,8 @@
 """The playground: run a learner's snippet in the sandbox (POST /api/playground/run), and
 "Run it" on a problem page once the problem is over.
 
-The app is handed its sandbox (`create_app(sandbox=...)`); without one, or when the
+The app is handed its sandbox (`create_app(sandbox=...)`, a `SnippetRunner`) and keeps
+one `Playground` around it (a dependency of the routes); without one, or when the
 sandbox reports itself unavailable, the playground answers 503 and nothing runs. Both
 ways in share one rate limit per learner and one share of the sandbox per learner
 (`app.services.sandbox_share`: a few snippets at once); the sandbox's own queue is the
@@ -10,13 +11,11 @@ global cap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ParamSpec, Protocol, TypeVar
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import Any, Protocol
 
 from app.domain.clock import Clock
 from app.domain.errors import InvalidInput, TooManyRequests, Unavailable
+from app.persistence.database import Database
 from app.sandbox.client import SnippetRejected
 from app.sandbox.errors import SandboxBusy, SandboxError
 from app.sandbox.protocol import SnippetJob, SnippetResult
@@ -29,93 +28,78 @@ UNAVAILABLE = "The code runner is not available on this server"
 NO_SANDBOX = f"{UNAVAILABLE}: it was started without a sandbox."
 BUSY_RETRY_SECONDS = 2
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
 
 class SnippetRunner(Protocol):
-    """What the playground needs of `app.sandbox.client.Sandbox`."""
+    """What the app needs of a sandbox (`app.sandbox.client.Sandbox`, or a client of a
+    remote one): run a job, without blocking the event loop."""
 
     async def run_async(self, job: SnippetJob) -> SnippetResult: ...
 
 
-class Offload(Protocol):
-    """How async code calls a synchronous service (`app.web.runner.ServiceRunner`)."""
+class Playground:
+    """The app's playground: its sandbox (None: started without one), the rate limit and
+    each learner's share of the sandbox, and the database its checks read."""
 
-    async def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+    def __init__(
+        self,
+        runner: SnippetRunner | None,
+        limiter: TokenBucket,
+        share: SandboxShare,
+        database: Database,
+        clock: Clock,
+    ) -> None:
+        self.runner = runner
+        self.share = share
+        self._limiter = limiter
+        self._database = database
+        self._clock = clock
 
+    @property
+    def unavailable(self) -> str | None:
+        """Why nothing can run here, for the page; None when a sandbox is there."""
+        return NO_SANDBOX if self.runner is None else None
 
-async def run_snippet(
-    runner: SnippetRunner | None,
-    limiter: TokenBucket,
-    share: SandboxShare,
-    sessions: sessionmaker[Session],
-    *,
-    call: Offload,
-    clock: Clock,
-    learner_id: int,
-    code: str,
-) -> dict[str, Any]:
-    """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes.
+    async def run_snippet(self, learner_id: int, code: str) -> dict[str, Any]:
+        """The outcome as `quiz run-snippet --json` prints it, plus the tensors' shapes.
 
-    Not while the learner has an unfinished problem (ProblemNotOver): any code could
-    compute its answer. Refused, nothing runs or counts against the rate limit.
-    """
-    await call(problems.ensure_playground_free, sessions, clock=clock, learner_id=learner_id)
-    result = await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
-    return result.to_dict()
+        Not while the learner has an unfinished problem (ProblemNotOver): any code could
+        compute its answer. Refused, nothing runs or counts against the rate limit.
+        """
+        await self._database.call(problems.ensure_playground_free, self._clock, learner_id)
+        return (await self._run_limited(learner_id, code)).to_dict()
 
+    async def run_problem_code(
+        self, learner_id: int, *, run_id: str, number: int, code: str
+    ) -> SnippetResult:
+        """Run `code` (a problem's snippet, or the learner's edit of it) from its page.
 
-async def run_problem_code(
-    runner: SnippetRunner | None,
-    limiter: TokenBucket,
-    share: SandboxShare,
-    sessions: sessionmaker[Session],
-    *,
-    call: Offload,
-    clock: Clock,
-    learner_id: int,
-    run_id: str,
-    number: int,
-    code: str,
-) -> SnippetResult:
-    """Run `code` (a problem's snippet, or the learner's edit of it) from its page.
+        Only once the problem is over, and while the learner has an unfinished problem
+        only its own code (`problems.ensure_runnable`): else ProblemNotOver, and nothing
+        runs or counts against the rate limit.
+        """
+        await self._database.call(
+            problems.ensure_runnable,
+            self._clock, learner_id, run_id=run_id, number=number, code=code,
+        )  # fmt: skip
+        return await self._run_limited(learner_id, code)
 
-    Only once the problem is over, and while the learner has an unfinished problem only
-    its own code (`problems.ensure_runnable`): else ProblemNotOver, and nothing runs or
-    counts against the rate limit. The database check goes through `call`, as routes' do.
-    """
-    await call(
-        problems.ensure_runnable,
-        sessions, clock=clock, learner_id=learner_id, run_id=run_id, number=number, code=code,
-    )  # fmt: skip
-    return await _run_limited(runner, limiter, share, learner_id=learner_id, code=code)
+    async def _run_limited(self, learner_id: int, code: str) -> SnippetResult:
+        if not code.strip():
+            raise InvalidInput("There is no code to run.")
+        if self.runner is None:
+            raise Unavailable(NO_SANDBOX)
+        claim = self.share.claim(learner_id)  # first: a run refused for the share costs no token
+        try:
+            _take_token(self._limiter, learner_id)
+        except BaseException:
+            claim.release()
+            raise
+        return await hold_until_done(claim, _execute(self.runner, code))
 
 
 async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:
     """Run without a rate limit (admins previewing their own content use this too)."""
     return (await _execute(runner, code)).to_dict()
-
-
-async def _run_limited(
-    runner: SnippetRunner | None,
-    limiter: TokenBucket,
-    share: SandboxShare,
-    *,
-    learner_id: int,
-    code: str,
-) -> SnippetResult:
-    if not code.strip():
-        raise InvalidInput("There is no code to run.")
-    if runner is None:
-        raise Unavailable(NO_SANDBOX)
-    claim = share.claim(learner_id)  # first: a run refused for the share costs no token
-    try:
-        _take_token(limiter, learner_id)
-    except BaseException:
-        claim.release()
-        raise
-    return await hold_until_done(claim, _execute(runner, code))
 
 
 def _take_token(limiter: TokenBucket, learner_id: int) -> None:

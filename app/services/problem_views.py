@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from app.domain.answers import correct_answer_text, expected_shape
 from app.domain.challenge import Level, Problem, ProblemType
 from app.domain.runs import Outcome, remaining_seconds
@@ -21,8 +19,8 @@ from app.domain.shapes import (
     compare_shapes,
     parse_shape,
 )
-from app.persistence import run_problems
 from app.persistence.run_problems import Facts, State
+from app.persistence.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -118,15 +116,18 @@ def reveal(problem: Problem, found: Facts, last: AttemptView | None) -> Reveal:
 
 
 def build(
-    conn: Connection, found: Facts, problem: Problem, states: list[State], now: datetime
+    uow: UnitOfWork, found: Facts, problem: Problem, states: list[State], now: datetime
 ) -> ProblemView:
     state = states[found.position - 1]
     outcome = state.outcome(now)
     attempts = tuple(
-        AttemptView(number, text, displayed(found.option_order, index), correct)
-        for number, text, index, correct in (
-            run_problems.attempts(conn, found.id) if state.attempts_used else ()
+        AttemptView(
+            number=attempt.number,
+            answer_text=attempt.answer_text,
+            displayed_index=displayed(found.option_order, attempt.option_index),
+            correct=attempt.correct,
         )
+        for attempt in (uow.run_problems.attempts(found.id) if state.attempts_used else ())
     )
     order = found.option_order or list(range(len(problem.options)))
     remaining = remaining_seconds(state.deadline, found.time_limit_seconds, now)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain import answers
 from app.domain.clock import Clock
 from app.domain.errors import (
@@ -24,9 +21,8 @@ from app.domain.errors import (
     UserError,
 )
 from app.domain.runs import Outcome, is_past_grace, outcome_after_attempt, remaining_seconds
-from app.persistence import open_runs, run_problems
-from app.persistence.revisions import problem_of
-from app.persistence.run_problems import Facts, commit, transaction
+from app.persistence.run_problems import Facts
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import awards, problem_views
 from app.services.problem_views import AttemptView, ProblemView, Reveal
 
@@ -45,78 +41,79 @@ class AnswerResult:
 
 
 def view_problem(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int, *, run_id: str, number: int
 ) -> ProblemView:
-    with transaction(sessions) as conn:
-        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        states = run_problems.states(conn, run_id)
+    with units() as uow:
+        taking = uow.run_problems
+        found = taking.facts(run_id=run_id, number=number, learner_id=learner_id)
+        states = taking.states(run_id)
         if states[number - 1].deadline is None:
-            run_problems.start_clock(conn, found, clock())
-            states = run_problems.states(conn, run_id)
+            taking.start_clock(found, clock())
+            states = taking.states(run_id)
         now = clock()
         if any(s.outcome(now) is not s.stored_outcome for s in states):
-            awards.settle_run(conn, run_id, now)
-            states = run_problems.states(conn, run_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
-        view = problem_views.build(conn, found, problem, states, now)
-        commit(conn)
+            awards.settle_run(uow, run_id, now)
+            states = taking.states(run_id)
+        problem = uow.revisions.problem(found.revision_id, found.content_hash, found.variant)
+        view = problem_views.build(uow, found, problem, states, now)
+        uow.commit()
         return view
 
 
 def submit_answer(
-    sessions: sessionmaker[Session],
-    *,
+    units: UnitOfWorkFactory,
     clock: Clock,
     learner_id: int,
+    *,
     run_id: str,
     number: int,
     raw: object,
 ) -> AnswerResult:
-    with transaction(sessions) as conn:
-        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
+    with units() as uow:
+        taking = uow.run_problems
+        found = taking.facts(run_id=run_id, number=number, learner_id=learner_id)
+        problem = uow.revisions.problem(found.revision_id, found.content_hash, found.variant)
         answer = answers.read_answer(problem, found.option_order, raw)  # before any attempt
         correct = answers.is_correct(problem, answer, found.executed)
         now = clock()
-        taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
-        if taken is None and run_problems.start_clock(conn, found, now):
-            taken = run_problems.use_attempt(conn, found.id, now, answer.option_index)
+        taken = taking.use_attempt(found.id, now, answer.option_index)
+        if taken is None and taking.start_clock(found, now):
+            taken = taking.use_attempt(found.id, now, answer.option_index)
         if taken is None:
-            raise _refusal(conn, found, answer.option_index, clock)
-        number_used, deadline = taken
-        run_problems.record_attempt(
-            conn, found.id, number_used, now, answer.text, answer.option_index, correct
+            raise _refusal(uow, found, answer.option_index, clock)
+        taking.record_attempt(
+            found.id, taken.number, now, answer.text, answer.option_index, correct
         )
-        outcome = outcome_after_attempt(correct, number_used, found.max_attempts)
+        outcome = outcome_after_attempt(correct, taken.number, found.max_attempts)
         reveal = None
         if outcome.is_over:
-            run_problems.end(conn, found.id, outcome, now)
-            awards.settle_run(conn, run_id, now)
+            taking.end(found.id, outcome, now)
+            awards.settle_run(uow, run_id, now)
             reveal = problem_views.reveal(
-                problem, found, AttemptView(number_used, answer.text, None, correct)
+                problem, found, AttemptView(taken.number, answer.text, None, correct)
             )
-        commit(conn)
+        uow.commit()
         return AnswerResult(
             correct=correct,
-            attempts_left=0 if outcome.is_over else found.max_attempts - number_used,
+            attempts_left=0 if outcome.is_over else found.max_attempts - taken.number,
             remaining_seconds=0.0
             if outcome.is_over
-            else remaining_seconds(deadline, found.time_limit_seconds, now),
+            else remaining_seconds(taken.deadline, found.time_limit_seconds, now),
             outcome=outcome,
             reveal=reveal,
         )
 
 
-def _refusal(conn: Connection, found: Facts, option_index: int | None, clock: Clock) -> UserError:
+def _refusal(uow: UnitOfWork, found: Facts, option_index: int | None, clock: Clock) -> UserError:
     """The guarded update changed nothing: find out why, in the learner's words."""
-    state = run_problems.state(conn, found.id)
+    state = uow.run_problems.state(found.id)
     now = clock()
     if state.stored_outcome is Outcome.PENDING and is_past_grace(state.deadline, now):
-        awards.settle_run(conn, found.run_id, now)
-        commit(conn)
+        awards.settle_run(uow, found.run_id, now)
+        uow.commit()
         return TimeUp("Time's up: this problem is over.")
     pending = state.stored_outcome is Outcome.PENDING
-    if pending and option_index is not None and run_problems.tried(conn, found.id, option_index):
+    if pending and option_index is not None and uow.run_problems.tried(found.id, option_index):
         return AnswerNotUnderstood("You already tried that option; pick another one.")
     return _over_error(state.stored_outcome, state.attempts_used >= found.max_attempts)
 
@@ -132,29 +129,29 @@ def _over_error(outcome: Outcome, out_of_attempts: bool) -> UserError:
 
 
 def take_hint(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str, number: int
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int, *, run_id: str, number: int
 ) -> str | None:
     """The problem's hint; its first use is recorded with the time.
 
     Asking starts the problem's clock, as viewing it does: a hint is help under time
     pressure, never a look ahead at a problem whose clock has not started.
     """
-    with transaction(sessions) as conn:
-        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
-        problem = problem_of(conn, found.revision_id, found.content_hash, found.variant)
+    with units() as uow:
+        found = uow.run_problems.facts(run_id=run_id, number=number, learner_id=learner_id)
+        problem = uow.revisions.problem(found.revision_id, found.content_hash, found.variant)
         if problem.hint is not None:
             now = clock()
-            run_problems.start_clock(conn, found, now)  # kept when already running
-            run_problems.mark_hint_used(conn, found.id, now)
-        commit(conn)
+            uow.run_problems.start_clock(found, now)  # kept when already running
+            uow.run_problems.mark_hint_used(found.id, now)
+        uow.commit()
         return problem.hint
 
 
 def ensure_runnable(
-    sessions: sessionmaker[Session],
-    *,
+    units: UnitOfWorkFactory,
     clock: Clock,
     learner_id: int,
+    *,
     run_id: str,
     number: int,
     code: str,
@@ -168,22 +165,23 @@ def ensure_runnable(
     unfinished problem (whose tensors it would then print): an edit could compute any
     answer. Only reads: refusing changes nothing.
     """
-    with transaction(sessions) as conn:
-        found = run_problems.facts(conn, run_id=run_id, number=number, learner_id=learner_id)
+    with units() as uow:
+        found = uow.run_problems.facts(run_id=run_id, number=number, learner_id=learner_id)
         now = clock()
-        if not run_problems.state(conn, found.id).outcome(now).is_over:
+        if not uow.run_problems.state(found.id).outcome(now).is_over:
             raise ProblemNotOver("You can run this code once the problem is over.")
-        own = problem_of(conn, found.revision_id, found.content_hash, found.variant).code
+        own = uow.revisions.problem(found.revision_id, found.content_hash, found.variant).code
         if own is None:
             raise InvalidInput("This problem has no code to run.")
-        unfinished = open_runs.unfinished_problems(conn, learner_id=learner_id, now=now)
+        unfinished = uow.open_runs.unfinished_problems(learner_id=learner_id, now=now)
         if not unfinished:
             return
         if _as_shown(code) != _as_shown(own):
             raise ProblemNotOver(edits_wait_message(unfinished[0].set_title))
         for other in unfinished:
             # The other problem as its learner sees it: their variant's code.
-            other_code = problem_of(conn, other.revision_id, other.content_hash, other.variant).code
+            shown = uow.revisions.problem(other.revision_id, other.content_hash, other.variant)
+            other_code = shown.code
             if other_code is not None and set(_lines(other_code)) <= set(_lines(own)):
                 raise ProblemNotOver(
                     f"This code also answers problem {other.position} of your open run of "
@@ -210,14 +208,10 @@ def _lines(code: str) -> list[str]:
     return [line.strip() for line in code.splitlines() if line.strip()]
 
 
-def ensure_playground_free(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int
-) -> None:
+def ensure_playground_free(units: UnitOfWorkFactory, clock: Clock, learner_id: int) -> None:
     """The playground runs any code, so it waits while the learner has a problem unfinished."""
-    with transaction(sessions) as conn:
-        unfinished = open_runs.unfinished_problems(
-            conn, learner_id=learner_id, now=clock(), limit=1
-        )
+    with units() as uow:
+        unfinished = uow.open_runs.unfinished_problems(learner_id=learner_id, now=clock(), limit=1)
     if unfinished:
         raise ProblemNotOver(playground_wait_message(unfinished[0].set_title))
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from app.domain.errors import RetakeTooSoon, RunOpen
 from app.domain.runs import retake_opens_at, seconds_until, wait_phrase
-from app.persistence import open_runs
+from app.persistence.unit_of_work import UnitOfWork
 from app.services import awards
 
 
@@ -37,17 +35,17 @@ class Standing:
 
 
 def standing(
-    session: Session, *, learner_id: int, set_id: int, retake_after_seconds: int, now: datetime
+    uow: UnitOfWork, *, learner_id: int, set_id: int, retake_after_seconds: int, now: datetime
 ) -> Standing:
     """Settle the learner's unfinished runs of the set first: a run whose time ran out
     is over now, though nobody has looked at it since."""
-    conn = session.connection()
-    unfinished = open_runs.unfinished_run_ids(conn, learner_id=learner_id, set_id=set_id)
+    open_runs = uow.open_runs
+    unfinished = open_runs.unfinished_run_ids(learner_id=learner_id, set_id=set_id)
     for run_id in unfinished:
-        awards.settle_run(conn, run_id, now)
+        awards.settle_run(uow, run_id, now)
     if unfinished:
-        unfinished = open_runs.unfinished_run_ids(conn, learner_id=learner_id, set_id=set_id)
-    ended = open_runs.last_ended_at(conn, learner_id=learner_id, set_id=set_id)
+        unfinished = open_runs.unfinished_run_ids(learner_id=learner_id, set_id=set_id)
+    ended = open_runs.last_ended_at(learner_id=learner_id, set_id=set_id)
     return Standing(
         open_run_id=unfinished[0] if unfinished else None,
         opens_at=retake_opens_at(ended, retake_after_seconds),

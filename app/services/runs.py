@@ -9,18 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.challenge import ProblemType, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound, RunOpen
 from app.domain.runs import Outcome, effective_time_limit, option_order
 from app.domain.variants import draw
-from app.persistence import open_runs
-from app.persistence.revisions import problem_of
-from app.persistence.runs import RunProblemRecord, RunRecord, RunRepository
-from app.persistence.sets import SetRepository, SetRevisions
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.runs import RunProblemRecord, RunRecord
+from app.persistence.sets import SetRevisions
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import awards, retakes
 
 
@@ -64,49 +60,44 @@ class RunSummary:
 
 
 def start_run(
-    sessions: sessionmaker[Session],
-    *,
+    units: UnitOfWorkFactory,
     clock: Clock,
     learner_id: int,
+    *,
     slug: str,
     rng: random.Random | None = None,
 ) -> RunSummary:
     """A new run, unless one of the set is open (RunOpen) or its retake waits (RetakeTooSoon)."""
     shuffle = rng or random.SystemRandom()
     now = clock()
-    with UnitOfWork(sessions) as uow:
-        sets = SetRepository(uow.session)
-        found = sets.revisions_to_take(slug)
+    with units() as uow:
+        found = uow.sets.revisions_to_take(slug)
         if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge called {slug!r}.")
-        retakes.ensure_may_start(
-            retakes.standing(
-                uow.session, learner_id=learner_id, set_id=found.id,
-                retake_after_seconds=found.retake_after_seconds, now=now,
-            ),
-            found.title,
+        standing = retakes.standing(
+            uow, learner_id=learner_id, set_id=found.id,
+            retake_after_seconds=found.retake_after_seconds, now=now,
         )  # fmt: skip
-        runs = RunRepository(uow.session)
-        multiplier = runs.time_multiplier(learner_id)
+        retakes.ensure_may_start(standing, found.title)
+        multiplier = uow.runs.time_multiplier(learner_id)
         run_id = str(uuid.uuid4())
-        if not runs.add(
+        if not uow.runs.add(
             run_id=run_id,
             learner_id=learner_id,
             set_id=found.id,
             time_multiplier=multiplier,
             started_at=now,
         ):  # a concurrent start of the same set won
-            raise _lost_race(uow.session, learner_id, found.id, found.title)
-        _add_problems(uow.session, runs, run_id, found, learner_id, multiplier, shuffle)
+            raise _lost_race(uow, learner_id, found.id, found.title)
+        _add_problems(uow, run_id, found, learner_id, multiplier, shuffle)
         uow.flush()
-        summary = _summary(uow.session, sets, runs, runs.get(run_id))
+        summary = _summary(uow, uow.runs.get(run_id))
         uow.commit()
         return summary
 
 
 def _add_problems(
-    session: Session,
-    runs: RunRepository,
+    uow: UnitOfWork,
     run_id: str,
     found: SetRevisions,
     learner_id: int,
@@ -115,11 +106,12 @@ def _add_problems(
 ) -> None:
     """One problem per position: a pool's member and a problem's variant are drawn with
     `rng`, preferring what the learner has not seen in earlier runs of the set."""
+    runs = uow.runs
     seen = runs.seen(learner_id, found.id)
     problems_seen = Counter(item.problem_id for item in seen)
     for position, members in enumerate(found.positions(), start=1):
         revision = draw(members, rng, {m: problems_seen[m.problem_id] for m in members})
-        problem = problem_of(session, revision.id, revision.content_hash)
+        problem = uow.revisions.problem(revision.id, revision.content_hash)
         variant = None
         if problem.params:
             had = Counter(
@@ -144,34 +136,30 @@ def _add_problems(
         )
 
 
-def _lost_race(session: Session, learner_id: int, set_id: int, title: str) -> RunOpen:
-    others = open_runs.unfinished_run_ids(session, learner_id=learner_id, set_id=set_id)
+def _lost_race(uow: UnitOfWork, learner_id: int, set_id: int, title: str) -> RunOpen:
+    others = uow.open_runs.unfinished_run_ids(learner_id=learner_id, set_id=set_id)
     if not others:  # the winner ended already: unlikely, but say something true
         return RunOpen("Your run of this set was just started elsewhere; try again.", None)
     return RunOpen(retakes.open_run_message(title), others[0])
 
 
 def run_summary(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int, run_id: str
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int, *, run_id: str
 ) -> RunSummary:
-    with UnitOfWork(sessions) as uow:
-        runs = RunRepository(uow.session)
-        run = runs.find(run_id)
+    with units() as uow:
+        run = uow.runs.find(run_id)
         if run is None or run.user_id != learner_id:
             raise NotFound("There is no such run in your history.")
-        awards.settle_run(uow.session.connection(), run_id, clock())
-        uow.flush()
-        summary = _summary(uow.session, SetRepository(uow.session), runs, runs.reload(run_id))
+        awards.settle_run(uow, run_id, clock())
+        summary = _summary(uow, uow.runs.reload(run_id))
         uow.commit()
         return summary
 
 
-def _summary(
-    session: Session, sets: SetRepository, runs: RunRepository, run: RunRecord
-) -> RunSummary:
-    """Read through the repositories that started or found the run: they keep its rows."""
-    challenge_set = sets.heading(run.set_id)
-    records = runs.problems(run.id)
+def _summary(uow: UnitOfWork, run: RunRecord) -> RunSummary:
+    """Read through the unit's repositories that started or found the run: they keep its rows."""
+    challenge_set = uow.sets.heading(run.set_id)
+    records = uow.runs.problems(run.id)
     return RunSummary(
         run_id=run.id,
         set_slug=challenge_set.slug,
@@ -180,12 +168,12 @@ def _summary(
         started_at=run.started_at,
         finished=run.finished,
         badge_awarded=run.badge_awarded,
-        problems=tuple(_problem_summary(session, record) for record in records),
+        problems=tuple(_problem_summary(uow, record) for record in records),
     )
 
 
-def _problem_summary(session: Session, record: RunProblemRecord) -> RunProblemSummary:
-    problem = problem_of(session, record.revision_id, record.content_hash)
+def _problem_summary(uow: UnitOfWork, record: RunProblemRecord) -> RunProblemSummary:
+    problem = uow.revisions.problem(record.revision_id, record.content_hash)
     return RunProblemSummary(
         number=record.position,
         title=problem.title,

@@ -23,6 +23,7 @@ from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.services import sign_ins
 from app.services.hashing import BoundedHasher
+from app.services.playground import Playground, SnippetRunner
 from app.services.sandbox_share import LearnerShare, sandbox_capacity, share_of
 from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import api_docs, errors, health
@@ -56,7 +57,7 @@ def create_app(
     settings: Settings,
     *,
     clock: Clock = system_clock,
-    sandbox: object | None = None,
+    sandbox: SnippetRunner | None = None,
     password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     secret_key = secret_key_of(settings)  # SecretKeyError: `quiz serve` says why, in a line
@@ -94,11 +95,16 @@ def create_app(
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
     app.state.throttle = LoginThrottle(app.state.sessions, clock)
-    # A learner may run 2 snippets a second, in bursts of 10.
-    app.state.playground_limiter = TokenBucket(clock, capacity=10, per_second=2)
-    # A learner's snippets running at once, kept below what the sandbox takes in all.
+    # A learner may run 2 snippets a second, in bursts of 10; and a few at once, kept
+    # below what the sandbox takes in all.
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
-    app.state.sandbox_share = LearnerShare(share)
+    app.state.playground = Playground(
+        sandbox,
+        TokenBucket(clock, capacity=10, per_second=2),
+        LearnerShare(share),
+        app.state.database,
+        clock,
+    )
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
@@ -19,13 +19,19 @@ from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
 from app.persistence.database import Database, Service
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, sign_ins
 from app.services.accounts import Learner
+from app.services.playground import Playground
 from app.services.throttle import LoginThrottle
 from app.web.runner import ServiceRunner
 
 P = ParamSpec("P")
 T = TypeVar("T")
+# A learner's use case: `service(units, clock, learner_id, ...)` (app.services.problems).
+LearnerService = Callable[Concatenate[UnitOfWorkFactory, Clock, int, P], T]
+# One open to anyone: `service(units, clock, learner_id or None, ...)` (app.services.catalog).
+VisitorService = Callable[Concatenate[UnitOfWorkFactory, Clock, int | None, P], T]
 
 
 def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -61,6 +67,7 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(_app_state("sessions"))]
 ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
 HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
+PlaygroundDep = Annotated[Playground, Depends(_app_state("playground"))]
 Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
 # `await db.call(service, ...)`: the service gets its unit-of-work factory first.
 DatabaseDep = Annotated[Database, Depends(_app_state("database"))]
@@ -112,6 +119,11 @@ class LearnerCall:
         """`Database.call`: the service, given its unit-of-work factory first."""
         return await self.database.call(service, *args, **kwargs)
 
+    async def ask(self, service: LearnerService[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The learner's use case, given the unit-of-work factory, the clock and who asks:
+        `await me.ask(problems.view_problem, run_id=run_id, number=n)`."""
+        return await self.database.call(service, self.clock, self.learner_id, *args, **kwargs)
+
 
 def signed_in(request: Request) -> LearnerCall:
     """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
@@ -124,6 +136,28 @@ async def learner_call(request: Request) -> LearnerCall:
 
 
 SignedIn = Annotated[LearnerCall, Depends(learner_call)]
+
+
+@dataclass(frozen=True)
+class VisitorCall:
+    """A request from anyone, signed in (`learner_id`) or not (None): what a page open to
+    all (the catalog, a set's intro) needs for its service call."""
+
+    learner_id: int | None
+    clock: Clock
+    database: Database
+
+    async def ask(self, service: VisitorService[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`LearnerCall.ask` for anyone: `await visit.ask(catalog.browse, query)`."""
+        return await self.database.call(service, self.clock, self.learner_id, *args, **kwargs)
+
+
+async def visitor_call(request: Request) -> VisitorCall:
+    c: AppContext = request.app.state.context
+    return VisitorCall(_session_learner_id(request), c.clock, c.database)
+
+
+Visitor = Annotated[VisitorCall, Depends(visitor_call)]
 
 
 async def current_learner(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.domain.catalog import read_query
 from app.services import catalog, runs
 from app.web.api.schemas import RunOut, SetOut
-from app.web.deps import ClockDep, LearnerId, OptionalLearnerId, Run, SessionsDep
+from app.web.deps import SignedIn, Visitor
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
 
@@ -19,10 +19,7 @@ router = APIRouter(prefix="/challenges", tags=["challenges"])
     responses={422: {"description": "An unknown level or sort, or a search that is too long"}},
 )
 async def list_sets(
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: OptionalLearnerId,
-    run: Run,
+    visit: Visitor,
     topic: Annotated[str | None, Query(description="A topic, as the sets name it")] = None,
     level: Annotated[str | None, Query(description="beginner, intermediate, ...")] = None,
     q: Annotated[str | None, Query(description="Words every match holds")] = None,
@@ -31,7 +28,7 @@ async def list_sets(
     """The active sets matching every filter given: a set's level is the most common
     level of its problems; `q` searches titles, summaries, topics and problems' prompts."""
     query = read_query(topic=topic, level=level, q=q, sort=sort)
-    found = await run(catalog.browse, sessions, learner, query, clock=clock)
+    found = await visit.ask(catalog.browse, query)
     return [SetOut.of(entry) for entry in found.entries]
 
 
@@ -43,8 +40,5 @@ async def list_sets(
         429: {"description": "The set's retake_after has not passed; wait `Retry-After` seconds"},
     },
 )
-async def start_run(
-    slug: str, sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> RunOut:
-    summary = await run(runs.start_run, sessions, clock=clock, learner_id=learner, slug=slug)
-    return RunOut.of(summary)
+async def start_run(slug: str, me: SignedIn) -> RunOut:
+    return RunOut.of(await me.ask(runs.start_run, slug=slug))

@@ -7,14 +7,14 @@ from fastapi import APIRouter
 from app.services import awards, progress
 from app.web.api.progress_schemas import ProgressOut
 from app.web.api.schemas import AwardOut
-from app.web.deps import ClockDep, LearnerId, Run, SessionsDep
+from app.web.deps import ClockDep, LearnerId, Run, SessionsDep, SignedIn
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("/badges")
-async def badges(sessions: SessionsDep, learner: LearnerId, run: Run) -> list[AwardOut]:
-    return [AwardOut.of(award) for award in await run(awards.list_awards, sessions, learner)]
+async def badges(me: SignedIn) -> list[AwardOut]:
+    return [AwardOut.of(award) for award in await me.call(awards.list_awards, me.learner_id)]
 
 
 @router.get("/progress", responses={401: {"description": "Not signed in"}})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.services import playground
-from app.web.deps import SignedIn
+from app.web.deps import PlaygroundDep, SignedIn
 
 router = APIRouter(prefix="/playground", tags=["playground"])
 
@@ -25,15 +25,5 @@ class SnippetIn(BaseModel):
         503: {"description": "No sandbox"},
     },
 )
-async def run(body: SnippetIn, request: Request, me: SignedIn) -> dict[str, Any]:
-    result = await playground.run_snippet(
-        request.app.state.sandbox,
-        request.app.state.playground_limiter,
-        request.app.state.sandbox_share,
-        me.sessions,
-        call=me.run,
-        clock=me.clock,
-        learner_id=me.learner_id,
-        code=body.code,
-    )
-    return result
+async def run(body: SnippetIn, me: SignedIn, runner: PlaygroundDep) -> dict[str, Any]:
+    return await runner.run_snippet(me.learner_id, body.code)

@@ -61,19 +61,13 @@ def _address(request: Request) -> tuple[str, int]:
 
 @router.get("/{run_id}")
 async def get_run(run_id: str, me: SignedIn) -> RunOut:
-    summary = await me.run(
-        runs.run_summary, me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id
-    )
-    return RunOut.of(summary)
+    return RunOut.of(await me.ask(runs.run_summary, run_id=run_id))
 
 
 @router.get(PROBLEM, response_model=ProblemOut, openapi_extra={"parameters": ADDRESS})
 async def view_problem(request: Request) -> Response:
     me, (run_id, n) = signed_in(request), _address(request)
-    view = await me.run(
-        problems.view_problem,
-        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-    )  # fmt: skip
+    view = await me.ask(problems.view_problem, run_id=run_id, number=n)
     return _json(ProblemOut.of(view))
 
 
@@ -90,11 +84,7 @@ async def view_problem(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     me, (run_id, n) = signed_in(request), _address(request)
     body = await read_json(request, AnswerIn)
-    result = await me.run(
-        problems.submit_answer,
-        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-        raw=body.answer,
-    )  # fmt: skip
+    result = await me.ask(problems.submit_answer, run_id=run_id, number=n, raw=body.answer)
     return _json(AnswerOut.of(result))
 
 
@@ -106,10 +96,7 @@ async def answer(request: Request) -> Response:
 )
 async def hint(request: Request) -> Response:
     me, (run_id, n) = signed_in(request), _address(request)
-    text = await me.run(
-        problems.take_hint,
-        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-    )  # fmt: skip
+    text = await me.ask(problems.take_hint, run_id=run_id, number=n)
     return _json(HintOut(hint=text))
 
 

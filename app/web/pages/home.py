@@ -11,7 +11,7 @@ from app.domain.catalog import CatalogQuery, Sort, read_query
 from app.domain.challenge import Level
 from app.domain.errors import InvalidInput
 from app.services import catalog
-from app.web.deps import ClockDep, OptionalLearnerId, Run, SessionsDep
+from app.web.deps import Visitor
 from app.web.templating import render
 
 router = APIRouter()
@@ -22,10 +22,7 @@ RESULTS_ID = "catalog-results"  # the filter form's htmx target: it gets the lis
 @router.get("/")
 async def home(
     request: Request,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: OptionalLearnerId,
-    run: Run,
+    visit: Visitor,
     topic: Annotated[str | None, Query()] = None,
     level: Annotated[str | None, Query()] = None,
     q: Annotated[str | None, Query()] = None,
@@ -36,7 +33,7 @@ async def home(
         query = read_query(topic=topic, level=level, q=q, sort=sort)
     except InvalidInput as error:  # shown above the whole catalog, as if unfiltered
         query, notice, status = CatalogQuery(), error.message, 422
-    found = await run(catalog.browse, sessions, learner, query, clock=clock)
+    found = await visit.ask(catalog.browse, query)
     partial = request.headers.get("hx-target") == RESULTS_ID
     context = {
         "found": found,

@@ -20,7 +20,8 @@ from app.domain.errors import (
 from app.domain.shapes import MAX_SHAPE_CHARS
 from app.sandbox.protocol import SnippetResult
 from app.services import awards, playground, problems, runs
-from app.web.deps import LearnerCall, SignedIn
+from app.services.playground import Playground
+from app.web.deps import LearnerCall, PlaygroundDep, SignedIn
 from app.web.errors import status_for
 from app.web.templating import is_htmx, render
 
@@ -43,6 +44,7 @@ class Ran:
 async def _problem_page(
     request: Request,
     me: LearnerCall,
+    code_runner: Playground,
     run_id: str,
     n: int,
     *,
@@ -51,51 +53,48 @@ async def _problem_page(
     ran: Ran | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    view = await me.run(
-        problems.view_problem,
-        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-    )  # fmt: skip
+    view = await me.ask(problems.view_problem, run_id=run_id, number=n)
     context = {
         "p": view,
         "notice": notice,
         "typed": typed,
         "ran": ran,
-        "runner_unavailable": playground.NO_SANDBOX if request.app.state.sandbox is None else None,
+        "runner_unavailable": code_runner.unavailable,
     }
     return render(request, "problem.html", context, status_code=status_code)
 
 
 @router.get("/runs/{run_id}/problems/{n}")
-async def problem(request: Request, run_id: str, n: N, me: SignedIn) -> HTMLResponse:
-    return await _problem_page(request, me, run_id, n)
+async def problem(
+    request: Request, run_id: str, n: N, me: SignedIn, code_runner: PlaygroundDep
+) -> HTMLResponse:
+    return await _problem_page(request, me, code_runner, run_id, n)
 
 
 @router.post("/runs/{run_id}/problems/{n}/answer")
 async def answer(
-    request: Request, run_id: str, n: N, me: SignedIn, answer: AnswerField = ""
+    request: Request,
+    run_id: str,
+    n: N,
+    me: SignedIn,
+    code_runner: PlaygroundDep,
+    answer: AnswerField = "",
 ) -> Response:
     try:
-        await me.run(
-            problems.submit_answer,
-            me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-            raw=answer,
-        )  # fmt: skip
+        await me.ask(problems.submit_answer, run_id=run_id, number=n, raw=answer)
     except (AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable) as error:
         return await _problem_page(
-            request, me, run_id, n,
+            request, me, code_runner, run_id, n,
             notice=error.message, typed=answer[:MAX_SHAPE_CHARS], status_code=status_for(error),
         )  # fmt: skip
     if is_htmx(request):
-        return await _problem_page(request, me, run_id, n)
+        return await _problem_page(request, me, code_runner, run_id, n)
     return RedirectResponse(f"/runs/{run_id}/problems/{n}", status_code=303)
 
 
 @router.post("/runs/{run_id}/problems/{n}/hint")
 async def hint(request: Request, run_id: str, n: N, me: SignedIn) -> Response:
-    text = await me.run(
-        problems.take_hint,
-        me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-    )  # fmt: skip
+    text = await me.ask(problems.take_hint, run_id=run_id, number=n)
     if is_htmx(request):
         return render(request, "_hint.html", {"hint": text})
     return RedirectResponse(f"/runs/{run_id}/problems/{n}#hint", status_code=303)
@@ -103,17 +102,19 @@ async def hint(request: Request, run_id: str, n: N, me: SignedIn) -> Response:
 
 @router.post("/runs/{run_id}/problems/{n}/run")
 async def run_code(
-    request: Request, run_id: str, n: N, me: SignedIn, code: CodeField = ""
+    request: Request,
+    run_id: str,
+    n: N,
+    me: SignedIn,
+    code_runner: PlaygroundDep,
+    code: CodeField = "",
 ) -> HTMLResponse:
     """The same playground as the API (its rate limit and share too); htmx swaps in the output."""
     status, headers = 200, {}
     try:
-        result = await playground.run_problem_code(
-            request.app.state.sandbox, request.app.state.playground_limiter,
-            request.app.state.sandbox_share, me.sessions,
-            call=me.run, clock=me.clock, learner_id=me.learner_id, run_id=run_id, number=n,
-            code=code,
-        )  # fmt: skip
+        result = await code_runner.run_problem_code(
+            me.learner_id, run_id=run_id, number=n, code=code
+        )
         ran = Ran(code, result=result)
     except (ProblemNotOver, InvalidInput, TooManyRequests, Unavailable) as error:
         ran, status = Ran(code, error=error.message), status_for(error)
@@ -122,19 +123,14 @@ async def run_code(
     if is_htmx(request):
         page = render(request, "_run_output.html", {"ran": ran}, status_code=status)
     else:
-        page = await _problem_page(request, me, run_id, n, ran=ran, status_code=status)
+        page = await _problem_page(request, me, code_runner, run_id, n, ran=ran, status_code=status)
     page.headers.update(headers)
     return page
 
 
 @router.get("/runs/{run_id}")
 async def result(request: Request, run_id: str, me: SignedIn) -> HTMLResponse:
-    summary = await me.run(
-        runs.run_summary, me.sessions, clock=me.clock, learner_id=me.learner_id, run_id=run_id
-    )
-    held = [
-        a
-        for a in await me.run(awards.list_awards, me.sessions, me.learner_id)
-        if a.set_slug == summary.set_slug
-    ]
+    summary = await me.ask(runs.run_summary, run_id=run_id)
+    earned = await me.call(awards.list_awards, me.learner_id)
+    held = [award for award in earned if award.set_slug == summary.set_slug]
     return render(request, "result.html", {"run": summary, "award": held[0] if held else None})

@@ -38,9 +38,9 @@ def test_multiplier_applies_to_every_later_problem(
     assert (result.previous, result.time_multiplier, result.problems_updated) == (1.0, 1.5, 2)
     assert limits(loaded, open_run) == [120, 135, 135]
     for n in (2, 3):  # the open run ends (its clocks run out) before a later run can start
-        problems.view_problem(loaded, clock=clock, learner_id=ada, run_id=open_run, number=n)
+        problems.view_problem(units, clock=clock, learner_id=ada, run_id=open_run, number=n)
     clock.advance(140 + 600)  # past every deadline, then the set's retake wait
-    later = runs.start_run(loaded, clock=clock, learner_id=ada, slug="gru-test")
+    later = runs.start_run(units, clock=clock, learner_id=ada, slug="gru-test")
     assert [p.time_limit_seconds for p in later.problems] == [180, 135, 135]
     (entry,) = audit.entries(units).items
     assert (entry.actor, entry.action, entry.target) == (

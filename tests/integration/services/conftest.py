@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.domain.runs import GRACE
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, problems, runs
 from app.services.runs import RunSummary
 from tests.conftest import FAST_HASHER, PASSWORD
@@ -18,21 +19,24 @@ def learner(loaded: sessionmaker[Session], clock: FakeClock) -> accounts.Learner
 
 
 @pytest.fixture
-def run(loaded: sessionmaker[Session], clock: FakeClock, learner: accounts.Learner) -> RunSummary:
+def run(
+    units: UnitOfWorkFactory,
+    loaded: sessionmaker[Session],
+    clock: FakeClock,
+    learner: accounts.Learner,
+) -> RunSummary:
     return runs.start_run(
-        loaded, clock=clock, learner_id=learner.id, slug="gru-test", rng=random.Random(7)
+        units, clock=clock, learner_id=learner.id, slug="gru-test", rng=random.Random(7)
     )
 
 
 def let_run_end(
-    sessions: sessionmaker[Session], clock: FakeClock, learner_id: int, run: RunSummary
+    units: UnitOfWorkFactory, clock: FakeClock, learner_id: int, run: RunSummary
 ) -> None:
     """View every problem (starting its clock), then let every clock and its grace run out."""
     for problem in run.problems:
         problems.view_problem(
-            sessions, clock=clock, learner_id=learner_id, run_id=run.run_id, number=problem.number
+            units, clock=clock, learner_id=learner_id, run_id=run.run_id, number=problem.number
         )
     clock.advance(max(p.time_limit_seconds for p in run.problems) + GRACE.total_seconds() + 1)
-    assert runs.run_summary(
-        sessions, clock=clock, learner_id=learner_id, run_id=run.run_id
-    ).finished
+    assert runs.run_summary(units, clock=clock, learner_id=learner_id, run_id=run.run_id).finished

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.catalog import CatalogQuery, Sort, read_query
 from app.domain.challenge import ChallengeSet, Level, Problem
 from app.domain.clock import FakeClock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import catalog
 from app.services.catalog import CatalogEntry
 from tests import builders
@@ -60,20 +61,24 @@ def shelf(sessions: sessionmaker[Session], clock: FakeClock) -> sessionmaker[Ses
 
 
 def slugs(
-    sessions: sessionmaker[Session], clock: FakeClock, query: CatalogQuery | None = None
+    units: UnitOfWorkFactory, clock: FakeClock, query: CatalogQuery | None = None
 ) -> list[str]:
-    page = catalog.browse(sessions, None, query or CatalogQuery(), clock=clock)
+    page = catalog.browse(units, clock, None, query or CatalogQuery())
     return [entry.challenge_set.slug for entry in page.entries]
 
 
-def test_topics_come_from_the_loaded_sets(shelf: sessionmaker[Session], clock: FakeClock) -> None:
-    page = catalog.browse(shelf, None, CatalogQuery(), clock=clock)
+def test_topics_come_from_the_loaded_sets(
+    units: UnitOfWorkFactory, shelf: sessionmaker[Session], clock: FakeClock
+) -> None:
+    page = catalog.browse(units, clock, None, CatalogQuery())
     assert page.topics == ["Attention", "CNNs", "NLP"]
     assert page.active_count == 4
 
 
-def test_unfiltered_is_every_set_by_title(shelf: sessionmaker[Session], clock: FakeClock) -> None:
-    assert slugs(shelf, clock) == ["cnn-basics", "gru-test", "attention", "seq-pattern"]
+def test_unfiltered_is_every_set_by_title(
+    units: UnitOfWorkFactory, shelf: sessionmaker[Session], clock: FakeClock
+) -> None:
+    assert slugs(units, clock) == ["cnn-basics", "gru-test", "attention", "seq-pattern"]
 
 
 @pytest.mark.parametrize(
@@ -105,20 +110,26 @@ def test_unfiltered_is_every_set_by_title(shelf: sessionmaker[Session], clock: F
     ],
 )
 def test_filters_and_search(
-    shelf: sessionmaker[Session], clock: FakeClock, values: dict[str, str], expected: list[str]
+    units: UnitOfWorkFactory,
+    shelf: sessionmaker[Session],
+    clock: FakeClock,
+    values: dict[str, str],
+    expected: list[str],
 ) -> None:
-    assert slugs(shelf, clock, read_query(**values)) == expected
+    assert slugs(units, clock, read_query(**values)) == expected
 
 
-def test_a_retired_problem_is_not_searched(shelf: sessionmaker[Session], clock: FakeClock) -> None:
-    assert slugs(shelf, clock, read_query(q="causal")) == ["attention"]
+def test_a_retired_problem_is_not_searched(
+    units: UnitOfWorkFactory, shelf: sessionmaker[Session], clock: FakeClock
+) -> None:
+    assert slugs(units, clock, read_query(q="causal")) == ["attention"]
     edited = attention()
     save_sets(shelf, clock, replace(edited, problems=edited.problems[:2]))
-    assert slugs(shelf, clock, read_query(q="causal")) == []
+    assert slugs(units, clock, read_query(q="causal")) == []
 
 
 def test_a_retired_set_is_not_listed_nor_its_topic(
-    shelf: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, shelf: sessionmaker[Session], clock: FakeClock
 ) -> None:
     from app.persistence.tables import ChallengeSetRow
 
@@ -126,7 +137,7 @@ def test_a_retired_set_is_not_listed_nor_its_topic(
         row = session.query(ChallengeSetRow).filter_by(slug="cnn-basics").one()
         row.retired_at = clock()
         session.commit()
-    page = catalog.browse(shelf, None, read_query(q="conv2d"), clock=clock)
+    page = catalog.browse(units, clock, None, read_query(q="conv2d"))
     assert page.entries == []
     assert page.topics == ["Attention", "NLP"]
 
@@ -140,9 +151,13 @@ def test_a_retired_set_is_not_listed_nor_its_topic(
     ],
 )
 def test_sorts(
-    shelf: sessionmaker[Session], clock: FakeClock, sort: str, expected: list[str]
+    units: UnitOfWorkFactory,
+    shelf: sessionmaker[Session],
+    clock: FakeClock,
+    sort: str,
+    expected: list[str],
 ) -> None:
-    assert slugs(shelf, clock, read_query(sort=sort)) == expected
+    assert slugs(units, clock, read_query(sort=sort)) == expected
 
 
 def test_not_yet_earned_first_keeps_title_order_within() -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.challenge import Level
 from app.domain.clock import FakeClock
 from app.domain.flashcards import Rating
 from app.domain.progress import SuggestionKind
-from app.persistence import awards
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, flashcards, progress, runs
 from app.services.accounts import Learner
 from tests import builders
@@ -29,15 +28,14 @@ def _rate(sessions: sessionmaker[Session], clock: FakeClock, learner_id: int, in
     )  # fmt: skip
 
 
-def _earn(sessions: sessionmaker[Session], clock: FakeClock, learner_id: int, slug: str) -> None:
+def _earn(units: UnitOfWorkFactory, clock: FakeClock, learner_id: int, slug: str) -> None:
     """A run of the set, over, and its badge awarded (as a perfect run would)."""
-    run = runs.start_run(
-        sessions, clock=clock, learner_id=learner_id, slug=slug, rng=random.Random(1)
-    )
-    let_run_end(sessions, clock, learner_id, run)
-    engine: Engine = sessions.kw["bind"]
-    with engine.begin() as conn:
-        assert awards.award_badge(conn, run.run_id, awards.run_badge(conn, run.run_id), clock())
+    run = runs.start_run(units, clock=clock, learner_id=learner_id, slug=slug, rng=random.Random(1))
+    let_run_end(units, clock, learner_id, run)
+    with units() as uow:
+        badge = uow.awards.run_badge(run.run_id)
+        assert uow.awards.award_badge(run.run_id, badge, clock())
+        uow.commit()
 
 
 def test_a_new_learner_has_nothing_done_and_a_place_to_start(loaded, clock, learner) -> None:
@@ -56,7 +54,9 @@ def test_a_new_learner_has_nothing_done_and_a_place_to_start(loaded, clock, lear
     assert found.next_due is None
 
 
-def test_badges_and_the_suggestion_follow_the_learner(loaded, clock, learner) -> None:
+def test_badges_and_the_suggestion_follow_the_learner(
+    units: UnitOfWorkFactory, loaded, clock, learner
+) -> None:
     beginner = replace(builders.choice("b", 0), level=Level.BEGINNER)
     save_sets(
         loaded, clock,
@@ -64,7 +64,7 @@ def test_badges_and_the_suggestion_follow_the_learner(loaded, clock, learner) ->
         builders.challenge("nlp-more", (builders.choice("m", 1),), title="More NLP"),
         replace(builders.challenge("vision", (beginner,), title="Vision"), topic="Vision"),
     )  # fmt: skip
-    _earn(loaded, clock, learner.id, "nlp-easy")
+    _earn(units, clock, learner.id, "nlp-easy")
     found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
     nlp = next(t for t in found.topics if t.topic == "NLP")
     assert [s.slug for s in nlp.held] == ["nlp-easy"]
@@ -112,8 +112,10 @@ def test_cards_come_due_with_the_clock_and_the_queue_walks_them(loaded, clock, l
     assert progress.review_queue(loaded, clock=clock, learner_id=other.id).cards == ()
 
 
-def test_a_started_run_counts_as_attempted(loaded, clock, learner: Learner) -> None:
-    runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
+def test_a_started_run_counts_as_attempted(
+    units: UnitOfWorkFactory, loaded, clock, learner: Learner
+) -> None:
+    runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
     found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
     assert found.topics[0].left[0].attempted
     assert found.topics[0].started

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import FakeClock
 from app.domain.runs import Outcome
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import awards, catalog, problems, runs
 from app.services.accounts import Learner
 from app.services.runs import RunSummary
 
 
-def solve(sessions: sessionmaker[Session], clock: FakeClock, who: Learner, run: RunSummary) -> None:
+def solve(
+    units: UnitOfWorkFactory,
+    clock: FakeClock,
+    who: Learner,
+    run: RunSummary,
+) -> None:
     correct = {1: "(2, 3, 5)", 2: "Alpha answer", 3: "Charlie answer"}
     for n, text in correct.items():
         shown = problems.view_problem(
-            sessions, clock=clock, learner_id=who.id, run_id=run.run_id, number=n
+            units, clock=clock, learner_id=who.id, run_id=run.run_id, number=n
         )
         raw: object = text if not shown.is_multiple_choice else shown.options.index(text)
         problems.submit_answer(
-            sessions, clock=clock, learner_id=who.id, run_id=run.run_id, number=n, raw=raw
+            units, clock=clock, learner_id=who.id, run_id=run.run_id, number=n, raw=raw
         )
 
 
@@ -31,37 +35,43 @@ def test_new_run_lists_its_problems(run) -> None:
     assert run.problems[0].time_limit_seconds == 120
 
 
-def test_perfect_run_awards_the_badge_once(loaded, clock, learner, run) -> None:
-    solve(loaded, clock, learner, run)
-    summary = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=run.run_id)
+def test_perfect_run_awards_the_badge_once(
+    units: UnitOfWorkFactory, loaded, clock, learner, run
+) -> None:
+    solve(units, clock, learner, run)
+    summary = runs.run_summary(units, clock=clock, learner_id=learner.id, run_id=run.run_id)
     assert summary.finished
     assert summary.badge_awarded
     assert summary.all_correct
     clock.advance(600)  # the set's retake_after, which holds after a badge too
-    retake = runs.start_run(loaded, clock=clock, learner_id=learner.id, slug="gru-test")
-    solve(loaded, clock, learner, retake)
-    again = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=retake.run_id)
+    retake = runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
+    solve(units, clock, learner, retake)
+    again = runs.run_summary(units, clock=clock, learner_id=learner.id, run_id=retake.run_id)
     assert again.all_correct
     assert not again.badge_awarded
-    earned = awards.list_awards(loaded, learner.id)
+    earned = awards.list_awards(units, learner.id)
     assert [a.badge_name for a in earned] == ["GRU Tester"]
 
 
-def test_run_with_a_timeout_finishes_without_badge(loaded, clock, learner, run) -> None:
+def test_run_with_a_timeout_finishes_without_badge(
+    units: UnitOfWorkFactory, loaded, clock, learner, run
+) -> None:
     for n in (1, 2, 3):
         problems.view_problem(
-            loaded, clock=clock, learner_id=learner.id, run_id=run.run_id, number=n
+            units, clock=clock, learner_id=learner.id, run_id=run.run_id, number=n
         )
     clock.advance(600)
-    summary = runs.run_summary(loaded, clock=clock, learner_id=learner.id, run_id=run.run_id)
+    summary = runs.run_summary(units, clock=clock, learner_id=learner.id, run_id=run.run_id)
     assert summary.finished
     assert not summary.badge_awarded
     assert {p.outcome for p in summary.problems} == {Outcome.TIMED_OUT}
 
 
-def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> None:
-    solve(loaded, clock, learner, run)
-    entries = {e.challenge_set.slug: e for e in catalog.list_sets(loaded, learner.id, clock=clock)}
+def test_catalog_shows_best_result_and_badge(
+    units: UnitOfWorkFactory, loaded, clock, learner, run
+) -> None:
+    solve(units, clock, learner, run)
+    entries = {e.challenge_set.slug: e for e in catalog.list_sets(units, clock, learner.id)}
     gru = entries["gru-test"]
     assert gru.best is not None
     assert (gru.best.correct, gru.best.total) == (3, 3)
@@ -69,12 +79,12 @@ def test_catalog_shows_best_result_and_badge(loaded, clock, learner, run) -> Non
     assert entries["seq-pattern"].best is None
 
 
-def test_catalog_offers_the_open_run_until_it_ends(loaded, clock, learner, run) -> None:
+def test_catalog_offers_the_open_run_until_it_ends(units, clock, learner, run) -> None:
     def entry(who: int | None = learner.id) -> catalog.CatalogEntry:
-        return catalog.get_set(loaded, "gru-test", who, clock=clock)
+        return catalog.get_set(units, clock, who, "gru-test")
 
     assert entry().open_run_id == run.run_id
     assert entry(None).open_run_id is None
-    solve(loaded, clock, learner, run)  # every problem answered: the run is over
+    solve(units, clock, learner, run)  # every problem answered: the run is over
     assert entry().open_run_id is None
     assert entry().retake_opens_at == clock() + timedelta(seconds=600)

@@ -61,12 +61,12 @@ def learner(sessions: sessionmaker[Session], clock: FakeClock, name: str) -> int
 
 
 def first_problem(
-    sessions: sessionmaker[Session], clock: FakeClock, *, seed: int
+    units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock, *, seed: int
 ) -> tuple[int, RunSummary, ProblemView]:
     """A new learner's run (drawn with `seed`) and its first problem as they see it."""
     ada = learner(sessions, clock, "ada")
-    run = runs.start_run(sessions, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed))
-    view = problems.view_problem(sessions, clock=clock, learner_id=ada, run_id=run.run_id, number=1)
+    run = runs.start_run(units, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed))
+    view = problems.view_problem(units, clock=clock, learner_id=ada, run_id=run.run_id, number=1)
     return ada, run, view
 
 
@@ -110,9 +110,12 @@ def test_loading_executes_each_variant_once_and_a_reload_none(
 
 
 def test_a_run_is_graded_against_the_learners_variant(
-    variant_db: sessionmaker[Session], clock: FakeClock, snippets: CountingSnippets
+    units: UnitOfWorkFactory,
+    variant_db: sessionmaker[Session],
+    clock: FakeClock,
+    snippets: CountingSnippets,
 ) -> None:
-    ada, run, view = first_problem(variant_db, clock, seed=3)
+    ada, run, view = first_problem(units, variant_db, clock, seed=3)
     batch, hidden = shown_values(view.prompt)
     assert view.code is not None
     assert f"hidden_size={hidden}" in view.code
@@ -121,10 +124,10 @@ def test_a_run_is_graded_against_the_learners_variant(
 
     other = f"({6 - batch}, 3, {hidden})"  # the other variant's batch: wrong here
     wrong = problems.submit_answer(
-        variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=1, raw=other
+        units, clock=clock, learner_id=ada, run_id=run.run_id, number=1, raw=other
     )
     right = problems.submit_answer(
-        variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=1,
+        units, clock=clock, learner_id=ada, run_id=run.run_id, number=1,
         raw=f"({batch}, 3, {hidden})",
     )  # fmt: skip
 
@@ -136,19 +139,17 @@ def test_a_run_is_graded_against_the_learners_variant(
 
 
 def test_the_same_seed_draws_the_same_variant_and_a_reload_sees_it(
-    variant_db: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, variant_db: sessionmaker[Session], clock: FakeClock
 ) -> None:
     drawn = []
     for name in ("ada", "bob"):
         who = learner(variant_db, clock, name)
-        run = runs.start_run(
-            variant_db, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(11)
-        )
+        run = runs.start_run(units, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(11))
         first = problems.view_problem(
-            variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1
+            units, clock=clock, learner_id=who, run_id=run.run_id, number=1
         )
         again = problems.view_problem(
-            variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1
+            units, clock=clock, learner_id=who, run_id=run.run_id, number=1
         )
         assert again.prompt == first.prompt
         drawn.append(first.prompt)
@@ -159,19 +160,15 @@ def test_the_same_seed_draws_the_same_variant_and_a_reload_sees_it(
 
 
 def test_retakes_draw_variants_and_pool_members_the_learner_has_not_seen(
-    variant_db: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, variant_db: sessionmaker[Session], clock: FakeClock
 ) -> None:
     ada = learner(variant_db, clock, "ada")
     variants, members = [], []
     for seed in range(4):
-        run = runs.start_run(
-            variant_db, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed)
-        )
+        run = runs.start_run(units, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed))
         assert len(run.problems) == 2  # one per position: the pool serves one problem
         views = [
-            problems.view_problem(
-                variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=n
-            )
+            problems.view_problem(units, clock=clock, learner_id=ada, run_id=run.run_id, number=n)
             for n in (1, 2)
         ]
         variants.append(shown_values(views[0].prompt))
@@ -183,26 +180,24 @@ def test_retakes_draw_variants_and_pool_members_the_learner_has_not_seen(
 
 
 def test_the_badge_needs_every_position_right(
-    variant_db: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, variant_db: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    ada, run, first = first_problem(variant_db, clock, seed=5)
+    ada, run, first = first_problem(units, variant_db, clock, seed=5)
     batch, hidden = shown_values(first.prompt)
     problems.submit_answer(
-        variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=1,
+        units, clock=clock, learner_id=ada, run_id=run.run_id, number=1,
         raw=f"{batch}x3x{hidden}",
     )  # fmt: skip
-    second = problems.view_problem(
-        variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=2
-    )
+    second = problems.view_problem(units, clock=clock, learner_id=ada, run_id=run.run_id, number=2)
     right = next(i for i, text in enumerate(second.options) if text.startswith(("Drops", "Mixes")))
     problems.submit_answer(
-        variant_db, clock=clock, learner_id=ada, run_id=run.run_id, number=2, raw=right
+        units, clock=clock, learner_id=ada, run_id=run.run_id, number=2, raw=right
     )
 
-    summary = runs.run_summary(variant_db, clock=clock, learner_id=ada, run_id=run.run_id)
+    summary = runs.run_summary(units, clock=clock, learner_id=ada, run_id=run.run_id)
     assert summary.finished
     assert summary.badge_awarded
-    assert [a.badge_name for a in awards.list_awards(variant_db, ada)] == ["Variant Master"]
+    assert [a.badge_name for a in awards.list_awards(units, ada)] == ["Variant Master"]
 
 
 def test_analytics_split_a_variant_problem_by_values_and_mark_pools(
@@ -211,18 +206,16 @@ def test_analytics_split_a_variant_problem_by_values_and_mark_pools(
     labels = {}
     for name, seed, answers in (("ada", 1, ["right"]), ("bob", 2, ["(1, 1)", "(1, 2)"])):
         who = learner(variant_db, clock, name)
-        run = runs.start_run(
-            variant_db, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(seed)
-        )
+        run = runs.start_run(units, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(seed))
         view = problems.view_problem(
-            variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1
+            units, clock=clock, learner_id=who, run_id=run.run_id, number=1
         )
         batch, hidden = shown_values(view.prompt)
         labels[name] = f"batch={batch}, hidden={hidden}"
         for raw in answers:
             text = f"({batch}, 3, {hidden})" if raw == "right" else raw
             problems.submit_answer(
-                variant_db, clock=clock, learner_id=who, run_id=run.run_id, number=1, raw=text
+                units, clock=clock, learner_id=who, run_id=run.run_id, number=1, raw=text
             )
 
     stats = analytics.set_stats(units, clock=clock, slug=SLUG)

@@ -213,7 +213,7 @@ def test_a_disconnected_run_keeps_its_slot_until_its_snippet_ends(
     async def scenario() -> None:
         async with learner(app, "ada") as ada:
             first, second = await holds_two_and_is_refused_a_third(ada, sandbox)
-            share = app.state.sandbox_share
+            share = app.state.playground.share
             first.cancel()  # the client goes away; the request is cancelled
             await asyncio.gather(first, return_exceptions=True)
             assert first.cancelled()
