@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.durations import run_seconds
 from app.domain.runs import Outcome
 from app.persistence.durations import seconds_between
 from app.persistence.prepared import Prepared
@@ -110,9 +111,7 @@ class AwardRecord:
 
     @property
     def duration_seconds(self) -> float | None:
-        if self.run_finished_at is None:
-            return None
-        return (self.run_finished_at - self.run_started_at).total_seconds()
+        return run_seconds(self.run_started_at, self.run_finished_at)
 
 
 _Rows: TypeAlias = Select[*tuple[Any, ...]]

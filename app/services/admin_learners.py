@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.clock import Clock
+from app.domain.durations import run_seconds
 from app.domain.errors import NotFound
 from app.domain.runs import Outcome, current_outcome
 from app.persistence.learners import (
@@ -42,9 +43,7 @@ class RunLine:
 
     @property
     def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return run_seconds(self.started_at, self.finished_at)
 
 
 @dataclass(frozen=True)
