@@ -208,6 +208,10 @@ class CredentialCheck:
     award_on_record: bool | None = None
 
     @property
+    def genuine(self) -> bool:
+        return self.verdict.is_genuine
+
+    @property
     def learner(self) -> str | None:
         subject = (self.credential or {}).get("credentialSubject", {})
         for identifier in subject.get("identifier", []):

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from app.services import audit
 from app.web.admin.params import parse_int
-from app.web.admin.schemas import AuditEntryOut, AuditPageOut
+from app.web.admin.schemas import AuditPageOut
 from app.web.deps import DatabaseDep
 from app.web.templating import render
 
@@ -32,9 +32,4 @@ async def audit_json(
 ) -> AuditPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
     log = await db.call(audit.entries, page=number, per_page=500, action=action or None)
-    return AuditPageOut(
-        total=log.total,
-        page=log.page,
-        per_page=log.per_page,
-        entries=[AuditEntryOut.model_validate(entry) for entry in log.items],
-    )
+    return AuditPageOut.model_validate(log)

@@ -40,4 +40,4 @@ async def awards_csv(
 @api.get("/awards")
 async def awards_json(db: DatabaseDep, query: ApiAwardQueryDep) -> AwardPageOut:
     """Every award, newest first (1000 a page; follow `page` while `page < pages`)."""
-    return AwardPageOut.of(await db.call(admin_awards.list_awards, query))
+    return AwardPageOut.model_validate(await db.call(admin_awards.list_awards, query))

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
 
 from app.services import credentials
-from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck, IssuedCredential
+from app.services.credentials import MAX_CREDENTIAL_CHARS, IssuedCredential
+from app.web.admin.schemas import VerifyIn, VerifyOut
 from app.web.deps import ClockDep, DatabaseDep, LearnerId, PublicUrl, SecretKey
 from app.web.security import verify_form_csrf
 from app.web.templating import render
@@ -92,30 +92,6 @@ async def verify_form(
     return render(request, "credentials/verify.html", {"check": check, "pasted": text})
 
 
-class VerifyIn(BaseModel):
-    credential: str | dict[str, Any]
-
-
-class VerifyOut(BaseModel):
-    verdict: str
-    genuine: bool
-    headline: str
-    explanation: str
-    award_on_record: bool | None
-    credential: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, check: CredentialCheck) -> VerifyOut:
-        return cls(
-            verdict=check.verdict.value,
-            genuine=check.verdict.is_genuine,
-            headline=check.headline,
-            explanation=check.explanation,
-            award_on_record=check.award_on_record,
-            credential=check.credential,
-        )
-
-
 @api.post("/credentials/verify")
 async def verify_json(
     body: VerifyIn, db: DatabaseDep, clock: ClockDep, site: PublicUrl
@@ -124,7 +100,7 @@ async def verify_json(
     and its address (QUIZ_PUBLIC_URL)."""
     text = body.credential if isinstance(body.credential, str) else json.dumps(body.credential)
     check = await db.call(credentials.verify_credential, clock=clock, text=text, site_url=site)
-    return VerifyOut.of(check)
+    return VerifyOut.model_validate(check)
 
 
 @public.get("/issuer")

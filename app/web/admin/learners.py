@@ -12,7 +12,6 @@ from app.services import accommodations, admin_learners
 from app.web.admin.params import parse_int
 from app.web.admin.schemas import (
     AccommodationOut,
-    LearnerOut,
     LearnerPageOut,
     LearnerRecordOut,
     MultiplierIn,
@@ -74,12 +73,7 @@ async def learners_json(
 ) -> LearnerPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
     found = await db.call(admin_learners.list_learners, search=q, page=number, per_page=500)
-    return LearnerPageOut(
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-        learners=[LearnerOut.model_validate(line) for line in found.items],
-    )
+    return LearnerPageOut.model_validate(found)
 
 
 @api.get("/learners/{learner_id}")

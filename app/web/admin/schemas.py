@@ -1,4 +1,9 @@
-"""JSON bodies of the admin API, read from the services' values (documented at /docs)."""
+"""JSON bodies of the admin API, read from the services' values (documented at /docs).
+
+Every body is validated from the service's value as it is (`from_attributes`), so a
+field is named once, here; an alias says where a field's value comes from when the
+JSON name differs. Pages of a listing share `_PageOut`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.services.admin_awards import AwardPage
+from app.web.api.schemas import OptionOut
 
 
 class _FromValues(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class AwardOut(_FromValues):
+class _PageOut(_FromValues):
+    """One page of a listing (app.services.paging.Page); its items under a name of its own."""
+
+    total: int
+    page: int
+    per_page: int
+
+
+class AwardRecordOut(_FromValues):
     award_id: str
     learner: str
     learner_id: int
@@ -29,26 +42,14 @@ class AwardOut(_FromValues):
     problems: int
 
 
-class AwardPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
+class AwardPageOut(_PageOut):
     pages: int
-    awards: list[AwardOut]
-
-    @classmethod
-    def of(cls, page: AwardPage) -> AwardPageOut:
-        return cls(
-            total=page.total,
-            page=page.page,
-            per_page=page.per_page,
-            pages=page.pages,
-            awards=[AwardOut.model_validate(item) for item in page.items],
-        )
+    awards: list[AwardRecordOut] = Field(validation_alias="items")
 
 
-class OptionOut(_FromValues):
-    text: str
+class OptionStatOut(OptionOut, _FromValues):
+    """An option of a problem (the learner API's `OptionOut`) and how often it was chosen."""
+
     correct: bool
     first_choice: int
     chosen: int
@@ -82,7 +83,7 @@ class ProblemStatsOut(_FromValues):
     median_limit_seconds: float | None
     discrimination: float | None
     discrimination_runs: int
-    options: list[OptionOut]
+    options: list[OptionStatOut]
     wrong_shapes: list[ShapeCountOut]
     wrong_answers: int
     flags: list[str]
@@ -113,7 +114,7 @@ class SetStatsOut(_FromValues):
     problems: list[ProblemStatsOut]
 
 
-class LearnerOut(_FromValues):
+class LearnerLineOut(_FromValues):
     id: int
     username: str
     created_at: datetime
@@ -124,11 +125,8 @@ class LearnerOut(_FromValues):
     last_run_at: datetime | None
 
 
-class LearnerPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
-    learners: list[LearnerOut]
+class LearnerPageOut(_PageOut):
+    learners: list[LearnerLineOut] = Field(validation_alias="items")
 
 
 class RunLineOut(_FromValues):
@@ -157,7 +155,7 @@ class AwardLineOut(_FromValues):
 
 
 class LearnerRecordOut(_FromValues):
-    learner: LearnerOut
+    learner: LearnerLineOut
     runs: list[RunLineOut]
     awards: list[AwardLineOut]
 
@@ -183,11 +181,8 @@ class AuditEntryOut(_FromValues):
     detail: dict[str, Any]
 
 
-class AuditPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
-    entries: list[AuditEntryOut]
+class AuditPageOut(_PageOut):
+    entries: list[AuditEntryOut] = Field(validation_alias="items")
 
 
 class FileErrorOut(_FromValues):
@@ -202,3 +197,16 @@ class ContentFileOut(_FromValues):
     summary: str
     errors: list[FileErrorOut]
     checked_at: datetime
+
+
+class VerifyIn(BaseModel):
+    credential: str | dict[str, Any]
+
+
+class VerifyOut(_FromValues):
+    verdict: str
+    genuine: bool
+    headline: str
+    explanation: str
+    award_on_record: bool | None
+    credential: dict[str, Any] | None
