@@ -51,9 +51,9 @@ def _award(session: Session, award_id: str) -> OwnedAward | None:
     award, username, challenge_set, run = row
     usage = session.execute(
         select(
-            func.count(RunProblemRow.id),
-            func.count(RunProblemRow.hint_used_at),
-            func.coalesce(func.sum(RunProblemRow.attempts_used), 0),
+            func.count(RunProblemRow.id).label("problems"),
+            func.count(RunProblemRow.hint_used_at).label("hints"),
+            func.coalesce(func.sum(RunProblemRow.attempts_used), 0).label("attempts"),
         ).where(RunProblemRow.run_id == run.id)
     ).one()
     correct = session.scalar(
@@ -73,9 +73,9 @@ def _award(session: Session, award_id: str) -> OwnedAward | None:
         run_id=run.id,
         run_started_at=run.started_at,
         run_finished_at=run.finished_at,
-        problems=int(usage[0]),
+        problems=int(usage.problems),
         correct=int(correct or 0),
-        attempts_used=int(usage[2]),
-        hints_used=int(usage[1]),
+        attempts_used=int(usage.attempts),
+        hints_used=int(usage.hints),
     )
     return OwnedAward(facts, award.user_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from app.domain.clock import Clock
 from app.domain.durations import run_seconds
@@ -80,15 +81,23 @@ def learner_record(units: UnitOfWorkFactory, *, clock: Clock, learner_id: int) -
         )
 
 
+class _Taken(NamedTuple):
+    """A problem of a run as it stands now (its time may have run out since it was stored)."""
+
+    outcome: Outcome
+    attempts_used: int
+    hint_used: bool
+
+
 def _run_lines(runs: list[LearnerRun], taken: list[ProblemTaken], now: datetime) -> list[RunLine]:
-    problems: defaultdict[str, list[tuple[Outcome, int, bool]]] = defaultdict(list)
+    problems: defaultdict[str, list[_Taken]] = defaultdict(list)
     for item in taken:
         outcome = current_outcome(item.outcome, item.deadline, now)
-        problems[item.run_id].append((outcome, item.attempts_used, item.hint_used))
+        problems[item.run_id].append(_Taken(outcome, item.attempts_used, item.hint_used))
     return [_run_line(run, problems[run.id]) for run in runs]
 
 
-def _run_line(run: LearnerRun, taken: list[tuple[Outcome, int, bool]]) -> RunLine:
+def _run_line(run: LearnerRun, taken: list[_Taken]) -> RunLine:
     return RunLine(
         run_id=run.id,
         set_slug=run.set_slug,
@@ -96,10 +105,10 @@ def _run_line(run: LearnerRun, taken: list[tuple[Outcome, int, bool]]) -> RunLin
         started_at=run.started_at,
         finished_at=run.finished_at,
         problems=len(taken),
-        correct=sum(1 for outcome, _, _ in taken if outcome is Outcome.CORRECT),
-        timed_out=sum(1 for outcome, _, _ in taken if outcome is Outcome.TIMED_OUT),
-        attempts_used=sum(attempts for _, attempts, _ in taken),
-        hints_used=sum(1 for _, _, hint in taken if hint),
+        correct=sum(1 for item in taken if item.outcome is Outcome.CORRECT),
+        timed_out=sum(1 for item in taken if item.outcome is Outcome.TIMED_OUT),
+        attempts_used=sum(item.attempts_used for item in taken),
+        hints_used=sum(1 for item in taken if item.hint_used),
         time_multiplier=run.time_multiplier,
         badge_awarded=run.badge_awarded,
     )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.domain.challenge import Level
 from app.domain.variants import MAX_VARIANTS
 from app.services import admin_preview, content_health, content_status
+from app.web.admin.params import RunnerDep
 from app.web.admin.schemas import ContentFileOut
 from app.web.deps import DatabaseDep
 from app.web.templating import is_htmx, render
@@ -40,19 +41,29 @@ VariantField = Annotated[int | None, Form(ge=0, lt=MAX_VARIANTS)]
 
 @pages.get("/sets/{slug}/problems/{key}")
 async def preview(
-    request: Request, slug: str, key: str, db: DatabaseDep, variant: VariantIndex = None
+    request: Request,
+    slug: str,
+    key: str,
+    db: DatabaseDep,
+    runner: RunnerDep,
+    variant: VariantIndex = None,
 ) -> HTMLResponse:
     shown = await db.call(admin_preview.problem_preview, slug=slug, key=key, variant=variant)
-    has_runner = request.app.state.sandbox is not None
+    has_runner = runner is not None
     return render(request, "admin/preview.html", {"p": shown, "has_runner": has_runner})
 
 
 @pages.post("/sets/{slug}/problems/{key}/run")
 async def run_now(
-    request: Request, slug: str, key: str, db: DatabaseDep, variant: VariantField = None
+    request: Request,
+    slug: str,
+    key: str,
+    db: DatabaseDep,
+    runner: RunnerDep,
+    variant: VariantField = None,
 ) -> HTMLResponse:
     code = await db.call(admin_preview.code_to_run, slug=slug, key=key, variant=variant)
-    result = await admin_preview.run_code(request.app.state.sandbox, code)
+    result = await admin_preview.run_code(runner, code)
     return render(request, "admin/_run_result.html", {"result": result})
 
 
