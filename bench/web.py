@@ -163,15 +163,12 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
     )
     from app.domain.clock import system_clock
     from app.persistence.database import Database
-    from app.persistence.engine import make_engine, make_session_factory
+    from app.persistence.engine import make_engine
     from app.persistence.migrations import upgrade
-    from app.persistence.sets import SetRepository
-    from app.persistence.unit_of_work import UnitOfWork
     from app.services import accounts, problems, runs
 
     engine = make_engine(database)
     upgrade(engine)
-    sessions = make_session_factory(engine)
     units = Database(engine).units
     problem = Problem(
         key="p",
@@ -188,7 +185,7 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
     )
     items = tuple(Problem(**{**problem.__dict__, "key": f"p{i}"}) for i in range(PROBLEMS))
     # One set per run a learner takes: a learner keeps one open run per set.
-    with UnitOfWork(sessions) as uow:
+    with units() as uow:
         for j in range(runs_each):
             challenge = ChallengeSet(
                 slug=f"bench-{j}",
@@ -198,13 +195,13 @@ def prepare(database: str, learners: int, runs_each: int) -> list[list[str]]:
                 badge=Badge("Bench", "Benched."),
                 problems=items,
             )
-            SetRepository(uow.session).save(challenge, source_path="bench", now=system_clock())
+            uow.sets.save(challenge, source_path="bench", now=system_clock())
         uow.commit()
     hasher = cheap_hasher()
     run_ids: list[list[str]] = []
     for i in range(learners):
         learner = accounts.register(
-            sessions, hasher, clock=system_clock, username=f"bench{i}", password=PASSWORD
+            units, hasher, clock=system_clock, username=f"bench{i}", password=PASSWORD
         )
         mine = []
         for j in range(runs_each):

@@ -29,8 +29,10 @@ from typing import Any
 from app.domain.challenge import ChallengeSet, Problem, SetKind
 from app.domain.errors import NotFound
 from app.domain.runs import GRACE, Outcome, deadline_from
+from app.domain.usernames import username_key
 from app.domain.variants import executed_for, find_variant, render
 from app.persistence.awards import AwardView, RunBadge
+from app.persistence.learners import Account
 from app.persistence.login_throttle import ThrottleState
 from app.persistence.open_runs import UnfinishedProblem
 from app.persistence.run_problems import AttemptRecord, AttemptTaken, Facts, State
@@ -135,7 +137,7 @@ class Tables:
     """What a unit changes: copied when a unit starts, published when it commits."""
 
     sets: dict[int, SetRow] = field(default_factory=dict)
-    learners: dict[int, float] = field(default_factory=dict)  # id -> time multiplier
+    learners: dict[int, Account] = field(default_factory=dict)
     runs: dict[str, RunRow] = field(default_factory=dict)
     run_problems: dict[int, RunProblemRow] = field(default_factory=dict)
     attempts: dict[int, list[AttemptRecord]] = field(default_factory=dict)  # by run problem
@@ -157,9 +159,11 @@ class FakeDatabase:
         self.tables = Tables()
         self.revisions: dict[int, RevisionRow] = {}
 
-    def add_learner(self, time_multiplier: float = 1.0) -> int:
+    def add_learner(self, time_multiplier: float = 1.0, *, password_hash: str = "") -> int:
         learner_id = self.tables.new_id()
-        self.tables.learners[learner_id] = time_multiplier
+        self.tables.learners[learner_id] = Account(
+            learner_id, f"learner{learner_id}", password_hash, False, time_multiplier
+        )
         return learner_id
 
     def add_set(
@@ -214,6 +218,35 @@ class FakeDatabase:
 
 
 # -- the repositories ----------------------------------------------------------------
+
+
+class FakeLearners:
+    """Accounts, one per username key (any spelling of a name is the same account)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def by_name(self, username: str) -> Account | None:
+        key = username_key(username)
+        return next((a for a in self._t.learners.values() if username_key(a.username) == key), None)
+
+    def get(self, user_id: int) -> Account | None:
+        return self._t.learners.get(user_id)
+
+    def get_one(self, user_id: int) -> Account:
+        return self._t.learners[user_id]
+
+    def add(
+        self, username: str, password_hash: str, created_at: datetime, *, is_admin: bool = False
+    ) -> Account | None:
+        if self.by_name(username) is not None:
+            return None  # the unique index on the username key
+        account = Account(self._t.new_id(), username, password_hash, is_admin, 1.0)
+        self._t.learners[account.id] = account
+        return account
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self._t.learners[user_id] = replace(self._t.learners[user_id], password_hash=password_hash)
 
 
 class FakeSets:
@@ -369,7 +402,7 @@ class FakeRuns:
         self._db = db
 
     def time_multiplier(self, learner_id: int) -> float:
-        return self._t.learners[learner_id]
+        return self._t.learners[learner_id].time_multiplier
 
     def add(
         self,
@@ -783,6 +816,7 @@ class FakeUnitOfWork:
     def _build(self, tables: Tables) -> None:
         self.sets = FakeSets(tables, self._db)
         self.snippets = FakeSnippets(tables)
+        self.learners = FakeLearners(tables)
         self.revisions = FakeRevisions(self._db)
         self.runs = FakeRuns(tables, self._db)
         self.run_problems = FakeRunProblems(tables, self._db)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.domain.durations import run_seconds
+from app.domain.runs import run_seconds
 
 CONTEXTS = (
     "https://www.w3.org/ns/credentials/v2",

@@ -92,6 +92,16 @@ def timed_out_at(deadline: datetime) -> datetime:
     return deadline + GRACE
 
 
+def run_seconds(started_at: datetime, finished_at: datetime | None) -> float | None:
+    """How long a run took, from its start to when its last problem ended; None while open.
+
+    The one definition of a run's duration (awards, a learner's history, analytics; SQL
+    sorting by it: app.persistence.durations)."""
+    if finished_at is None:
+        return None
+    return (finished_at - started_at).total_seconds()
+
+
 def retake_opens_at(
     last_run_ended_at: datetime | None, retake_after_seconds: int
 ) -> datetime | None:

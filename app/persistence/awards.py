@@ -17,8 +17,7 @@ from typing import Any, TypeAlias
 from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.durations import run_seconds
-from app.domain.runs import Outcome
+from app.domain.runs import Outcome, run_seconds
 from app.persistence.durations import seconds_between
 from app.persistence.prepared import Prepared
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User

@@ -1,7 +1,7 @@
 """What progress reads of one learner: badges held, sets attempted, every card's due date.
 
 One query each, over the learner's own rows (indexed by user_id); nothing of another
-learner is read.
+learner is read. A unit of work hands them out as `uow.progress`, on its connection.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from app.persistence.tables import AwardRow, FlashcardReviewRow, RunRow
 
@@ -22,23 +21,25 @@ class CardDue:
     due: datetime
 
 
-def held_set_ids(session: Session, learner_id: int) -> set[int]:
-    """The sets whose badge the learner holds."""
-    return set(session.scalars(select(AwardRow.set_id).where(AwardRow.user_id == learner_id)))
+class ProgressQueries:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
+    def held_set_ids(self, learner_id: int) -> set[int]:
+        """The sets whose badge the learner holds."""
+        held = select(AwardRow.set_id).where(AwardRow.user_id == learner_id)
+        return set(self._conn.scalars(held))
 
-def attempted_set_ids(session: Session, learner_id: int) -> set[int]:
-    """The sets the learner has started a run of, finished or not."""
-    return set(
-        session.scalars(select(RunRow.set_id).where(RunRow.user_id == learner_id).distinct())
-    )
+    def attempted_set_ids(self, learner_id: int) -> set[int]:
+        """The sets the learner has started a run of, finished or not."""
+        started = select(RunRow.set_id).where(RunRow.user_id == learner_id).distinct()
+        return set(self._conn.scalars(started))
 
-
-def card_due_dates(session: Session, learner_id: int) -> list[CardDue]:
-    """When each card the learner has reviewed, in any pattern, is due again."""
-    rows = session.execute(
-        select(
-            FlashcardReviewRow.set_id, FlashcardReviewRow.card_index, FlashcardReviewRow.due
-        ).where(FlashcardReviewRow.user_id == learner_id)
-    ).all()
-    return [CardDue(set_id, index, due) for set_id, index, due in rows]
+    def card_due_dates(self, learner_id: int) -> list[CardDue]:
+        """When each card the learner has reviewed, in any pattern, is due again."""
+        rows = self._conn.execute(
+            select(
+                FlashcardReviewRow.set_id, FlashcardReviewRow.card_index, FlashcardReviewRow.due
+            ).where(FlashcardReviewRow.user_id == learner_id)
+        )
+        return [CardDue(set_id=row.set_id, card_index=row.card_index, due=row.due) for row in rows]

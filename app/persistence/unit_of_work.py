@@ -34,8 +34,9 @@ from app.persistence.kept_connections import connection_for
 from app.persistence.learners import LearnerRepository
 from app.persistence.login_throttle import LoginThrottleRepository
 from app.persistence.open_runs import OpenRuns
-from app.persistence.patterns import FlashcardReviews
+from app.persistence.patterns import FlashcardReviews, PatternTests
 from app.persistence.previews import Previews
+from app.persistence.progress import ProgressQueries
 from app.persistence.revisions import Revisions
 from app.persistence.run_problems import RunProblems
 from app.persistence.runs import RunRepository
@@ -150,6 +151,14 @@ class UnitOfWork:
     @property
     def catalog(self) -> CatalogQueries:
         return self._on_connection(CatalogQueries)
+
+    @property
+    def progress(self) -> ProgressQueries:
+        return self._on_connection(ProgressQueries)
+
+    @property
+    def pattern_tests(self) -> PatternTests:
+        return self._on_session(PatternTests)
 
     @property
     def open_runs(self) -> OpenRuns:

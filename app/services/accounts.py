@@ -9,13 +9,12 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, InvalidInput, NotFound, UsernameTaken
 from app.domain.usernames import username_key
 from app.persistence.learners import Account, LearnerRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.throttle import LoginThrottle
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -61,17 +60,15 @@ def _name_taken(name: str) -> UsernameTaken:
 
 
 def register(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     hasher: PasswordHasher,
     *,
     clock: Clock,
     username: str,
     password: str,
 ) -> Learner:
-    with UnitOfWork(sessions) as uow:
-        learner = add_account(
-            LearnerRepository(uow.session), hasher, username, password, created_at=clock()
-        )
+    with units() as uow:
+        learner = add_account(uow.learners, hasher, username, password, created_at=clock())
         uow.commit()
         return learner
 
@@ -100,7 +97,7 @@ def add_account(
 
 
 def authenticate(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     hasher: PasswordHasher,
     throttle: LoginThrottle,
     *,
@@ -109,15 +106,15 @@ def authenticate(
     client: str,
 ) -> Learner:
     key = username_key(username)
-    throttle.reserve(key, client)  # counted before the password is checked
-    with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
+    throttle.reserve(units, key, client)  # counted before the password is checked
+    with units() as uow:
+        learners = uow.learners
         account = learners.by_name(username)
         stored = account.password_hash if account is not None else None
         if not _verify(hasher, stored, password) or account is None:
-            throttle.failed(key, client)
+            throttle.failed(units, key, client)
             raise BadCredentials("That username and password do not match.")
-        throttle.succeeded(key, client)
+        throttle.succeeded(units, key, client)
         if hasher.check_needs_rehash(account.password_hash):
             learners.set_password_hash(account.id, hasher.hash(password))
             uow.commit()
@@ -141,9 +138,9 @@ def _verify(hasher: PasswordHasher, stored: str | None, password: str) -> bool:
         return False
 
 
-def get_learner(sessions: sessionmaker[Session], learner_id: int) -> Learner:
-    with UnitOfWork(sessions) as uow:
-        account = LearnerRepository(uow.session).get(learner_id)
+def get_learner(units: UnitOfWorkFactory, learner_id: int) -> Learner:
+    with units() as uow:
+        account = uow.learners.get(learner_id)
         if account is None:
             raise NotFound("That account no longer exists.")
         return _learner(account)

@@ -12,9 +12,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from app.domain.clock import Clock
-from app.domain.durations import run_seconds
 from app.domain.errors import NotFound
-from app.domain.runs import Outcome, current_outcome
+from app.domain.runs import Outcome, current_outcome, run_seconds
 from app.persistence.learners import (
     AwardLine,
     LearnerLine,

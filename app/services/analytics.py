@@ -18,9 +18,8 @@ from app.domain import takes as takes_rules
 from app.domain.analytics import Flag
 from app.domain.challenge import Level, ProblemType, SetKind
 from app.domain.clock import Clock
-from app.domain.durations import run_seconds
 from app.domain.errors import NotFound
-from app.domain.runs import Outcome, current_outcome
+from app.domain.runs import Outcome, current_outcome, run_seconds
 from app.domain.takes import Attempt, OptionStat, ShapeCount, SuccessRates, Take, VariantStat
 from app.persistence.analytics import (
     AnalyticsRepository,

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import BadCredentials, NotAllowed
-from app.persistence.learners import LearnerRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts
 from app.services.sign_ins import session_id
 from app.services.throttle import LoginThrottle
 
 
 def change_password(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     hasher: PasswordHasher,
     throttle: LoginThrottle,
     *,
@@ -33,16 +31,16 @@ def change_password(
     the same), so a stolen session cannot guess its way to the password.
     """
     accounts.check_password(new_password)
-    learner = accounts.get_learner(sessions, learner_id)
+    learner = accounts.get_learner(units, learner_id)
     try:
         accounts.authenticate(
-            sessions, hasher, throttle,
+            units, hasher, throttle,
             username=learner.username, password=current_password, client=client,
         )  # fmt: skip
     except BadCredentials:
         raise NotAllowed("Your current password is not right.") from None
-    with UnitOfWork(sessions) as uow:
-        LearnerRepository(uow.session).set_password_hash(learner_id, hasher.hash(new_password))
+    with units() as uow:
+        uow.learners.set_password_hash(learner_id, hasher.hash(new_password))
         kept = session_id(keeping) if keeping is not None else None
         uow.sign_ins.revoke_all(learner_id, clock(), keeping=kept)
         uow.commit()

@@ -7,15 +7,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain import pattern_tests
 from app.domain.clock import Clock
 from app.domain.errors import NotFound, ProblemOver
 from app.domain.pattern_tests import TestQuestion
 from app.persistence.patterns import PatternTestRecord, PatternTests
-from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.patterns import load_pattern
 
 
@@ -31,18 +28,18 @@ class PatternTestView:
 
 
 def start_test(
-    sessions: sessionmaker[Session],
-    *,
+    units: UnitOfWorkFactory,
     clock: Clock,
     learner_id: int,
+    *,
     slug: str,
     rng: random.Random | None = None,
 ) -> str:
-    with UnitOfWork(sessions) as uow:
-        set_id, _found, content = load_pattern(uow.session, slug)
+    with units() as uow:
+        set_id, _found, content = load_pattern(uow, slug)
         drawn = pattern_tests.draw(content, rng or random.SystemRandom())
         test_id = str(uuid.uuid4())
-        PatternTests(uow.session).add(
+        uow.pattern_tests.add(
             test_id=test_id,
             learner_id=learner_id,
             set_id=set_id,
@@ -53,25 +50,25 @@ def start_test(
         return test_id
 
 
-def get_test(sessions: sessionmaker[Session], *, learner_id: int, test_id: str) -> PatternTestView:
-    with UnitOfWork(sessions) as uow:
-        return _view(uow.session, _own(PatternTests(uow.session), learner_id, test_id))
+def get_test(units: UnitOfWorkFactory, learner_id: int, *, test_id: str) -> PatternTestView:
+    with units() as uow:
+        return _view(uow, _own(uow.pattern_tests, learner_id, test_id))
 
 
 def submit_test(
-    sessions: sessionmaker[Session],
-    *,
+    units: UnitOfWorkFactory,
     clock: Clock,
     learner_id: int,
+    *,
     test_id: str,
     answers: Mapping[str, str],
 ) -> PatternTestView:
-    with UnitOfWork(sessions) as uow:
-        tests = PatternTests(uow.session)
+    with units() as uow:
+        tests = uow.pattern_tests
         sitting = _own(tests, learner_id, test_id)
         if sitting.finished:
             raise ProblemOver("This test is already scored.")
-        view = _view(uow.session, sitting)
+        view = _view(uow, sitting)
         chosen = {
             q.ref.key(): _index(answers.get(q.ref.key()), len(q.options)) for q in view.questions
         }
@@ -81,7 +78,7 @@ def submit_test(
             score=pattern_tests.score(view.questions, chosen),
             finished_at=clock(),
         )
-        view = _view(uow.session, sitting)
+        view = _view(uow, sitting)
         uow.commit()
         return view
 
@@ -99,9 +96,9 @@ def _own(tests: PatternTests, learner_id: int, test_id: str) -> PatternTestRecor
     return sitting
 
 
-def _view(session: Session, sitting: PatternTestRecord) -> PatternTestView:
-    challenge_set = SetRepository(session).heading(sitting.set_id)
-    _set_id, _found, content = load_pattern(session, challenge_set.slug)
+def _view(uow: UnitOfWork, sitting: PatternTestRecord) -> PatternTestView:
+    challenge_set = uow.sets.heading(sitting.set_id)
+    _set_id, _found, content = load_pattern(uow, challenge_set.slug)
     found = (pattern_tests.find(content, ref) for ref in sitting.questions)
     return PatternTestView(
         id=sitting.id,

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.challenge import (
     ChallengeSet,
     ExplainPrompt,
@@ -23,9 +21,7 @@ from app.domain.clock import Clock
 from app.domain.concepts import ConceptScore, score_explanation
 from app.domain.errors import AnswerNotUnderstood, NotFound
 from app.domain.flashcards import is_due
-from app.persistence.patterns import FlashcardReviews
-from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 _T = TypeVar("_T", QuizItem, PracticeItem, ExplainPrompt)
 
@@ -59,21 +55,21 @@ class ChoiceFeedback:
         return self.chosen == self.correct_index
 
 
-def load_pattern(session: Session, slug: str) -> tuple[int, ChallengeSet, PatternContent]:
-    found = SetRepository(session).stored(slug)
+def load_pattern(uow: UnitOfWork, slug: str) -> tuple[int, ChallengeSet, PatternContent]:
+    found = uow.sets.stored(slug)
     if found is None or found.retired or found.challenge_set.pattern is None:
         raise NotFound(f"There is no pattern called {slug!r}.")
     return found.id, found.challenge_set, found.challenge_set.pattern
 
 
 def pattern_page(
-    sessions: sessionmaker[Session], *, clock: Clock, slug: str, learner_id: int | None
+    units: UnitOfWorkFactory, clock: Clock, learner_id: int | None, slug: str
 ) -> PatternPage:
-    with UnitOfWork(sessions) as uow:
-        set_id, found, content = load_pattern(uow.session, slug)
+    with units() as uow:
+        set_id, found, content = load_pattern(uow, slug)
         due: dict[int, datetime] = {}
         if learner_id is not None:
-            due = FlashcardReviews(uow.session).due_dates(learner_id, set_id)
+            due = uow.flashcards.due_dates(learner_id, set_id)
         now = clock()
         cards = tuple(
             CardState(i, due.get(i), is_due(due.get(i), now))
@@ -107,14 +103,14 @@ def judge_explanation(prompt: ExplainPrompt, text: str) -> ConceptScore:
     return score_explanation(text, prompt.concepts)
 
 
-def quiz_item(sessions: sessionmaker[Session], *, slug: str, index: int) -> QuizItem:
-    with UnitOfWork(sessions) as uow:
-        return _item(load_pattern(uow.session, slug)[2].quiz, index)
+def quiz_item(units: UnitOfWorkFactory, *, slug: str, index: int) -> QuizItem:
+    with units() as uow:
+        return _item(load_pattern(uow, slug)[2].quiz, index)
 
 
-def explain_item(sessions: sessionmaker[Session], *, slug: str, index: int) -> ExplainPrompt:
-    with UnitOfWork(sessions) as uow:
-        return _item(load_pattern(uow.session, slug)[2].explain, index)
+def explain_item(units: UnitOfWorkFactory, *, slug: str, index: int) -> ExplainPrompt:
+    with units() as uow:
+        return _item(load_pattern(uow, slug)[2].explain, index)
 
 
 @dataclass(frozen=True)
@@ -124,8 +120,8 @@ class PracticeStep:
     total: int
 
 
-def practice_step(sessions: sessionmaker[Session], *, slug: str, number: int) -> PracticeStep:
+def practice_step(units: UnitOfWorkFactory, *, slug: str, number: int) -> PracticeStep:
     """Practice problem `number` (from 1) of the pattern."""
-    with UnitOfWork(sessions) as uow:
-        _set_id, found, content = load_pattern(uow.session, slug)
+    with units() as uow:
+        _set_id, found, content = load_pattern(uow, slug)
     return PracticeStep(found, _item(content.practice, number - 1), len(content.practice))

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.catalog import level_of
 from app.domain.challenge import ChallengeSet, Flashcard, Level, SetKind
 from app.domain.clock import Clock
@@ -25,9 +23,9 @@ from app.domain.progress import (
     count_due,
     suggest_next,
 )
-from app.persistence import progress as facts
-from app.persistence.sets import SetRepository, StoredSet
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.progress import CardDue
+from app.persistence.sets import StoredSet
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -74,13 +72,13 @@ class Progress:
         )
 
 
-def learner_progress(sessions: sessionmaker[Session], *, clock: Clock, learner_id: int) -> Progress:
+def learner_progress(units: UnitOfWorkFactory, clock: Clock, learner_id: int) -> Progress:
     now = clock()
-    with UnitOfWork(sessions) as uow:
-        stored = SetRepository(uow.session).active_stored()
-        held = facts.held_set_ids(uow.session, learner_id)
-        attempted = facts.attempted_set_ids(uow.session, learner_id)
-        due = _due_by_set(facts.card_due_dates(uow.session, learner_id))
+    with units() as uow:
+        stored = uow.sets.active_stored()
+        held = uow.progress.held_set_ids(learner_id)
+        attempted = uow.progress.attempted_set_ids(learner_id)
+        due = _due_by_set(uow.progress.card_due_dates(learner_id))
     standings = [
         _standing(s.challenge_set, s.id in held, s.id in attempted)
         for s in stored
@@ -123,11 +121,11 @@ class ReviewQueue:
         return self.cards[0] if self.cards else None
 
 
-def review_queue(sessions: sessionmaker[Session], *, clock: Clock, learner_id: int) -> ReviewQueue:
+def review_queue(units: UnitOfWorkFactory, clock: Clock, learner_id: int) -> ReviewQueue:
     now = clock()
-    with UnitOfWork(sessions) as uow:
-        stored = SetRepository(uow.session).active_stored()
-        due = _due_by_set(facts.card_due_dates(uow.session, learner_id))
+    with units() as uow:
+        stored = uow.sets.active_stored()
+        due = _due_by_set(uow.progress.card_due_dates(learner_id))
     cards: list[DueCard] = []
     later: list[datetime] = []
     for found in _patterns(stored):
@@ -162,7 +160,7 @@ def _cards(stored: StoredSet) -> tuple[Flashcard, ...]:
     return pattern.flashcards if pattern else ()
 
 
-def _due_by_set(rows: list[facts.CardDue]) -> dict[int, dict[int, datetime]]:
+def _due_by_set(rows: list[CardDue]) -> dict[int, dict[int, datetime]]:
     due: dict[int, dict[int, datetime]] = {}
     for row in rows:
         due.setdefault(row.set_id, {})[row.card_index] = row.due

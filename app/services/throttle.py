@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
-from app.persistence.login_throttle import LoginThrottleRepository, ThrottleState, stored_key
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.login_throttle import ThrottleState, stored_key
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 QUIET = timedelta(days=1)  # after a day without sign-ins a key starts afresh
 
@@ -44,27 +42,28 @@ class Limit:
 
 
 class LoginThrottle:
+    """The limits and the clock; each step is a unit of work of the caller's factory (the
+    sign-in's own, so that on SQLite it shares the sign-in's commit group)."""
+
     def __init__(
         self,
-        sessions: sessionmaker[Session],
         clock: Clock,
         *,
         per_account: Limit = Limit(5),
         per_client: Limit = Limit(20),
     ) -> None:
-        self._sessions = sessions
         self._clock = clock
         self._per_account = per_account
         self._per_client = per_client
 
-    def reserve(self, account: str, client: str) -> None:
+    def reserve(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """Count a sign-in for `account` (a username key) from `client`, or refuse it.
 
         Raises TooManyRequests, counting nothing, when either is at its limit or locked.
         """
         now = self._clock()
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             for key, limit in self._keys(account, client):
                 counted = throttle.reserve(
                     key,
@@ -77,11 +76,11 @@ class LoginThrottle:
                     raise _refusal(throttle.state(key), limit, now)
             uow.commit()
 
-    def failed(self, account: str, client: str) -> None:
+    def failed(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """The reserved sign-in was wrong: it stays counted; at the limit, lock."""
         now = self._clock()
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             for key, limit in self._keys(account, client):
                 state = throttle.touch(key, now)
                 if (
@@ -93,12 +92,12 @@ class LoginThrottle:
             throttle.forget_idle(now - QUIET)
             uow.commit()
 
-    def succeeded(self, account: str, client: str) -> None:
+    def succeeded(self, units: UnitOfWorkFactory, account: str, client: str) -> None:
         """The reserved sign-in was right: the account starts afresh; the address
         keeps its earlier failures, only this sign-in is taken back."""
         account_key, client_key = (key for key, _limit in self._keys(account, client))
-        with UnitOfWork(self._sessions) as uow:
-            throttle = LoginThrottleRepository(uow.session)
+        with units() as uow:
+            throttle = uow.login_throttle
             throttle.clear(account_key)
             throttle.uncount(client_key)
             uow.commit()

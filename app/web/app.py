@@ -29,7 +29,7 @@ from app.services.throttle import LoginThrottle, TokenBucket
 from app.web import api_docs, errors, health
 from app.web.admin import router as admin_router
 from app.web.api import router as api_router
-from app.web.deps import AppContext
+from app.web.deps import AccountDesk, AppContext
 from app.web.direct_routes import DirectRoutes
 from app.web.headers import SecurityHeaders
 from app.web.limits import RequestLimits, routes_taking_files
@@ -94,7 +94,10 @@ def create_app(
     app.state.sandbox = sandbox
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())
-    app.state.throttle = LoginThrottle(app.state.sessions, clock)
+    app.state.throttle = LoginThrottle(clock)
+    app.state.accounts = AccountDesk(
+        app.state.database, app.state.hasher, app.state.throttle, clock
+    )
     # A learner may run 2 snippets a second, in bursts of 10; and a few at once, kept
     # below what the sandbox takes in all.
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)

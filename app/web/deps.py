@@ -14,13 +14,14 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.domain.clock import Clock
 from app.domain.errors import NotAllowed, NotFound, NotSignedIn
 from app.persistence.database import Database, Service
 from app.persistence.unit_of_work import UnitOfWorkFactory
-from app.services import accounts, sign_ins
+from app.services import accounts, passwords, sign_ins
 from app.services.accounts import Learner
 from app.services.playground import Playground
 from app.services.throttle import LoginThrottle
@@ -147,6 +148,9 @@ class VisitorCall:
     clock: Clock
     database: Database
 
+    async def call(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.database.call(service, *args, **kwargs)
+
     async def ask(self, service: VisitorService[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`LearnerCall.ask` for anyone: `await visit.ask(catalog.browse, query)`."""
         return await self.database.call(service, self.clock, self.learner_id, *args, **kwargs)
@@ -160,11 +164,9 @@ async def visitor_call(request: Request) -> VisitorCall:
 Visitor = Annotated[VisitorCall, Depends(visitor_call)]
 
 
-async def current_learner(
-    request: Request, sessions: SessionsDep, run: Run, uid: LearnerId
-) -> Learner:
+async def current_learner(request: Request, me: SignedIn) -> Learner:
     try:
-        learner = await run(accounts.get_learner, sessions, uid)
+        learner = await me.call(accounts.get_learner, me.learner_id)
     except NotFound:
         request.session.clear()
         raise NotSignedIn("Sign in to continue.") from None
@@ -189,6 +191,59 @@ async def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+@dataclass(frozen=True)
+class AccountDesk:
+    """Registering, signing in and changing a password: what they need (the hasher and
+    the login throttle) and how they run, in the thread pool, since hashing takes tens
+    of milliseconds (`Database.units`: a unit of work of that thread)."""
+
+    database: Database
+    hasher: PasswordHasher
+    throttle: LoginThrottle
+    clock: Clock
+
+    async def register(self, username: str, password: str) -> Learner:
+        return await run_in_threadpool(
+            accounts.register,
+            self.database.units,
+            self.hasher,
+            clock=self.clock,
+            username=username,
+            password=password,
+        )
+
+    async def authenticate(self, username: str, password: str, client: str) -> Learner:
+        return await run_in_threadpool(
+            accounts.authenticate,
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            username=username,
+            password=password,
+            client=client,
+        )
+
+    async def change_password(
+        self, learner_id: int, current: str, new: str, *, client: str, keeping: str | None
+    ) -> None:
+        """`keeping`: the session asking, which stays signed in."""
+        await run_in_threadpool(
+            passwords.change_password,
+            self.database.units,
+            self.hasher,
+            self.throttle,
+            clock=self.clock,
+            learner_id=learner_id,
+            current_password=current,
+            new_password=new,
+            client=client,
+            keeping=keeping,
+        )
+
+
+AccountsDep = Annotated[AccountDesk, Depends(_app_state("accounts"))]
 
 
 async def sign_in(request: Request, learner: Learner) -> None:

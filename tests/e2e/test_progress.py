@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock, system_clock
 from app.domain.flashcards import Rating
-from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.database import Database
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, flashcards
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.e2e.conftest import shot
@@ -48,10 +48,10 @@ LAYOUT_PROBLEMS = """() => {
 
 
 @pytest.fixture
-def served(e2e_database: str, server: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(e2e_database)
-    yield make_session_factory(engine)
-    engine.dispose()
+def served(e2e_database: str, server: str) -> Iterator[UnitOfWorkFactory]:
+    database = Database.at(e2e_database)
+    yield database.units
+    database.dispose()
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -72,7 +72,7 @@ def check_layout(page: Page, state: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_review_due_cards_from_the_progress_page(page: Page, served: sessionmaker[Session]) -> None:
+def test_review_due_cards_from_the_progress_page(page: Page, served: UnitOfWorkFactory) -> None:
     learner = accounts.register(
         served, FAST_HASHER, clock=system_clock, username="reviewer", password=PASSWORD
     )
@@ -113,7 +113,7 @@ def test_review_due_cards_from_the_progress_page(page: Page, served: sessionmake
     expect(page.get_by_text("The next card is due in")).to_be_visible()
 
 
-def test_a_new_learner_sees_where_to_start(page: Page, served: sessionmaker[Session]) -> None:
+def test_a_new_learner_sees_where_to_start(page: Page, served: UnitOfWorkFactory) -> None:
     accounts.register(
         served, FAST_HASHER, clock=system_clock, username="newcomer", password=PASSWORD
     )

@@ -10,16 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.web.api.schemas import OptionOut
-
-
-class _FromValues(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from app.web.api.schemas import FromValues, OptionOut
 
 
-class _PageOut(_FromValues):
+class _PageOut(FromValues):
     """One page of a listing (app.services.paging.Page); its items under a name of its own."""
 
     total: int
@@ -27,7 +23,7 @@ class _PageOut(_FromValues):
     per_page: int
 
 
-class AwardRecordOut(_FromValues):
+class AwardRecordOut(FromValues):
     award_id: str
     learner: str
     learner_id: int
@@ -47,7 +43,7 @@ class AwardPageOut(_PageOut):
     awards: list[AwardRecordOut] = Field(validation_alias="items")
 
 
-class OptionStatOut(OptionOut, _FromValues):
+class OptionStatOut(OptionOut, FromValues):
     """An option of a problem (the learner API's `OptionOut`) and how often it was chosen."""
 
     correct: bool
@@ -56,12 +52,12 @@ class OptionStatOut(OptionOut, _FromValues):
     current: bool
 
 
-class ShapeCountOut(_FromValues):
+class ShapeCountOut(FromValues):
     shape: str
     count: int
 
 
-class ProblemStatsOut(_FromValues):
+class ProblemStatsOut(FromValues):
     key: str
     position: int
     title: str
@@ -89,13 +85,13 @@ class ProblemStatsOut(_FromValues):
     flags: list[str]
 
 
-class ScopeOut(_FromValues):
+class ScopeOut(FromValues):
     first_run_only: bool
     since: Any
     until: Any
 
 
-class SetStatsOut(_FromValues):
+class SetStatsOut(FromValues):
     slug: str
     title: str
     badge_name: str | None
@@ -114,7 +110,7 @@ class SetStatsOut(_FromValues):
     problems: list[ProblemStatsOut]
 
 
-class LearnerLineOut(_FromValues):
+class LearnerLineOut(FromValues):
     id: int
     username: str
     created_at: datetime
@@ -129,7 +125,7 @@ class LearnerPageOut(_PageOut):
     learners: list[LearnerLineOut] = Field(validation_alias="items")
 
 
-class RunLineOut(_FromValues):
+class RunLineOut(FromValues):
     run_id: str
     set_slug: str
     set_title: str
@@ -145,7 +141,7 @@ class RunLineOut(_FromValues):
     badge_awarded: bool
 
 
-class AwardLineOut(_FromValues):
+class AwardLineOut(FromValues):
     award_id: str
     badge_name: str
     set_slug: str
@@ -154,7 +150,7 @@ class AwardLineOut(_FromValues):
     run_id: str
 
 
-class LearnerRecordOut(_FromValues):
+class LearnerRecordOut(FromValues):
     learner: LearnerLineOut
     runs: list[RunLineOut]
     awards: list[AwardLineOut]
@@ -164,7 +160,7 @@ class MultiplierIn(BaseModel):
     time_multiplier: float = Field(ge=1.0, le=4.0, examples=[1.5])
 
 
-class AccommodationOut(_FromValues):
+class AccommodationOut(FromValues):
     learner_id: int
     username: str
     time_multiplier: float
@@ -172,7 +168,7 @@ class AccommodationOut(_FromValues):
     problems_updated: int
 
 
-class AuditEntryOut(_FromValues):
+class AuditEntryOut(FromValues):
     id: int
     at: datetime
     who: str
@@ -185,12 +181,12 @@ class AuditPageOut(_PageOut):
     entries: list[AuditEntryOut] = Field(validation_alias="items")
 
 
-class FileErrorOut(_FromValues):
+class FileErrorOut(FromValues):
     line: int
     text: str
 
 
-class ContentFileOut(_FromValues):
+class ContentFileOut(FromValues):
     source: str
     slug: str | None
     status: str
@@ -203,7 +199,7 @@ class VerifyIn(BaseModel):
     credential: str | dict[str, Any]
 
 
-class VerifyOut(_FromValues):
+class VerifyOut(FromValues):
     verdict: str
     genuine: bool
     headline: str

@@ -3,63 +3,30 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 from app.services import accounts
 from app.web.api.schemas import Credentials, LearnerOut
-from app.web.deps import (
-    ClientAddress,
-    ClockDep,
-    CurrentLearner,
-    HasherDep,
-    SessionsDep,
-    ThrottleDep,
-    sign_in,
-    sign_out,
-)
+from app.web.deps import AccountsDep, ClientAddress, CurrentLearner, sign_in, sign_out
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
 
 def _out(learner: accounts.Learner) -> LearnerOut:
-    return LearnerOut(
-        id=learner.id,
-        username=learner.username,
-        is_admin=learner.is_admin,
-        time_multiplier=learner.time_multiplier,
-    )
+    return LearnerOut.model_validate(learner)
 
 
 @router.post("/register", status_code=201)
-async def register(
-    body: Credentials,
-    request: Request,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    clock: ClockDep,
-) -> LearnerOut:
-    # Hashing takes tens of milliseconds: always off the event loop.
-    learner = await run_in_threadpool(
-        accounts.register,
-        sessions, hasher, clock=clock, username=body.username, password=body.password,
-    )  # fmt: skip
+async def register(body: Credentials, request: Request, desk: AccountsDep) -> LearnerOut:
+    learner = await desk.register(body.username, body.password)
     await sign_in(request, learner)
     return _out(learner)
 
 
 @router.post("/login", responses={401: {"description": "Wrong username or password"}})
 async def login(
-    body: Credentials,
-    request: Request,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    throttle: ThrottleDep,
-    client: ClientAddress,
+    body: Credentials, request: Request, desk: AccountsDep, client: ClientAddress
 ) -> LearnerOut:
-    learner = await run_in_threadpool(
-        accounts.authenticate,
-        sessions, hasher, throttle, username=body.username, password=body.password, client=client,
-    )  # fmt: skip
+    learner = await desk.authenticate(body.username, body.password, client)
     await sign_in(request, learner)
     return _out(learner)
 

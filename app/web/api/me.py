@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from app.services import awards, progress
 from app.web.api.progress_schemas import ProgressOut
 from app.web.api.schemas import AwardOut
-from app.web.deps import ClockDep, LearnerId, Run, SessionsDep, SignedIn
+from app.web.deps import SignedIn
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -18,9 +18,6 @@ async def badges(me: SignedIn) -> list[AwardOut]:
 
 
 @router.get("/progress", responses={401: {"description": "Not signed in"}})
-async def my_progress(
-    sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> ProgressOut:
+async def my_progress(me: SignedIn) -> ProgressOut:
     """Per topic, badges held and sets left; per pattern, flashcards due; what to take next."""
-    found = await run(progress.learner_progress, sessions, clock=clock, learner_id=learner)
-    return ProgressOut.of(found)
+    return ProgressOut.of(await me.ask(progress.learner_progress))

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from app.services import passwords
-from app.web.deps import (
-    ClientAddress,
-    ClockDep,
-    HasherDep,
-    LearnerId,
-    SessionsDep,
-    ThrottleDep,
-    session_token,
-)
+from app.web.deps import AccountsDep, ClientAddress, SignedIn, session_token
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -37,18 +27,15 @@ class PasswordChange(BaseModel):
 async def change_password(
     body: PasswordChange,
     request: Request,
-    learner: LearnerId,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    throttle: ThrottleDep,
-    clock: ClockDep,
+    me: SignedIn,
+    desk: AccountsDep,
     client: ClientAddress,
 ) -> None:
     """Set a new password. This session stays signed in; every other one is signed out."""
-    # Hashing takes tens of milliseconds: always off the event loop.
-    await run_in_threadpool(
-        passwords.change_password,
-        sessions, hasher, throttle, clock=clock, learner_id=learner,
-        current_password=body.current_password, new_password=body.new_password,
-        client=client, keeping=session_token(request),
-    )  # fmt: skip
+    await desk.change_password(
+        me.learner_id,
+        body.current_password,
+        body.new_password,
+        client=client,
+        keeping=session_token(request),
+    )

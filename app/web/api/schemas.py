@@ -1,18 +1,30 @@
-"""JSON bodies of the API (CONTRACT §3): the shapes clients rely on, built from service values."""
+"""JSON bodies of the API (CONTRACT §3): the shapes clients rely on, built from service values.
+
+A body whose fields are the value's (renamed at most, `validation_alias`) is read from
+it (`FromValues`, `model_validate`); `.of()` is for bodies that reshape the value (the
+catalog's set, a problem and its reveal: the latter are on the answer path, built
+directly).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.domain.shapes import DIMENSION_LIMIT, MAX_DIMENSIONS, MAX_SHAPE_CHARS
 from app.services.awards import AwardView
 from app.services.catalog import CatalogEntry
 from app.services.problem_views import ProblemView, Reveal
 from app.services.problems import AnswerResult
-from app.services.runs import RunProblemSummary, RunSummary
+from app.services.runs import RunSummary
+
+
+class FromValues(BaseModel):
+    """A body read from a service value's attributes of the same names."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class Credentials(BaseModel):
@@ -20,7 +32,7 @@ class Credentials(BaseModel):
     password: str = Field(max_length=256, examples=["a long passphrase"])
 
 
-class LearnerOut(BaseModel):
+class LearnerOut(FromValues):
     id: int
     username: str
     is_admin: bool
@@ -70,8 +82,8 @@ class SetOut(BaseModel):
         )
 
 
-class RunProblemOut(BaseModel):
-    n: int
+class RunProblemOut(FromValues):
+    n: int = Field(validation_alias="number")
     title: str
     type: str
     level: str
@@ -81,43 +93,20 @@ class RunProblemOut(BaseModel):
     hint_used: bool
     outcome: str
 
-    @classmethod
-    def of(cls, p: RunProblemSummary) -> RunProblemOut:
-        return cls(
-            n=p.number,
-            title=p.title,
-            type=p.type.value,
-            level=p.level,
-            time_limit_seconds=p.time_limit_seconds,
-            max_attempts=p.max_attempts,
-            attempts_used=p.attempts_used,
-            hint_used=p.hint_used,
-            outcome=p.outcome.value,
-        )
 
-
-class RunOut(BaseModel):
+class RunOut(FromValues):
     run_id: str
-    slug: str
-    title: str
+    slug: str = Field(validation_alias="set_slug")
+    title: str = Field(validation_alias="set_title")
     started_at: datetime
     finished: bool
     badge_awarded: bool
-    correct: int
+    correct: int = Field(validation_alias="correct_count")
     problems: list[RunProblemOut]
 
     @classmethod
     def of(cls, run: RunSummary) -> RunOut:
-        return cls(
-            run_id=run.run_id,
-            slug=run.set_slug,
-            title=run.set_title,
-            started_at=run.started_at,
-            finished=run.finished,
-            badge_awarded=run.badge_awarded,
-            correct=run.correct_count,
-            problems=[RunProblemOut.of(p) for p in run.problems],
-        )
+        return cls.model_validate(run)
 
 
 class OptionOut(BaseModel):
@@ -209,7 +198,7 @@ class HintOut(BaseModel):
     hint: str | None
 
 
-class AwardOut(BaseModel):
+class AwardOut(FromValues):
     id: str
     badge_name: str
     badge_description: str
@@ -219,16 +208,8 @@ class AwardOut(BaseModel):
     awarded_at: datetime
 
     @classmethod
-    def of(cls, a: AwardView) -> AwardOut:
-        return cls(
-            id=a.id,
-            badge_name=a.badge_name,
-            badge_description=a.badge_description,
-            set_slug=a.set_slug,
-            set_title=a.set_title,
-            run_id=a.run_id,
-            awarded_at=a.awarded_at,
-        )
+    def of(cls, award: AwardView) -> AwardOut:
+        return cls.model_validate(award)
 
 
 def _revealed(reveal: Reveal | None) -> dict[str, Any]:

@@ -6,19 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.domain.errors import InvalidInput, UserError
-from app.services import passwords
-from app.web.deps import (
-    ClientAddress,
-    ClockDep,
-    CurrentLearner,
-    HasherDep,
-    SessionsDep,
-    ThrottleDep,
-    session_token,
-)
+from app.web.deps import AccountsDep, ClientAddress, CurrentLearner, session_token
 from app.web.errors import status_for
 from app.web.templating import render
 
@@ -38,10 +28,7 @@ async def password_page(
 async def change_password(
     request: Request,
     learner: CurrentLearner,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    throttle: ThrottleDep,
-    clock: ClockDep,
+    desk: AccountsDep,
     client: ClientAddress,
     current_password: Password,
     new_password: Password,
@@ -50,13 +37,13 @@ async def change_password(
     try:
         if new_password_again is not None and new_password_again != new_password:
             raise InvalidInput("The two new passwords differ; type the same one twice.")
-        # Hashing takes tens of milliseconds: always off the event loop.
-        await run_in_threadpool(
-            passwords.change_password,
-            sessions, hasher, throttle, clock=clock, learner_id=learner.id,
-            current_password=current_password, new_password=new_password,
-            client=client, keeping=session_token(request),
-        )  # fmt: skip
+        await desk.change_password(
+            learner.id,
+            current_password,
+            new_password,
+            client=client,
+            keeping=session_token(request),
+        )
     except UserError as error:
         context = {"username": learner.username, "error": error.message}
         return render(request, "password.html", context, status_code=status_for(error))

@@ -6,19 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.domain.errors import BadCredentials, InvalidInput, TooManyRequests, UsernameTaken
-from app.services import accounts
-from app.web.deps import (
-    ClientAddress,
-    ClockDep,
-    HasherDep,
-    SessionsDep,
-    ThrottleDep,
-    sign_in,
-    sign_out,
-)
+from app.web.deps import AccountsDep, ClientAddress, sign_in, sign_out
 from app.web.errors import retry_after, status_for
 from app.web.templating import render
 
@@ -41,20 +31,14 @@ async def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login")
 async def login(
     request: Request,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    throttle: ThrottleDep,
+    desk: AccountsDep,
     client: ClientAddress,
     username: Text,
     password: Text,
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        # Hashing takes tens of milliseconds: always off the event loop.
-        learner = await run_in_threadpool(
-            accounts.authenticate,
-            sessions, hasher, throttle, username=username, password=password, client=client,
-        )  # fmt: skip
+        learner = await desk.authenticate(username, password, client)
     except (BadCredentials, TooManyRequests) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
         headers = retry_after(error)
@@ -73,17 +57,13 @@ async def register_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/register")
 async def register(
     request: Request,
-    sessions: SessionsDep,
-    hasher: HasherDep,
-    clock: ClockDep,
+    desk: AccountsDep,
     username: Text,
     password: Text,
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        learner = await run_in_threadpool(
-            accounts.register, sessions, hasher, clock=clock, username=username, password=password
-        )
+        learner = await desk.register(username, password)
     except (InvalidInput, UsernameTaken) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
         return render(request, "register.html", context, status_code=status_for(error))

@@ -10,62 +10,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.domain.errors import AnswerNotUnderstood
 from app.domain.flashcards import Rating
 from app.services import flashcards, patterns
-from app.web.deps import (
-    CardRating,
-    ClockDep,
-    ItemIndex,
-    LearnerId,
-    OptionalLearnerId,
-    Run,
-    SessionsDep,
-)
-from app.web.runner import ServiceRunner
+from app.web.deps import CardRating, ItemIndex, SignedIn, Visitor, VisitorCall
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
 
 
-async def _page(
-    request: Request,
-    run: ServiceRunner,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: int | None,
-    slug: str,
-    **extra: Any,
-) -> HTMLResponse:
-    page = await run(patterns.pattern_page, sessions, clock=clock, slug=slug, learner_id=learner)
+async def _page(request: Request, visit: VisitorCall, slug: str, **extra: Any) -> HTMLResponse:
+    page = await visit.ask(patterns.pattern_page, slug)
     context = {"page": page, "set": page.challenge_set, "c": page.content, **extra}
     return render(request, "pattern.html", context)
 
 
 @router.get("/patterns/{slug}")
-async def pattern(
-    request: Request,
-    slug: str,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: OptionalLearnerId,
-    run: Run,
-) -> HTMLResponse:
-    return await _page(request, run, sessions, clock, learner, slug)
+async def pattern(request: Request, slug: str, visit: Visitor) -> HTMLResponse:
+    return await _page(request, visit, slug)
 
 
 @router.post("/patterns/{slug}/cards/{i}")
 async def rate(
-    request: Request,
-    slug: str,
-    i: ItemIndex,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-    rating: CardRating,
+    request: Request, slug: str, i: ItemIndex, me: SignedIn, rating: CardRating
 ) -> Response:
-    reviewed = await run(
-        flashcards.rate_card,
-        sessions, clock=clock, learner_id=learner, slug=slug, index=i, rating=Rating(rating),
-    )  # fmt: skip
+    reviewed = await me.ask(flashcards.rate_card, slug=slug, index=i, rating=Rating(rating))
     if is_htmx(request):
         return render(request, "_card_rated.html", {"reviewed": reviewed})
     return RedirectResponse(f"/patterns/{slug}#card-{i}", status_code=303)
@@ -76,13 +42,10 @@ async def quiz_answer(
     request: Request,
     slug: str,
     i: ItemIndex,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: OptionalLearnerId,
-    run: Run,
+    visit: Visitor,
     choice: Annotated[str, Form()] = "",
 ) -> Response:
-    item = await run(patterns.quiz_item, sessions, slug=slug, index=i)
+    item = await visit.call(patterns.quiz_item, slug=slug, index=i)
     context: dict[str, Any] = {"slug": slug, "i": i, "item": item}
     try:
         context["feedback"] = patterns.judge_choice(item, i, choice)
@@ -92,9 +55,7 @@ async def quiz_answer(
         )
     if is_htmx(request):
         return render(request, "_quiz_item.html", context)
-    return await _page(
-        request, run, sessions, clock, learner, slug, quiz_feedback=context["feedback"]
-    )
+    return await _page(request, visit, slug, quiz_feedback=context["feedback"])
 
 
 @router.post("/patterns/{slug}/explain/{i}")
@@ -102,13 +63,10 @@ async def explain(
     request: Request,
     slug: str,
     i: ItemIndex,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: OptionalLearnerId,
-    run: Run,
+    visit: Visitor,
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    item = await run(patterns.explain_item, sessions, slug=slug, index=i)
+    item = await visit.call(patterns.explain_item, slug=slug, index=i)
     context: dict[str, Any] = {"slug": slug, "i": i, "text": text, "item": item}
     try:
         context["score"] = patterns.judge_explanation(item, text)
@@ -116,4 +74,4 @@ async def explain(
         context["error"] = error.message
     if is_htmx(request):
         return render(request, "_explain_item.html", context)
-    return await _page(request, run, sessions, clock, learner, slug, explained=context)
+    return await _page(request, visit, slug, explained=context)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.domain.errors import AnswerNotUnderstood
 from app.services import patterns
 from app.services.patterns import ChoiceFeedback, PracticeStep
-from app.web.deps import Run, SessionsDep
+from app.web.deps import Visitor
 from app.web.templating import render
 
 router = APIRouter()
@@ -40,9 +40,9 @@ def _practice(
 
 @router.get("/patterns/{slug}/practice/{n}")
 async def practice(
-    request: Request, slug: str, n: N, sessions: SessionsDep, run: Run, solution: bool = False
+    request: Request, slug: str, n: N, visit: Visitor, solution: bool = False
 ) -> HTMLResponse:
-    step = await run(patterns.practice_step, sessions, slug=slug, number=n)
+    step = await visit.call(patterns.practice_step, slug=slug, number=n)
     return _practice(request, step, n, reveal=solution)
 
 
@@ -51,11 +51,10 @@ async def practice_answer(
     request: Request,
     slug: str,
     n: N,
-    sessions: SessionsDep,
-    run: Run,
+    visit: Visitor,
     choice: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    step = await run(patterns.practice_step, sessions, slug=slug, number=n)
+    step = await visit.call(patterns.practice_step, slug=slug, number=n)
     try:
         feedback = patterns.judge_choice(step.item, n - 1, choice)
     except AnswerNotUnderstood as error:

@@ -9,45 +9,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.flashcards import Rating
 from app.services import flashcards, progress
-from app.web.deps import CardRating, ClockDep, ItemIndex, LearnerId, Run, SessionsDep
+from app.web.deps import CardRating, ItemIndex, SignedIn
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
 
 
 @router.get("/me/progress")
-async def my_progress(
-    request: Request, sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> HTMLResponse:
-    found = await run(progress.learner_progress, sessions, clock=clock, learner_id=learner)
+async def my_progress(request: Request, me: SignedIn) -> HTMLResponse:
+    found = await me.ask(progress.learner_progress)
     return render(request, "progress.html", {"p": found})
 
 
 @router.get("/me/review")
-async def review(
-    request: Request, sessions: SessionsDep, clock: ClockDep, learner: LearnerId, run: Run
-) -> HTMLResponse:
-    queue = await run(progress.review_queue, sessions, clock=clock, learner_id=learner)
+async def review(request: Request, me: SignedIn) -> HTMLResponse:
+    queue = await me.ask(progress.review_queue)
     return render(request, "review.html", {"queue": queue})
 
 
 @router.post("/me/review/{slug}/cards/{i}")
 async def rate_due_card(
-    request: Request,
-    slug: str,
-    i: ItemIndex,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    learner: LearnerId,
-    run: Run,
-    rating: CardRating,
+    request: Request, slug: str, i: ItemIndex, me: SignedIn, rating: CardRating
 ) -> Response:
-    reviewed = await run(
-        flashcards.rate_card,
-        sessions, clock=clock, learner_id=learner, slug=slug, index=i, rating=Rating(rating),
-    )  # fmt: skip
+    reviewed = await me.ask(flashcards.rate_card, slug=slug, index=i, rating=Rating(rating))
     if not is_htmx(request):
         return RedirectResponse("/me/review", status_code=303)
-    queue = await run(progress.review_queue, sessions, clock=clock, learner_id=learner)
+    queue = await me.ask(progress.review_queue)
     context: dict[str, Any] = {"queue": queue, "reviewed": reviewed}
     return render(request, "_review_card.html", context)

@@ -84,9 +84,15 @@ async def answer(
         await me.ask(problems.submit_answer, run_id=run_id, number=n, raw=answer)
     except (AnswerNotUnderstood, ProblemOver, TimeUp, Unavailable) as error:
         return await _problem_page(
-            request, me, code_runner, run_id, n,
-            notice=error.message, typed=answer[:MAX_SHAPE_CHARS], status_code=status_for(error),
-        )  # fmt: skip
+            request,
+            me,
+            code_runner,
+            run_id,
+            n,
+            notice=error.message,
+            typed=answer[:MAX_SHAPE_CHARS],
+            status_code=status_for(error),
+        )
     if is_htmx(request):
         return await _problem_page(request, me, code_runner, run_id, n)
     return RedirectResponse(f"/runs/{run_id}/problems/{n}", status_code=303)

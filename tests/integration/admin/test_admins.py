@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from app.cli import admin as admin_cli
 from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound, UsernameTaken
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.migrations import upgrade
 from app.persistence.tables import User
@@ -38,7 +39,7 @@ def test_create_promote_and_again(
         units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     assert made.change is AdminChange.CREATED
-    accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     promoted = admins.promote(units, clock=clock, username="ADA", via=VIA)
     assert (promoted.username, promoted.change) == ("ada", AdminChange.PROMOTED)
     again = admins.promote(units, clock=clock, username="ada", via=VIA)
@@ -59,9 +60,9 @@ def test_new_admin_signs_in_like_anyone(
         units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     learner = accounts.authenticate(
-        sessions,
+        units,
         FAST_HASHER,
-        LoginThrottle(sessions, clock),
+        LoginThrottle(clock),
         username="root",
         password=PASSWORD,
         client="t",
@@ -72,7 +73,7 @@ def test_new_admin_signs_in_like_anyone(
 def test_refusals(
     units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    accounts.register(sessions, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     with pytest.raises(UsernameTaken, match="That name is taken"):
         admins.create_admin(
             units, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
@@ -137,7 +138,9 @@ def test_cli_prompts_twice_for_a_new_admin(cli: sessionmaker[Session]) -> None:
 def test_cli_refuses_an_existing_account_without_promote(
     cli: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    accounts.register(cli, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(
+        Database(cli.kw["bind"]).units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD
+    )
     for spelling in ("ada", "ADA", "Ada "):
         code, output = run_cli(
             "admin", "create", spelling, "--password-stdin", stdin="attacker's password\n"
@@ -155,7 +158,9 @@ def test_cli_refuses_an_existing_account_without_promote(
 def test_cli_promote_keeps_the_password_and_says_so(
     cli: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    accounts.register(cli, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+    accounts.register(
+        Database(cli.kw["bind"]).units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD
+    )
     code, output = run_cli("admin", "create", "ADA", "--promote")
     assert code == 0, output
     assert "ada: promoted to admin; the password is unchanged" in output

@@ -14,8 +14,10 @@ from tests.conftest import FAST_HASHER, PASSWORD
 
 
 @pytest.fixture
-def learner(loaded: sessionmaker[Session], clock: FakeClock) -> accounts.Learner:
-    return accounts.register(loaded, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
+def learner(
+    units: UnitOfWorkFactory, loaded: sessionmaker[Session], clock: FakeClock
+) -> accounts.Learner:
+    return accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
 
 
 @pytest.fixture

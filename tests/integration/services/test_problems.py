@@ -55,7 +55,7 @@ def test_first_view_starts_the_clock_and_later_views_keep_it(
 
 
 def test_multiplier_stretches_every_limit(units: UnitOfWorkFactory, loaded, clock) -> None:
-    slow = accounts.register(loaded, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
+    slow = accounts.register(units, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
     with loaded() as session:
         from app.persistence.tables import User
 
@@ -146,7 +146,7 @@ def test_hint_is_given_and_recorded(units: UnitOfWorkFactory, loaded, clock, lea
 def test_another_learner_cannot_see_the_run(
     units: UnitOfWorkFactory, loaded, clock, learner, run
 ) -> None:
-    eve = accounts.register(loaded, FAST_HASHER, clock=clock, username="eve", password=PASSWORD)
+    eve = accounts.register(units, FAST_HASHER, clock=clock, username="eve", password=PASSWORD)
     with pytest.raises(NotFound):
         view(units, clock, eve, run, 1)
     with pytest.raises(NotFound):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.challenge import Level
 from app.domain.clock import FakeClock
 from app.domain.flashcards import Rating
@@ -21,9 +19,9 @@ from tests.integration.services.conftest import let_run_end
 DAY = 24 * 3600
 
 
-def _rate(sessions: sessionmaker[Session], clock: FakeClock, learner_id: int, index: int) -> None:
+def _rate(units: UnitOfWorkFactory, clock: FakeClock, learner_id: int, index: int) -> None:
     flashcards.rate_card(
-        sessions, clock=clock, learner_id=learner_id, slug="seq-pattern", index=index,
+        units, clock=clock, learner_id=learner_id, slug="seq-pattern", index=index,
         rating=Rating.GOOD,
     )  # fmt: skip
 
@@ -38,8 +36,10 @@ def _earn(units: UnitOfWorkFactory, clock: FakeClock, learner_id: int, slug: str
         uow.commit()
 
 
-def test_a_new_learner_has_nothing_done_and_a_place_to_start(loaded, clock, learner) -> None:
-    found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
+def test_a_new_learner_has_nothing_done_and_a_place_to_start(
+    units: UnitOfWorkFactory, loaded, clock, learner
+) -> None:
+    found = progress.learner_progress(units, clock=clock, learner_id=learner.id)
     assert found.is_new
     assert [t.topic for t in found.topics] == ["NLP"]
     assert [s.slug for s in found.topics[0].left] == ["gru-test"]
@@ -65,7 +65,7 @@ def test_badges_and_the_suggestion_follow_the_learner(
         replace(builders.challenge("vision", (beginner,), title="Vision"), topic="Vision"),
     )  # fmt: skip
     _earn(units, clock, learner.id, "nlp-easy")
-    found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
+    found = progress.learner_progress(units, clock=clock, learner_id=learner.id)
     nlp = next(t for t in found.topics if t.topic == "NLP")
     assert [s.slug for s in nlp.held] == ["nlp-easy"]
     assert {s.slug for s in nlp.left} == {"gru-test", "nlp-more"}
@@ -77,46 +77,48 @@ def test_badges_and_the_suggestion_follow_the_learner(
     assert found.suggestion.standing is not None
     assert found.suggestion.standing.slug == "gru-test"
     # Another learner sees none of it.
-    other = accounts.register(loaded, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
-    theirs = progress.learner_progress(loaded, clock=clock, learner_id=other.id)
+    other = accounts.register(units, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
+    theirs = progress.learner_progress(units, clock=clock, learner_id=other.id)
     assert theirs.badges_held == 0
     assert theirs.is_new
 
 
-def test_cards_come_due_with_the_clock_and_the_queue_walks_them(loaded, clock, learner) -> None:
-    _rate(loaded, clock, learner.id, 0)
-    _rate(loaded, clock, learner.id, 1)
-    found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
+def test_cards_come_due_with_the_clock_and_the_queue_walks_them(
+    units: UnitOfWorkFactory, loaded, clock, learner
+) -> None:
+    _rate(units, clock, learner.id, 0)
+    _rate(units, clock, learner.id, 1)
+    found = progress.learner_progress(units, clock=clock, learner_id=learner.id)
     assert (found.due_now, found.patterns[0].due.new) == (0, 0)
     assert found.next_due is not None
     assert found.next_due > clock()
-    empty = progress.review_queue(loaded, clock=clock, learner_id=learner.id)
+    empty = progress.review_queue(units, clock=clock, learner_id=learner.id)
     assert empty.current is None
     assert empty.next_due == found.next_due
     assert empty.next_due_in is not None
     assert empty.next_due_in.startswith("in ")
 
     clock.advance(30 * DAY)
-    found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
+    found = progress.learner_progress(units, clock=clock, learner_id=learner.id)
     assert found.due_now == 2
     assert found.due_today == 2
-    queue = progress.review_queue(loaded, clock=clock, learner_id=learner.id)
+    queue = progress.review_queue(units, clock=clock, learner_id=learner.id)
     assert [(c.slug, c.index) for c in queue.cards] == [("seq-pattern", 0), ("seq-pattern", 1)]
     assert queue.current is not None
     assert queue.current.card.front.startswith("What is")
 
-    _rate(loaded, clock, learner.id, 0)
-    queue = progress.review_queue(loaded, clock=clock, learner_id=learner.id)
+    _rate(units, clock, learner.id, 0)
+    queue = progress.review_queue(units, clock=clock, learner_id=learner.id)
     assert [c.index for c in queue.cards] == [1]
-    other = accounts.register(loaded, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
-    assert progress.review_queue(loaded, clock=clock, learner_id=other.id).cards == ()
+    other = accounts.register(units, FAST_HASHER, clock=clock, username="bob", password=PASSWORD)
+    assert progress.review_queue(units, clock=clock, learner_id=other.id).cards == ()
 
 
 def test_a_started_run_counts_as_attempted(
     units: UnitOfWorkFactory, loaded, clock, learner: Learner
 ) -> None:
     runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
-    found = progress.learner_progress(loaded, clock=clock, learner_id=learner.id)
+    found = progress.learner_progress(units, clock=clock, learner_id=learner.id)
     assert found.topics[0].left[0].attempted
     assert found.topics[0].started
     assert not found.is_new

@@ -55,8 +55,8 @@ def variant_db(
     return sessions
 
 
-def learner(sessions: sessionmaker[Session], clock: FakeClock, name: str) -> int:
-    who = accounts.register(sessions, FAST_HASHER, clock=clock, username=name, password=PASSWORD)
+def learner(units: UnitOfWorkFactory, clock: FakeClock, name: str) -> int:
+    who = accounts.register(units, FAST_HASHER, clock=clock, username=name, password=PASSWORD)
     return who.id
 
 
@@ -64,7 +64,7 @@ def first_problem(
     units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock, *, seed: int
 ) -> tuple[int, RunSummary, ProblemView]:
     """A new learner's run (drawn with `seed`) and its first problem as they see it."""
-    ada = learner(sessions, clock, "ada")
+    ada = learner(units, clock, "ada")
     run = runs.start_run(units, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed))
     view = problems.view_problem(units, clock=clock, learner_id=ada, run_id=run.run_id, number=1)
     return ada, run, view
@@ -143,7 +143,7 @@ def test_the_same_seed_draws_the_same_variant_and_a_reload_sees_it(
 ) -> None:
     drawn = []
     for name in ("ada", "bob"):
-        who = learner(variant_db, clock, name)
+        who = learner(units, clock, name)
         run = runs.start_run(units, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(11))
         first = problems.view_problem(
             units, clock=clock, learner_id=who, run_id=run.run_id, number=1
@@ -162,7 +162,7 @@ def test_the_same_seed_draws_the_same_variant_and_a_reload_sees_it(
 def test_retakes_draw_variants_and_pool_members_the_learner_has_not_seen(
     units: UnitOfWorkFactory, variant_db: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    ada = learner(variant_db, clock, "ada")
+    ada = learner(units, clock, "ada")
     variants, members = [], []
     for seed in range(4):
         run = runs.start_run(units, clock=clock, learner_id=ada, slug=SLUG, rng=random.Random(seed))
@@ -205,7 +205,7 @@ def test_analytics_split_a_variant_problem_by_values_and_mark_pools(
 ) -> None:
     labels = {}
     for name, seed, answers in (("ada", 1, ["right"]), ("bob", 2, ["(1, 1)", "(1, 2)"])):
-        who = learner(variant_db, clock, name)
+        who = learner(units, clock, name)
         run = runs.start_run(units, clock=clock, learner_id=who, slug=SLUG, rng=random.Random(seed))
         view = problems.view_problem(
             units, clock=clock, learner_id=who, run_id=run.run_id, number=1

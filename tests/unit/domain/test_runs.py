@@ -16,6 +16,7 @@ from app.domain.runs import (
     remaining_seconds,
     retake_opens_at,
     run_is_over,
+    run_seconds,
     seconds_until,
     timed_out_at,
     wait_phrase,
@@ -99,3 +100,9 @@ def test_the_wait_as_a_person_says_it() -> None:
         "in 1 s", "in 59 s", "in 1 min", "in 2 min", "in 7 min", "in 1 h", "in 1 h 1 min",
         "in 2 h 5 min",
     ]  # fmt: skip
+
+
+def test_a_runs_duration_runs_to_its_end_and_an_open_run_has_none() -> None:
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert run_seconds(start, start + timedelta(minutes=4, seconds=2)) == 242
+    assert run_seconds(start, None) is None

@@ -1,4 +1,4 @@
-"""Per-take statistics of analytics (app.domain.takes) and a run's duration, worked by hand."""
+"""Per-take statistics of analytics (app.domain.takes), worked by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.domain.challenge import Option, Problem
-from app.domain.durations import run_seconds
 from app.domain.runs import Outcome
 from app.domain.takes import (
     Attempt,
@@ -46,11 +45,6 @@ def take(
         variant=variant,
         attempts=list(attempts),
     )
-
-
-def test_a_run_lasts_from_start_to_end_and_an_open_one_has_no_length() -> None:
-    assert run_seconds(T0, T0 + timedelta(minutes=2, seconds=5)) == 125.0
-    assert run_seconds(T0, None) is None
 
 
 def test_time_used_stops_at_the_deadline_and_a_pending_take_has_none() -> None:
