@@ -1,13 +1,25 @@
-# Production image: torch-quiz served by uvicorn as a non-root user.
+# torch-quiz: one image, two roles, each a command (deploy/compose.yaml runs both):
+#
+#   app      quiz serve --host 0.0.0.0 --port 8000 [--workers N]   (the default CMD)
+#            The web app. With QUIZ_SANDBOX_URL set it runs no learner code itself and
+#            needs no special container options; it holds the database credentials.
+#   sandbox  quiz sandbox serve --host 0.0.0.0 --port 8100
+#            The snippet sandbox as an HTTP service (QUIZ_SANDBOX_TOKEN required). It has
+#            no database credentials and no site key.
+#
+# Secrets may come from files: QUIZ_SECRET_KEY_FILE, QUIZ_SANDBOX_TOKEN_FILE,
+# DATABASE_URL_FILE and PGPASSWORD_FILE (deploy/entrypoint.sh). docs/deployment.md
+# describes the whole topology; no Docker engine runs where this file was written.
 #
 # The sandbox isolates learner code with Linux namespaces, seccomp and rlimits. As this
 # image's non-root user it makes them from a user namespace of its own (docs/sandbox.md,
 # "Without root"), which Docker's default seccomp and AppArmor profiles forbid
-# (unshare, mount, pivot_root, setns). Give the container the sandbox's own profile
-# rather than none:
+# (unshare, mount, pivot_root, setns). Give the container that runs snippets (the
+# sandbox role, or an app without QUIZ_SANDBOX_URL) the sandbox's own profile rather
+# than none:
 #
 #   docker run --security-opt seccomp=deploy/seccomp-sandbox.json \
-#              --security-opt apparmor=unconfined ...
+#              --security-opt apparmor=unconfined ... quiz sandbox serve --host 0.0.0.0
 #
 # deploy/seccomp-sandbox.json is an allow list (what the server, the zygote's set-up and
 # the jobs call; everything else EPERM), checked by tests/unit/sandbox/test_container_profile.py
@@ -43,9 +55,12 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/torch-quiz --create-home qu
     && chown -R quiz:quiz /var/lib/torch-quiz
 USER quiz
 
-EXPOSE 8000
+# 8000: the app; 8100: the sandbox service.
+EXPOSE 8000 8100
+# The app's health check; a sandbox container overrides it (its /healthz wants the token).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 # QUIZ_SECRET_KEY must be provided at run time (32+ random characters), and
 # QUIZ_PUBLIC_URL set to the address people use (requests naming other hosts get 400).
 CMD ["quiz", "serve", "--host", "0.0.0.0", "--port", "8000"]

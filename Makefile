@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # The registry mirrors on these machines print a warning per package; keep errors only.
 PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: run test setup browser lint check-content bench clean
+.PHONY: run test setup browser postgres lint check-content bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	fi
 
+# The suite also runs on PostgreSQL: pytest starts a throwaway server from Debian's
+# binaries (tests/postgres.py); install them when missing.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing Debian's postgresql for the tests on PostgreSQL..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 run: setup
 	$(BIN)/quiz serve --host 127.0.0.1 --port 8000
 
@@ -40,10 +48,10 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: setup browser lint
-	$(BIN)/python -m pytest
+test: setup browser postgres lint
+	QUIZ_TEST_POSTGRES=required $(BIN)/python -m pytest
 
-bench: setup
+bench: setup postgres
 	$(BIN)/python bench/sandbox.py
 	$(BIN)/python bench/web.py
 

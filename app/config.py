@@ -25,7 +25,47 @@ class SecretKeyError(Exception):
     """The site's key cannot be had safely; the message is one line for the operator."""
 
 
-class Settings(BaseSettings):
+class SandboxSettings(BaseSettings):
+    """What both roles read: app hosts and `quiz sandbox serve` (which needs nothing else)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    # Sandbox services (`quiz sandbox serve`), comma separated; empty: run in this process.
+    sandbox_url: str = Field(default="", alias="QUIZ_SANDBOX_URL")
+    # The secret app hosts show sandbox services; a service off loopback refuses to start
+    # without one.
+    sandbox_token: str | None = Field(default=None, alias="QUIZ_SANDBOX_TOKEN")
+
+    @field_validator("sandbox_token")
+    @classmethod
+    def _a_long_token(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # set but empty is unset, as a compose file's blank leaves it
+        if len(value.strip()) < MIN_SECRET:
+            raise ValueError(
+                f"QUIZ_SANDBOX_TOKEN must be a random string of {MIN_SECRET}+ characters"
+            )
+        return value.strip()
+
+    @field_validator("sandbox_url")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for url in _listed(value):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"QUIZ_SANDBOX_URL must list http(s) addresses, not {url!r}")
+        return value
+
+    @property
+    def sandbox_urls(self) -> list[str]:
+        return [url.rstrip("/") for url in _listed(self.sandbox_url)]
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Settings(SandboxSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     database_url: str = Field(default="sqlite:///./data/quiz.db", alias="DATABASE_URL")

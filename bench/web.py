@@ -1,22 +1,26 @@
 """Web bench: viewing a problem and submitting an answer, against a bare FastAPI endpoint.
 
-Two servers, each its own process (`uvicorn`, one worker, uvloop and httptools, the
-same options), on 127.0.0.1: a bare FastAPI endpoint and the app. The load is 64
+Servers, each its own process (`uvicorn`, one worker, uvloop and httptools, the same
+options), on 127.0.0.1: a bare FastAPI endpoint, the app on SQLite and the app on
+PostgreSQL (a throwaway server in a temporary folder, tests/postgres.py, on the same
+machine; skipped with a note when PostgreSQL is not installed). The load is 64
 keep-alive connections driven closed-loop (each sends its next request when the last
 one's response is in) by a raw-socket HTTP/1.1 client: non-blocking sockets on epoll,
 requests built up front, by default in one process. The machine has two cores, shared
 by client and server; this client needs a fraction of one at the bare endpoint's rate
 (`wrk -t1 -c64` gives the same bare figure), so the server is what is measured.
 
-Each kind of request is warmed up, then measured in slices taken in turn (bare, view,
-page, answer, bare, ...), so that all kinds see the same machine even when other work
-comes and goes on it. Printed: requests/s, p50 and p99 latency, the ratio of each
-throughput to the bare endpoint's, and the load average.
+Each kind of request is warmed up, then measured in slices taken in turn (bare, view
+on SQLite, view on PostgreSQL, page on SQLite, ...), so that all kinds and both engines
+see the same machine even when other work comes and goes on it. Printed: per engine,
+requests/s, p50 and p99 latency and the ratio of each throughput to the bare
+endpoint's; and the load average.
 
 The learners, their runs and their first views are set up through the services before
 the servers start (only signing in goes over HTTP), so setting up stays quick.
 
     python bench/web.py [--seconds 5] [--rounds 5] [--connections 64] [--clients 1]
+                        [--engines sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
@@ -439,62 +444,100 @@ def answers(run_ids: list[str], port: int, cookie: str) -> list[bytes]:
     return out
 
 
-def bench(
-    bare_port: int, quiz_port: int, run_ids: list[list[str]], args: argparse.Namespace
-) -> list[Result]:
-    """Each kind of request in turn, in `rounds` slices, so that all see the same machine."""
-    raw = build("GET", "/bare", bare_port)
-    bare = [Stream(connect(bare_port), [raw], repeat=True) for _ in run_ids]
-    signed_in = [sign_in(quiz_port, i, runs[0]) for i, runs in enumerate(run_ids)]
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+@dataclass
+class Quiz:
+    """The app on one engine: its server's port and each learner's runs."""
+
+    engine: str
+    port: int
+    run_ids: list[list[str]]
+
+
+def requests_of(quiz: Quiz, signed_in: list[tuple[socket.socket, str]]) -> dict[str, list[Stream]]:
+    """Each kind of request on this engine's connections."""
+    learners = list(zip(signed_in, quiz.run_ids, strict=True))
 
     def viewing(path: str) -> list[Stream]:
         return [
-            Stream(sock, [build("GET", path.format(run=runs[0]), quiz_port, cookie)], repeat=True)
-            for (sock, cookie), runs in zip(signed_in, run_ids, strict=True)
+            Stream(sock, [build("GET", path.format(run=runs[0]), quiz.port, cookie)], repeat=True)
+            for (sock, cookie), runs in learners
         ]
 
-    loads = {
-        "bare FastAPI endpoint": bare,
+    return {
         "view a problem (API)": viewing("/api/runs/{run}/problems/1"),
         "view a problem (HTML page)": viewing("/runs/{run}/problems/1"),
         "submit an answer (API)": [
-            Stream(sock, answers(runs, quiz_port, cookie))
-            for (sock, cookie), runs in zip(signed_in, run_ids, strict=True)
+            Stream(sock, answers(runs, quiz.port, cookie)) for (sock, cookie), runs in learners
         ],
     }
+
+
+def bench(bare_port: int, quizzes: list[Quiz], args: argparse.Namespace) -> list[Result]:
+    """Each kind of request on each engine in turn, in `rounds` slices, so that all see
+    the same machine. Results are named "kind|engine" ("bare FastAPI endpoint|")."""
+    raw = build("GET", "/bare", bare_port)
+    bare = [Stream(connect(bare_port), [raw], repeat=True) for _ in range(args.connections)]
+    loads: dict[str, list[Stream]] = {"bare FastAPI endpoint|": bare}
+    signed_in: list[socket.socket] = []
+    by_kind: dict[str, list[tuple[str, list[Stream]]]] = {}
+    for quiz in quizzes:
+        mine = [sign_in(quiz.port, i, runs[0]) for i, runs in enumerate(quiz.run_ids)]
+        signed_in += [sock for sock, _ in mine]
+        for kind, streams in requests_of(quiz, mine).items():
+            by_kind.setdefault(kind, []).append((quiz.engine, streams))
+    for kind, engines in by_kind.items():  # kind by kind, the engines side by side
+        for engine, streams in engines:
+            loads[f"{kind}|{engine}"] = streams
     for streams in loads.values():
         phase("warm-up", streams, WARM_UP, args.clients)
     results = {name: Result(name, 0.0) for name in loads}
     for _ in range(args.rounds):
         for name, streams in loads.items():
             results[name].add(phase(name, streams, args.seconds / args.rounds, args.clients))
-    for stream in loads["bare FastAPI endpoint"]:
-        stream.sock.close()
-    for sock, _ in signed_in:
+    for sock in [stream.sock for stream in bare] + signed_in:
         sock.close()
     return list(results.values())
 
 
-def report(results: list[Result], args: argparse.Namespace, load: str) -> None:
+def report(results: list[Result], engines: list[str], args: argparse.Namespace, load: str) -> None:
     print(
         f"\n{args.connections} connections, one uvicorn worker per server (uvloop, httptools),"
         f" 127.0.0.1, {args.clients} client process(es), {args.rounds} rounds of"
-        f" {args.seconds / args.rounds:g} s per kind; load average {load}\n"
+        f" {args.seconds / args.rounds:g} s per kind and engine; load average {load}\n"
     )
-    print(f"{'':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
-    bare = results[0]
+    columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7}"
+    width = len(columns)
+    print(f"{'':28}" + "   ".join(f"{ENGINE_NAMES[e]:^{width}}" for e in engines))
+    print(f"{'':28}" + "   ".join(columns for _ in engines))
+    named = {r.name: r for r in results}
+    bare = named["bare FastAPI endpoint|"]
+    print(f"{'bare FastAPI endpoint':28}{bare.rps:8.0f} {bare.percentile(0.50):7.1f}"
+          f" {bare.percentile(0.99):7.1f} {bare.errors:6d} {1:7.0%}")  # fmt: skip
+    kinds = dict.fromkeys(r.name.split("|")[0] for r in results[1:])
+    for kind in kinds:
+        cells = []
+        for engine in engines:
+            r = named[f"{kind}|{engine}"]
+            cells.append(
+                f"{r.rps:8.0f} {r.percentile(0.50):7.1f} {r.percentile(0.99):7.1f}"
+                f" {r.errors:6d} {r.rps / bare.rps:7.0%}"
+            )
+        print(f"{kind:28}" + "   ".join(cells))
     for r in results:
-        ratio = r.rps / bare.rps
-        print(
-            f"{r.name:32} {r.rps:9.0f} {r.percentile(0.50):8.1f} {r.percentile(0.99):8.1f}"
-            f" {r.errors:7d} {ratio:8.0%}"
-        )
         if r.exhausted:
-            print(f"  ({r.exhausted} connections ran out of runs: raise MAX_ANSWERS_PER_SECOND)")
-    answer = results[-1]
-    target = answer.rps >= 0.4 * bare.rps and answer.percentile(0.99) < 50
-    verdict = "met" if target else "NOT met"
-    print(f"\nanswer submission target (>= 40% of bare, p99 < 50 ms): {verdict}")
+            print(f"  ({r.name}: {r.exhausted} connections ran out of runs:"
+                  " raise MAX_ANSWERS_PER_SECOND)")  # fmt: skip
+    for engine in engines:
+        answer = named[f"submit an answer (API)|{engine}"]
+        target = answer.rps >= 0.4 * bare.rps and answer.percentile(0.99) < 50
+        verdict = "met" if target else "NOT met"
+        print(
+            f"answer submission target on {ENGINE_NAMES[engine]}"
+            f" (>= 40% of bare, p99 < 50 ms): {verdict}"
+        )
 
 
 def load_average() -> str:
@@ -510,24 +553,40 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="slices of each kind, taken in turn")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--clients", type=int, default=1, help="client processes")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="comma separated")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "PORT", "DATABASE"))
     args = parser.parse_args()
     if args.serve:
         kind, port, database = args.serve
         serve(kind, int(port), database)
         return
+    from tests import postgres
+
+    engines = [e for e in args.engines.split(",") if e]
+    if "postgresql" in engines and not postgres.available():
+        print("PostgreSQL is not installed (`make bench` installs it): SQLite only")
+        engines.remove("postgresql")
     answers_each = MAX_ANSWERS_PER_SECOND * (args.seconds + WARM_UP) / args.connections
     runs_each = math.ceil(answers_each / (PROBLEMS * ATTEMPTS))
     workdir = Path(tempfile.mkdtemp(prefix="quiz-bench-"))
-    database = f"sqlite:///{workdir / 'bench.db'}"
-    try:
-        run_ids = prepare(database, args.connections, runs_each)
-        with Server("bare", database) as bare, Server("quiz", database) as quiz:
-            results = bench(bare.port, quiz.port, run_ids, args)
-            load = load_average()
-        report(results, args, load)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        databases = {}
+        for engine in engines:
+            if engine == "sqlite":
+                databases[engine] = f"sqlite:///{workdir / 'bench.db'}"
+            else:
+                server = stack.enter_context(postgres.PostgresServer())
+                databases[engine] = server.create_database("bench")
+        run_ids = {e: prepare(url, args.connections, runs_each) for e, url in databases.items()}
+        bare = stack.enter_context(Server("bare", databases[engines[0]]))
+        quizzes = [
+            Quiz(e, stack.enter_context(Server("quiz", url)).port, run_ids[e])
+            for e, url in databases.items()
+        ]
+        results = bench(bare.port, quizzes, args)
+        load = load_average()
+        report(results, engines, args, load)
     sys.stdout.flush()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import admin, health, sandbox, serve, sets
+from app.cli import admin, health, sandbox, sandbox_service, serve, sets
 
 app = typer.Typer(
     name="quiz",
@@ -18,6 +18,7 @@ sets.register(app)
 health.register(app)
 serve.register(app)
 sandbox.register(app)
+sandbox_service.register(app)
 admin.register(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +14,8 @@ from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
 from app.persistence.database import Database as Database
-from app.persistence.errors import DatabaseUnavailable
-from app.persistence.migrations import migrated_database as _migrated
+from app.persistence.engine import DatabaseError
+from app.persistence.migrations import started_engine
 
 PathArg = Annotated[
     Path | None,
@@ -60,7 +62,26 @@ def warn_if_unreachable(settings: Settings, host: str) -> None:
 
 def migrated_database(settings: Settings) -> Database:
     """Open the database and bring its schema to the newest migration."""
+    with started_database(settings) as database:
+        return database
+
+
+@contextmanager
+def started_database(settings: Settings) -> Iterator[Database]:
+    """The database at the newest migration, with the start-up lock held for the block.
+
+    Processes starting at once (`serve --workers`, several hosts) migrate, and load
+    challenges/ inside the block, one at a time; the later ones find nothing to do.
+    """
     try:
-        return _migrated(settings.database_url)
-    except DatabaseUnavailable as error:
-        raise fail(f"database {settings.database_url}: {error}") from None
+        with started_engine(settings.database_url, on_wait=_waiting) as engine:
+            yield Database(engine)
+    except DatabaseError as refused:
+        raise fail(str(refused)) from None
+
+
+def _waiting() -> None:
+    typer.echo(
+        "Another process is migrating the database or loading challenges: waiting for it",
+        err=True,
+    )

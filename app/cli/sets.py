@@ -10,10 +10,10 @@ import typer
 from app.authoring.errors import format_path
 from app.authoring.loader import ParsedFile
 from app.authoring.schema import json_schema
-from app.cli.context import PathArg, load_settings, migrated_database, parsed_tree
+from app.cli.context import PathArg, load_settings, parsed_tree, started_database
 from app.cli.health import counts_table
 from app.cli.output import error, fail, ok
-from app.cli.verifying import checker_for, start_or_warn, started_sandbox
+from app.cli.verifying import checker_for, start_or_warn, started_sandbox, verifier
 from app.domain.clock import system_clock
 from app.sandbox.errors import SandboxUnavailable
 from app.services import content_status
@@ -33,17 +33,23 @@ def load(path: PathArg = None) -> None:
     Good files load even when others fail; exit 1 if any failed.
     """
     settings = load_settings()
-    database = migrated_database(settings)
     root = path or settings.challenges_dir
-    sandbox = start_or_warn()
+    sandbox = start_or_warn(settings)
     try:
-        verify = checker_for(sandbox, database.units) if sandbox else None
-        report = load_tree(database.units, root, clock=system_clock, verify=verify)
+        # Under the start-up lock: an app process starting meanwhile waits for this load.
+        with started_database(settings) as database:
+            try:
+                verify = verifier(sandbox, database.units)
+                report = load_tree(database.units, root, clock=system_clock, verify=verify)
+                whole_tree = root.resolve() == settings.challenges_dir.resolve()
+                content_status.record_report(
+                    database.units, report, clock=system_clock, whole_tree=whole_tree
+                )
+            finally:
+                database.dispose()  # on PostgreSQL: the server's connections, closed
     finally:
         if sandbox is not None:
             sandbox.close()
-    whole_tree = root.resolve() == settings.challenges_dir.resolve()
-    content_status.record_report(database.units, report, clock=system_clock, whole_tree=whole_tree)
     print_load_report(report)
     if not report.ok:
         raise typer.Exit(1)

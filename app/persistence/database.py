@@ -74,6 +74,13 @@ class Database:
             return service(self.units, *args, **kwargs)
         return service(_member_units(self.engine, self._group.member()), *args, **kwargs)
 
+    async def offload(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A synchronous call that opens units of work of its own (the playground's shared
+        limits): inline on SQLite, as `call`, in the thread pool elsewhere."""
+        if self._inline:
+            return fn(*args, **kwargs)
+        return await run_in_threadpool(fn, *args, **kwargs)
+
     def answers(self) -> bool:
         """Whether the database answers a trivial query (a health check: it stays cheap)."""
         return answers(self.engine)

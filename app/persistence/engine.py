@@ -1,4 +1,10 @@
-"""Engines and sessions, built on request (never at import time)."""
+"""Engines and sessions, built on request (never at import time).
+
+Two engines are supported: SQLite (`sqlite:///path/to/quiz.db`, the embedded default)
+and PostgreSQL through psycopg 3 (`postgresql+psycopg://user:password@host/database`;
+a bare `postgresql://` means the same). Anything else, or a URL that does not parse,
+is a `DatabaseError` whose message names DATABASE_URL, in one line.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,58 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+SUPPORTED = "sqlite:///path/to/quiz.db or postgresql+psycopg://user:password@host/database"
+# PostgreSQL serves each request's service calls from the web server's thread pool
+# (40 threads, app.web.runner): enough connections that none of them waits for one,
+# ten of them kept open between requests. A few seconds to connect, then give up.
+PG_POOL = {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True, "pool_recycle": 3600}
+PG_CONNECT = {"connect_timeout": 10, "application_name": "torch-quiz"}
+
+
+class DatabaseError(Exception):
+    """DATABASE_URL names a database the app cannot use; the message is one line."""
+
+
+def supported_url(database_url: str) -> URL:
+    """The URL to connect with, or DatabaseError if it is not one the app supports."""
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        raise DatabaseError(f"DATABASE_URL is not a database URL; use {SUPPORTED}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return url
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    raise DatabaseError(
+        f"DATABASE_URL={shown(database_url)}: {url.drivername} is not supported; use {SUPPORTED}"
+    )
+
+
+def shown(database_url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(not a URL)"
+
+
+def unusable(database_url: str, error: BaseException) -> DatabaseError:
+    """The failure to open or migrate the database as one line naming DATABASE_URL."""
+    cause = getattr(error, "orig", None) or error  # the driver's words, not SQLAlchemy's
+    reason = " ".join(str(cause).split()) or type(cause).__name__
+    return DatabaseError(f"DATABASE_URL={shown(database_url)}: {reason[:300]}")
 
 
 def make_engine(database_url: str) -> Engine:
-    url = make_url(database_url)
+    url = supported_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, connect_args=PG_CONNECT, **PG_POOL)
     options: dict[str, Any] = {}
     if url.database and url.database != ":memory:":
         _private_file(Path(url.database))

@@ -7,6 +7,3 @@ class NotStored(Exception):
     """The database refused to store something (a full disk, a lock held too long, a bug):
     never the user's input. The message names the database's own error."""
 
-
-class DatabaseUnavailable(Exception):
-    """The database could not be opened or brought up to date; the message says why."""

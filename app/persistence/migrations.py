@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -11,9 +11,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.persistence.database import Database
-from app.persistence.engine import make_engine
-from app.persistence.errors import DatabaseUnavailable
+from app.persistence.engine import make_engine, unusable
+from app.persistence.startup_lock import startup_lock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,15 +23,36 @@ def alembic_config() -> Config:
     return config
 
 
-def migrated_database(database_url: str) -> Database:
-    """Open the database at `database_url` and bring its schema to the newest migration;
-    DatabaseUnavailable (with the database's reason) when either fails."""
+def migrated_engine(database_url: str) -> Engine:
+    """An engine on DATABASE_URL's database, its schema brought to the newest migration.
+
+    DatabaseError, one line naming DATABASE_URL, when the URL is not supported or the
+    database cannot be reached, refuses the connection or cannot be migrated.
+    """
+    with started_engine(database_url) as engine:
+        return engine
+
+
+@contextmanager
+def started_engine(
+    database_url: str, *, on_wait: Callable[[], None] = lambda: None
+) -> Iterator[Engine]:
+    """`migrated_engine`, with the start-up lock held for the block (app.persistence.
+    startup_lock): processes starting at once migrate, and load challenges/ inside the
+    block, one at a time; the later ones find nothing to do. `on_wait`: called once if
+    another process holds the lock."""
     try:
         engine = make_engine(database_url)
-        upgrade(engine)
-    except (SQLAlchemyError, OSError) as error:
-        raise DatabaseUnavailable(str(error)) from error
-    return Database(engine)
+    except OSError as error:  # SQLite: the file's folder cannot be made
+        raise unusable(database_url, error) from error
+    with ExitStack() as held:
+        try:
+            held.enter_context(startup_lock(engine, on_wait=on_wait))
+            upgrade(engine)
+        except (SQLAlchemyError, OSError) as error:
+            engine.dispose()
+            raise unusable(database_url, error) from error
+        yield engine
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -74,8 +74,9 @@ class Prepared:
     def change(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run an INSERT, UPDATE or DELETE without RETURNING: the rows it changed."""
         plan = self._plan(conn.dialect)
-        if plan is None:
-            count: int = conn.execute(self.statement, dict(params)).rowcount
+        if plan is None:  # an INSERT's rowcount is kept only when asked for (psycopg: -1)
+            kept = {"preserve_rowcount": True}
+            count: int = conn.execute(self.statement, dict(params), execution_options=kept).rowcount
             return count
         cursor = self._run(conn, plan, params)
         changed: int = cursor.rowcount

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -343,3 +344,34 @@ class SessionRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class PlaygroundBucketRow(Base):
+    """One learner's playground rate limit, shared by every app process (a token bucket
+    kept as the moment it is full again, so taking a token is one guarded UPDATE).
+
+    `full_at_us` is in microseconds since the epoch, an integer, so that the UPDATE can
+    add to it in SQL on every engine. A row whose moment has passed is a full bucket,
+    the same as no row, and is deleted when convenient.
+    """
+
+    __tablename__ = "playground_buckets"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    full_at_us: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SandboxClaimRow(Base):
+    """A learner's snippet in the sandbox (app.services.sandbox_share), from any process.
+
+    At most `per_learner` rows per learner, numbered by `slot`: the primary key refuses
+    a second claim on a slot, whichever process tries. A process that dies holding one
+    leaves it until `lease_until`, after which the next claim takes it over.
+    """
+
+    __tablename__ = "sandbox_claims"
+
+    learner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32))  # whose claim: only it releases
+    lease_until: Mapped[datetime] = mapped_column(index=True)

@@ -35,6 +35,7 @@ from app.persistence.learners import LearnerRepository
 from app.persistence.login_throttle import LoginThrottleRepository
 from app.persistence.open_runs import OpenRuns
 from app.persistence.patterns import FlashcardReviews, PatternTests
+from app.persistence.playground_limits import SandboxClaimRepository, TokenBucketRepository
 from app.persistence.previews import Previews
 from app.persistence.progress import ProgressQueries
 from app.persistence.revisions import Revisions
@@ -225,6 +226,14 @@ class UnitOfWork:
     @property
     def site_counts(self) -> SiteCounts:
         return self._on_session(SiteCounts)
+
+    @property
+    def sandbox_claims(self) -> SandboxClaimRepository:
+        return self._on_session(SandboxClaimRepository)
+
+    @property
+    def token_buckets(self) -> TokenBucketRepository:
+        return self._on_session(TokenBucketRepository)
 
 
 # What services are given: each call opens a new unit of work.

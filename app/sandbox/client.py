@@ -194,6 +194,18 @@ class Sandbox:
         return self._report
 
     @property
+    def serving(self) -> bool:
+        """Started and not closed: jobs are taken (a lost zygote is replaced by the next)."""
+        with self._cond:
+            return self._executor is not None and not self._closed
+
+    @property
+    def in_flight(self) -> int:
+        """`run_async` jobs running or waiting for a slot."""
+        with self._cond:
+            return self._in_flight
+
+    @property
     def zygote_pid(self) -> int | None:
         return None if self._link is None else self._link.pid
 

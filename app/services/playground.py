@@ -88,9 +88,10 @@ class Playground:
             raise InvalidInput("There is no code to run.")
         if self.runner is None:
             raise Unavailable(NO_SANDBOX)
-        claim = self.share.claim(learner_id)  # first: a run refused for the share costs no token
+        # The share first: a run refused for it costs no token. Both are in the database.
+        claim = await self._database.offload(self.share.claim, learner_id)
         try:
-            _take_token(self._limiter, learner_id)
+            await self._database.offload(_take_token, self._limiter, learner_id)
         except BaseException:
             claim.release()
             raise

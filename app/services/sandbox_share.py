@@ -4,22 +4,31 @@ Without it one learner could take every slot (eight `while True: pass` runs) and
 other learner's run would be refused. A claim is taken before a snippet is handed to
 the sandbox and given back when the sandbox is done with it, however that ends.
 
-`SandboxShare` is what the playground sees. `LearnerShare` keeps the counts in this
-process, which is enough while the app runs as one; a store that several app processes
-share (the database) can take its place behind the same two methods.
+`SandboxShare` is what the playground sees. `LearnerShare` keeps the claims in the
+database, so a learner's share is the same on every app process; each claim has a
+lease, so one left by a process that died frees itself (app.persistence.playground_limits).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 from collections.abc import Coroutine
-from threading import Lock
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
+from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
+from app.persistence.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 PER_LEARNER = 2
 RETRY_SECONDS = 2  # a learner's snippet is stopped after a few seconds of wall time
+# Longer than any snippet is kept (its wait for a slot, its wall clock, the way back):
+# a live claim never lapses, and one whose process died frees itself after this.
+LEASE = timedelta(minutes=2)
 
 T = TypeVar("T")
 
@@ -51,47 +60,62 @@ def sandbox_capacity(sandbox: object) -> int | None:
 
 
 class LearnerShare:
-    """In-process counts of each learner's running snippets; safe from any thread."""
+    """Each learner's snippets running at once, counted in the database."""
 
-    def __init__(self, per_learner: int = PER_LEARNER) -> None:
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        clock: Clock,
+        per_learner: int = PER_LEARNER,
+        *,
+        lease: timedelta = LEASE,
+    ) -> None:
         if per_learner < 1:
             raise ValueError("per_learner must be at least 1")
         self.per_learner = per_learner
-        self._running: dict[int, int] = {}
-        self._lock = Lock()
+        self._units = units
+        self._clock = clock
+        self._lease = lease
 
     def claim(self, learner_id: int) -> Claim:
-        with self._lock:  # the check and the count are one step: no two claims both fit
-            running = self._running.get(learner_id, 0)
-            if running >= self.per_learner:
-                raise TooManyRequests(_refusal(running), RETRY_SECONDS)
-            self._running[learner_id] = running + 1
-        return _Slot(self, learner_id)
+        holder = secrets.token_hex(8)
+        now = self._clock()
+        with self._units() as uow:
+            claims = uow.sandbox_claims
+            slot = claims.claim(
+                learner_id,
+                slots=self.per_learner,
+                holder=holder,
+                now=now,
+                lease_until=now + self._lease,
+            )
+            if slot is None:
+                raise TooManyRequests(_refusal(claims.held(learner_id, now)), RETRY_SECONDS)
+            uow.commit()
+        return _Slot(self, learner_id, slot, holder)
 
     def running(self, learner_id: int) -> int:
-        with self._lock:
-            return self._running.get(learner_id, 0)
+        with self._units() as uow:
+            return uow.sandbox_claims.held(learner_id, self._clock())
 
     def give_back(self, slot: _Slot) -> None:
-        with self._lock:
-            if not slot.held:
-                return
-            slot.held = False
-            left = self._running.get(slot.learner_id, 0) - 1
-            if left > 0:
-                self._running[slot.learner_id] = left
-            else:
-                self._running.pop(slot.learner_id, None)  # idle learners take no memory
+        with self._units() as uow:
+            uow.sandbox_claims.release(slot.learner_id, slot.slot, slot.holder)
+            uow.commit()
 
 
 class _Slot:
-    def __init__(self, share: LearnerShare, learner_id: int) -> None:
+    def __init__(self, share: LearnerShare, learner_id: int, slot: int, holder: str) -> None:
         self.share = share
         self.learner_id = learner_id
+        self.slot = slot
+        self.holder = holder
         self.held = True
 
     def release(self) -> None:
-        self.share.give_back(self)
+        if self.held:
+            self.held = False
+            self.share.give_back(self)
 
 
 async def hold_until_done(claim: Claim, work: Coroutine[Any, Any, T]) -> T:
@@ -113,7 +137,10 @@ _under_way: set[asyncio.Future[Any]] = set()
 
 def _release_after(claim: Claim, task: asyncio.Future[Any]) -> None:
     _under_way.discard(task)
-    claim.release()
+    try:
+        claim.release()
+    except Exception:  # the database is away: the claim's lease frees the slot
+        log.exception("could not give back a sandbox slot")
     if not task.cancelled():
         task.exception()  # seen: an abandoned run's error is not logged as never retrieved
 

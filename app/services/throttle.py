@@ -8,20 +8,20 @@ username key) and each client address has its own count; reaching the limit lock
 key for 30 s, and each later lock doubles, up to 15 minutes. A successful sign-in
 clears the account's count. Time comes from the injected clock.
 
-The playground's TokenBucket stays in process memory: it smooths load, it guards no
-secret.
+The playground's TokenBucket is in the database too, so that a learner's runs count
+the same on every app process (app.persistence.playground_limits).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from threading import Lock
+from datetime import UTC, datetime, timedelta
 
 from app.domain.clock import Clock
 from app.domain.errors import TooManyRequests
 from app.persistence.login_throttle import ThrottleState, stored_key
+from app.persistence.playground_limits import BucketRule
 from app.persistence.unit_of_work import UnitOfWorkFactory
 
 QUIET = timedelta(days=1)  # after a day without sign-ins a key starts afresh
@@ -128,45 +128,37 @@ def _duration(seconds: int) -> str:
     return f"{math.ceil(seconds / 60)} minutes"
 
 
-_MAX_KEYS = 10_000  # buckets kept before the full ones are dropped
-
-
 class TokenBucket:
     """A burst of `capacity` events per key, then `per_second` sustained (playground runs).
 
     Each key's bucket holds up to `capacity` tokens and gains `per_second` of them per
-    second; an event takes one. Time comes from the injected clock.
+    second; an event takes one. Kept in the database, shared by every app process; time
+    comes from the injected clock.
     """
 
-    def __init__(self, clock: Clock, *, capacity: int, per_second: float) -> None:
+    def __init__(
+        self, units: UnitOfWorkFactory, clock: Clock, *, capacity: int, per_second: float
+    ) -> None:
+        if capacity < 1 or per_second <= 0:
+            raise ValueError("a bucket holds at least one token and refills")
+        self._units = units
         self._clock = clock
-        self._capacity = float(capacity)
-        self._rate = per_second
-        self._buckets: dict[str, tuple[float, datetime]] = {}  # key -> (tokens, as of)
-        self._lock = Lock()
+        interval = max(1, round(1_000_000 / per_second))
+        self._rule = BucketRule(interval_us=interval, tolerance_us=(capacity - 1) * interval)
 
     def take(self, key: str) -> None:
-        now = self._clock()
-        with self._lock:
-            tokens = self._tokens(key, now)
-            if tokens < 1:
-                self._buckets[key] = (tokens, now)
-                wait = math.ceil((1 - tokens) / self._rate)
-                unit = "second" if wait == 1 else "seconds"
-                raise TooManyRequests(f"Slow down: try again in {wait} {unit}.", wait)
-            if len(self._buckets) >= _MAX_KEYS:
-                self._forget_full(now)
-            self._buckets[key] = (tokens - 1, now)
+        now = _microseconds(self._clock())
+        with self._units() as uow:
+            wait_us = uow.token_buckets.take(key, now_us=now, rule=self._rule)
+            uow.commit()
+        if wait_us is not None:
+            wait = math.ceil(wait_us / 1_000_000)
+            unit = "second" if wait == 1 else "seconds"
+            raise TooManyRequests(f"Slow down: try again in {wait} {unit}.", wait)
 
-    def _tokens(self, key: str, now: datetime) -> float:
-        held = self._buckets.get(key)
-        if held is None:
-            return self._capacity
-        tokens, since = held
-        gained = max(0.0, (now - since).total_seconds()) * self._rate
-        return min(self._capacity, tokens + gained)
 
-    def _forget_full(self, now: datetime) -> None:
-        """A full bucket is the same as none: drop those, so idle keys do not pile up."""
-        for key in [k for k in self._buckets if self._tokens(k, now) >= self._capacity]:
-            del self._buckets[key]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)

@@ -103,8 +103,8 @@ def create_app(
     share = share_of(sandbox_capacity(sandbox), settings.snippets_per_learner)
     app.state.playground = Playground(
         sandbox,
-        TokenBucket(clock, capacity=10, per_second=2),
-        LearnerShare(share),
+        TokenBucket(app.state.database.units, clock, capacity=10, per_second=2),
+        LearnerShare(app.state.database.units, clock, share),
         app.state.database,
         clock,
     )
@@ -116,7 +116,8 @@ def create_app(
     app.include_router(pages_router.router)
     app.include_router(admin_router.router)
     # Innermost first: direct routes run inside the CSRF check and the session.
-    app.add_middleware(DirectRoutes, routes=api_router.direct_routes())
+    direct = api_router.direct_routes() + pages_router.direct_routes()
+    app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(ApiCsrfMiddleware)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key, live=_live_sessions(app.state.context)

@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment
+from markupsafe import Markup
 
 from app.domain.flashcards import Rating
-from app.domain.runs import format_clock
+from app.domain.runs import Outcome, format_clock
 from app.web import rendering
 from app.web.security import csrf_token
 
@@ -33,6 +35,40 @@ def width(percent: float) -> str:
     return f"w-{max(0, min(100, round(percent)))}"
 
 
+class Fragments:
+    """Parts of a page that read the same for everyone who sees them, rendered once.
+
+    `fragment("_statement.html", title=..., prompt=...)` in a template renders that
+    template with those values and nothing else: no request, session, CSRF token or
+    learner is in its context, so a cached fragment cannot carry one learner's state
+    to another. The values are the key: a new revision or another variant of a problem
+    has other texts, hence another fragment. Give it only what everyone may see before
+    a problem is over (its statement, never its answer or explanation).
+    """
+
+    def __init__(self, env: Environment, size: int = 4096) -> None:
+        self._env = env
+        self._size = size
+        self._cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Markup] = {}
+
+    def __call__(self, name: str, **values: Any) -> Markup:
+        key = (name, tuple(sorted(values.items())))
+        found = self._cache.get(key)
+        if found is None:
+            found = Markup(self._env.get_template(name).render(values))  # noqa: S704 - escaped
+            if len(self._cache) >= self._size:
+                self._cache.clear()  # texts change only with content: a rare, cheap refill
+            self._cache[key] = found
+        return found
+
+    def cached(self) -> list[Markup]:
+        """What is held now (for tests: it must never hold an answer)."""
+        return list(self._cache.values())
+
+
+OUTCOME_LABELS = {outcome: outcome.value.replace("_", " ") for outcome in Outcome}
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -47,7 +83,13 @@ def make_templates() -> Jinja2Templates:
         duration=duration,
         width=width,
     )
-    env.globals.update(ratings=list(Rating))
+    env.globals.update(
+        ratings=list(Rating),
+        fragment=Fragments(env),
+        outcome_labels=OUTCOME_LABELS,
+        numbered=enumerate,  # a loop without Jinja's `loop` object, which costs every page
+        zip=zip,
+    )
     return templates
 
 

@@ -31,6 +31,7 @@ from app.services.loading import load_tree
 from app.web.app import create_app
 from tests import builders
 from tests.conftest import FAST_HASHER, PASSWORD, save_sets
+from tests.databases import SqliteDatabases
 from tests.fakes import FakeRunner
 from tests.live_server import LiveServer
 
@@ -52,11 +53,11 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 
 @pytest.fixture(scope="session")
-def e2e_database(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+def e2e_database(tmp_path_factory: pytest.TempPathFactory, template_db: SqliteDatabases) -> str:
     """The served database's URL: tests may seed it through the services (the server's
     clock is the real one, so a review due in the past is seeded with an earlier clock)."""
     db = tmp_path_factory.mktemp("e2e") / "quiz.db"
-    shutil.copy(template_db, db)
+    shutil.copy(template_db.path, db)
     return f"sqlite:///{db}"
 
 

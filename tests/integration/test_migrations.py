@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -20,8 +19,8 @@ from app.services import audit
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+def empty_db(empty_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_database_url)
     yield engine
     engine.dispose()
 
@@ -99,7 +98,7 @@ def test_usernames_differing_only_in_case_are_renamed_on_upgrade(empty_db: Engin
             connection.execute(
                 text(
                     "INSERT INTO users (id, username, password_hash, is_admin, time_multiplier,"
-                    " created_at) VALUES (:id, :name, 'h', 0, 1.0, :created)"
+                    " created_at) VALUES (:id, :name, 'h', FALSE, 1.0, :created)"
                 ),
                 {"id": user_id, "name": name, "created": created},
             )
@@ -128,11 +127,12 @@ def test_usernames_differing_only_in_case_are_renamed_on_upgrade(empty_db: Engin
         ("the database upgrade", "renamed (its name was taken in another case)", "BOB", "BOB-4"),
     ]
     alembic_check(empty_db)
-    with pytest.raises(IntegrityError), empty_db.begin() as connection:
+    with pytest.raises(IntegrityError, match="username_key"), empty_db.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO users (username, username_key, password_hash, is_admin,"
-                " time_multiplier, created_at) VALUES ('ADA', 'ada', 'h', 0, 1.0, '2026-02-01')"
+                "INSERT INTO users (id, username, username_key, password_hash, is_admin,"
+                " time_multiplier, created_at)"
+                " VALUES (6, 'ADA', 'ada', 'h', FALSE, 1.0, '2026-02-01')"
             )
         )
 
@@ -144,7 +144,7 @@ def test_older_open_runs_of_one_set_are_closed_before_the_unique_index(empty_db:
         conn.execute(
             text(
                 "INSERT INTO users (id, username, password_hash, is_admin, time_multiplier,"
-                " created_at) VALUES (1, 'ada', 'x', 0, 1.0, '2026-01-01 09:00:00')"
+                " created_at) VALUES (1, 'ada', 'x', FALSE, 1.0, '2026-01-01 09:00:00')"
             )
         )
         conn.execute(
@@ -169,7 +169,7 @@ def test_older_open_runs_of_one_set_are_closed_before_the_unique_index(empty_db:
             conn.execute(
                 text(
                     "INSERT INTO runs (id, user_id, set_id, time_multiplier, started_at,"
-                    " badge_awarded) VALUES (:run, 1, 1, 1.0, :started, 0)"
+                    " badge_awarded) VALUES (:run, 1, 1, 1.0, :started, FALSE)"
                 ),
                 {"run": run, "started": started},
             )
@@ -196,13 +196,14 @@ def test_older_open_runs_of_one_set_are_closed_before_the_unique_index(empty_db:
     alembic_check(empty_db)
 
 
+@pytest.mark.sqlite_only("batch mode rebuilds tables on SQLite alone; PostgreSQL alters them")
 def test_upgrading_keeps_every_row_that_references_a_rebuilt_table(empty_db: Engine) -> None:
     """SQLite rebuilds an altered table; the DROP of the old one must not cascade."""
     upgrade(empty_db, "69b5525798f5")
     with empty_db.begin() as conn:
         for statement in (
             "INSERT INTO users (id, username, password_hash, is_admin, time_multiplier,"
-            " created_at) VALUES (1, 'ada', 'x', 0, 1.0, '2026-01-01 09:00:00')",
+            " created_at) VALUES (1, 'ada', 'x', FALSE, 1.0, '2026-01-01 09:00:00')",
             "INSERT INTO challenge_sets (id, slug, kind, title, source_path, content_hash,"
             " loaded_at) VALUES (1, 'gru', 'challenge', 'GRU', 'gru.yaml', 'h',"
             " '2026-01-01 09:00:00')",
@@ -211,7 +212,7 @@ def test_upgrading_keeps_every_row_that_references_a_rebuilt_table(empty_db: Eng
             " VALUES (1, 1, 'h', '{}', '2026-01-01 09:00:00')",
             "INSERT INTO runs (id, user_id, set_id, time_multiplier, started_at, finished_at,"
             " badge_awarded) VALUES ('r', 1, 1, 1.0, '2026-01-01 10:00:00',"
-            " '2026-01-01 10:05:00', 1)",
+            " '2026-01-01 10:05:00', TRUE)",
             "INSERT INTO run_problems (run_id, position, revision_id, time_limit_seconds,"
             " max_attempts, deadline, attempts_used, outcome) VALUES ('r', 1, 1, 120, 2,"
             " '2026-01-01 10:02:00', 1, 'correct')",

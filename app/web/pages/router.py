@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from app.web.direct_routes import DirectRoute
 from app.web.pages import (
     account,
     auth,
@@ -21,3 +22,9 @@ from app.web.security import verify_form_csrf
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_form_csrf)])
 for module in (home, auth, account, challenges, runs, badges, progress, patterns, practice, tests):
     router.include_router(module.router)
+
+
+def direct_routes() -> list[DirectRoute]:
+    """Pages served before FastAPI's router (app.web.direct_routes); all are GETs, which
+    the form CSRF check lets through anyway."""
+    return runs.direct_routes()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import (
@@ -21,12 +22,15 @@ from app.domain.shapes import MAX_SHAPE_CHARS
 from app.sandbox.protocol import SnippetResult
 from app.services import awards, playground, problems, runs
 from app.services.playground import Playground
-from app.web.deps import LearnerCall, PlaygroundDep, SignedIn
+from app.web.api.runs import ProblemNumber  # noqa: F401 - registers `problem_number`
+from app.web.deps import LearnerCall, PlaygroundDep, SignedIn, signed_in
+from app.web.direct_routes import DirectRoute
 from app.web.errors import status_for
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
-N = Annotated[int, Path(ge=1, le=1000)]
+MAX_PROBLEMS = 1000
+N = Annotated[int, Path(ge=1, le=MAX_PROBLEMS)]
 # Unbounded here: the answer's reader bounds it (app.domain.shapes) and says so on the page.
 AnswerField = Annotated[str, Form()]
 CodeField = Annotated[str, Form(max_length=playground.MAX_CODE)]
@@ -69,6 +73,24 @@ async def problem(
     request: Request, run_id: str, n: N, me: SignedIn, code_runner: PlaygroundDep
 ) -> HTMLResponse:
     return await _problem_page(request, me, code_runner, run_id, n)
+
+
+async def problem_direct(request: Request) -> HTMLResponse:
+    """`problem`, served before FastAPI's router (app.web.direct_routes): the page learners
+    load most. Same order of checks: signed in first, then the number's bounds (the same
+    "not understood" page as FastAPI's validation gives)."""
+    me = signed_in(request)
+    run_id: str = request.path_params["run_id"]
+    n: int = request.path_params["n"]
+    if not 1 <= n <= MAX_PROBLEMS:
+        raise RequestValidationError([{"type": "range", "loc": ("path", "n"), "msg": "range"}])
+    code_runner: Playground = request.app.state.playground
+    return await _problem_page(request, me, code_runner, run_id, n)
+
+
+def direct_routes() -> list[DirectRoute]:
+    """What does not match (a number of 10 digits or more, a HEAD) goes on to `problem`."""
+    return [DirectRoute("/runs/{run_id}/problems/{n:problem_number}", {"GET"}, problem_direct)]
 
 
 @router.post("/runs/{run_id}/problems/{n}/answer")

@@ -16,7 +16,6 @@ from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound, UsernameTaken
 from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
-from app.persistence.migrations import upgrade
 from app.persistence.tables import User
 from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import accounts, admins, audit
@@ -92,14 +91,15 @@ def test_refusals(
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
+def cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Iterator[sessionmaker[Session]]:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/q.db")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("QUIZ_ENV", "development")
     # The command hashes with argon2's defaults, as the web app does; cheap ones here.
     monkeypatch.setattr(admin_cli, "PasswordHasher", lambda: FAST_HASHER)
-    engine = make_engine(f"sqlite:///{tmp_path}/q.db")
-    upgrade(engine)  # as the command does first
+    engine = make_engine(database_url)  # migrated, as the command leaves it
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -1,4 +1,5 @@
-"""The `quiz` command run in-process, in a temporary project folder with its own database."""
+"""The `quiz` command run in-process, in a temporary project folder with its own database
+(database/quiz.db on SQLite), already migrated: a command finds it at the newest revision."""
 
 from __future__ import annotations
 
@@ -16,18 +17,26 @@ from typer.testing import CliRunner
 
 from app.config import Settings
 from app.persistence.engine import make_engine, make_session_factory
+from tests.databases import Databases
 
 GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder with challenges/ (two snippet-free sets); the database is data/q.db.
+def project_url(template_db: Databases, tmp_path: Path) -> Iterator[str]:
+    """The project's database (migrating an empty one is test_migrations.py's business)."""
+    with template_db.fresh(tmp_path / "database") as url:
+        yield url
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_url: str) -> Path:
+    """A working folder with challenges/ (two snippet-free sets) and DATABASE_URL set.
 
     The sets carry no code, so nothing here needs the sandbox.
     """
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/data/q.db")
+    monkeypatch.setenv("DATABASE_URL", project_url)
     monkeypatch.setenv("QUIZ_CHALLENGES_DIR", "challenges")
     monkeypatch.setenv("QUIZ_ENV", "development")
     monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
@@ -44,9 +53,9 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def project_db(project: Path) -> Iterator[sessionmaker[Session]]:
+def project_db(project: Path, project_url: str) -> Iterator[sessionmaker[Session]]:
     """Sessions on the project's database, for looking at what a command stored."""
-    engine = make_engine(f"sqlite:///{project}/data/q.db")
+    engine = make_engine(project_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -161,6 +161,7 @@ def test_check_without_running_counts_nothing_executed(
     assert sandbox.codes == []
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_counts_an_invalid_file_as_no_set_with_its_errors(
     runner: CliRunner, project: Path, sandbox: CountingSandbox
 ) -> None:
@@ -202,6 +203,7 @@ def test_stats_detail_counts_pool_members_and_variants_apart(
     assert "1 (0p 3v)" in tensors  # advanced: one problem, three variants
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_stats_names_invalid_files_it_leaves_out(
     runner: CliRunner, project: Path, sandbox: CountingSandbox
 ) -> None:
@@ -218,6 +220,7 @@ def test_stats_names_invalid_files_it_leaves_out(
     )
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_stats_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["stats", "nowhere"])
 

@@ -59,6 +59,7 @@ def test_load_refuses_each_hostile_file_and_loads_the_good_ones(
     assert active_slugs(project_db) == ["quick-quiz", "small-pattern"]
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_reports_each_hostile_file_and_passes_the_good_ones(
     runner: CliRunner, project: Path
 ) -> None:

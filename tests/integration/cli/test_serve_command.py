@@ -80,3 +80,39 @@ def test_serve_believes_forwarded_addresses_only_from_the_configured_proxies(
     assert result.exit_code == 0, result.output
     assert served["options"]["proxy_headers"] is True
     assert served["options"]["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
+
+
+def test_serve_with_workers_loads_here_then_hands_uvicorn_the_worker_factory(
+    runner: CliRunner,
+    project: Path,
+    project_db: sessionmaker[Session],
+    served: dict[str, Any],
+) -> None:
+    result = runner.invoke(app, ["serve", "--port", "9125", "--workers", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        "2 of 2 file(s) loaded",
+        "Serving torch-quiz on http://127.0.0.1:9125 from 3 processes",
+    ]
+    # Each worker builds its own app (and sandbox): uvicorn imports and calls the factory.
+    assert served["app"] == "app.cli.workers:worker_app"
+    assert "settings" not in served  # nothing built the app in this process
+    options = served["options"]
+    assert (options["factory"], options["workers"], options["port"]) == (True, 3, 9125)
+    assert options["timeout_worker_healthcheck"] >= 30
+    with project_db() as session:
+        assert len(SetRepository(session).active()) == 2
+
+
+def test_serve_refuses_reload_with_workers_and_a_count_out_of_range(
+    runner: CliRunner, project: Path, served: dict[str, Any]
+) -> None:
+    result = runner.invoke(app, ["serve", "--reload", "--workers", "2"])
+    assert result.exit_code == 1
+    assert "--reload watches challenges/ from one process: drop --workers" in result.stderr
+
+    result = runner.invoke(app, ["serve", "--workers", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--workers'" in result.stderr
+    assert "app" not in served

@@ -6,11 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
 from app.authoring.schema import json_schema
 from app.cli import app
+from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.sets import SetRepository
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -53,8 +56,9 @@ def test_schema_prints_the_committed_json_schema(runner: CliRunner) -> None:
 
 
 def test_load_migrates_a_new_database_and_loads_every_file(
-    runner: CliRunner, project: Path, project_db: sessionmaker[Session]
+    runner: CliRunner, project: Path, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
     result = runner.invoke(app, ["load"])
 
     assert result.exit_code == 0, result.output
@@ -64,7 +68,9 @@ def test_load_migrates_a_new_database_and_loads_every_file(
         "2 quiz question(s), 1 explain prompt(s), 1 practice problem(s))",
         "2 of 2 file(s) loaded",
     ]
-    assert active_slugs(project_db) == ["quick-quiz", "small-pattern"]
+    engine = make_engine(empty_database_url)
+    assert active_slugs(make_session_factory(engine)) == ["quick-quiz", "small-pattern"]
+    engine.dispose()
 
 
 def test_load_again_reports_every_file_unchanged(runner: CliRunner, project: Path) -> None:
@@ -123,6 +129,7 @@ def test_load_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> Non
     assert "nowhere:1: no such file or folder" in result.stderr
 
 
+@pytest.mark.sqlite_only("its DATABASE_URL is a SQLite path on either engine")
 def test_load_with_an_unusable_database_says_so_without_a_traceback(
     runner: CliRunner, project: Path
 ) -> None:
@@ -131,9 +138,29 @@ def test_load_with_an_unusable_database_says_so_without_a_traceback(
 
     assert result.exit_code == 1
     assert_no_traceback(result)
-    assert result.stderr.startswith(f"database sqlite:///{project}/blocker/q.db: ")
+    assert result.stderr.startswith(f"DATABASE_URL=sqlite:///{project}/blocker/q.db: ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
 
 
+def test_load_closes_its_connections_to_the_database(
+    runner: CliRunner, project: Path, project_db: sessionmaker[Session], database_engine: str
+) -> None:
+    if database_engine != "postgresql":
+        pytest.skip("counts the server's connections: PostgreSQL's pg_stat_activity")
+    with project_db() as session:  # this one is ours; the command's must be gone
+        result = runner.invoke(app, ["load"])
+        others = session.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+
+    assert result.exit_code == 0, result.output
+    assert others == 0
+
+
+@pytest.mark.sqlite_only("refused before any database is opened")
 def test_unsafe_settings_are_refused_without_a_traceback(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["load"], env={"QUIZ_ENV": "production"})
 
@@ -142,6 +169,7 @@ def test_unsafe_settings_are_refused_without_a_traceback(runner: CliRunner, proj
     assert result.stderr.startswith("settings: QUIZ_SECRET_KEY must be set")
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_of_good_files_exits_0_and_loads_nothing(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check"])
 
@@ -156,6 +184,7 @@ def test_check_of_good_files_exits_0_and_loads_nothing(runner: CliRunner, projec
     assert not (project / "data").exists()
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_prints_every_error_and_exits_1(runner: CliRunner, project: Path) -> None:
     expected = add_bad_file(project, "several_errors") + add_bad_file(project, "tab_indentation")
 
@@ -166,6 +195,7 @@ def test_check_prints_every_error_and_exits_1(runner: CliRunner, project: Path) 
     assert result.stderr == expected + "2 of 4 file(s) valid, 5 error(s)\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_a_single_file(runner: CliRunner, project: Path) -> None:
     expected = add_bad_file(project, "unknown_key")
 
@@ -175,6 +205,7 @@ def test_check_a_single_file(runner: CliRunner, project: Path) -> None:
     assert result.stderr == expected + "0 of 1 file(s) valid, 1 error(s)\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check", "nowhere"])
 
@@ -182,6 +213,7 @@ def test_check_of_a_missing_path_exits_1(runner: CliRunner, project: Path) -> No
     assert result.stderr == "nowhere: no such file or folder\n"
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_json_shape(runner: CliRunner, project: Path) -> None:
     add_bad_file(project, "time_limit_not_a_time")
 
@@ -207,6 +239,7 @@ def test_check_json_shape(runner: CliRunner, project: Path) -> None:
     ]
 
 
+@pytest.mark.sqlite_only("`quiz check` and `quiz stats` open no database")
 def test_check_json_when_all_is_well(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check", "--json"])
 
@@ -214,3 +247,13 @@ def test_check_json_when_all_is_well(runner: CliRunner, project: Path) -> None:
     report = json.loads(result.stdout)
     assert report["ok"] is True
     assert all(f["ok"] and f["errors"] == [] for f in report["files"])
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://quiz:s3cret-pw@127.0.0.1:1/quiz")
+    result = runner.invoke(app, ["admin", "create", "ada", "--password-stdin"], input="pw\n")
+    assert result.exit_code == 1
+    assert "database postgresql+psycopg://quiz:***@127.0.0.1:1/quiz: " in result.stderr
+    assert "s3cret-pw" not in result.output

@@ -1,4 +1,4 @@
-"""A migrated SQLite file per test, a folder of challenge files to edit, and a loader."""
+"""A freshly migrated database per test, a folder of challenge files to edit, and a loader."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import FakeClock
 from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
-from app.persistence.migrations import upgrade
 from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.loading import LoadReport, load_tree
 
@@ -23,9 +22,8 @@ Load = Callable[[], LoadReport]
 
 
 @pytest.fixture
-def db_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path}/q.db")
-    upgrade(engine)
+def db_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 

@@ -541,6 +541,7 @@ def test_a_missing_folder_is_a_failed_load(
     ]
 
 
+@pytest.mark.sqlite_only("its PRAGMAs; PostgreSQL always enforces foreign keys")
 def test_sqlite_has_foreign_keys_and_wal_on(
     db_sessions: sessionmaker[Session], load_clock: FakeClock
 ) -> None:

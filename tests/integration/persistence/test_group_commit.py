@@ -21,6 +21,11 @@ from app.persistence.kept_connections import commit, unit_of_work
 from app.web.runner import ServiceRunner
 from tests.integration.persistence.conftest import things
 
+pytestmark = pytest.mark.sqlite_only(
+    "group commit exists on SQLite alone (PostgreSQL runs services in threads)"
+)
+
+
 T = TypeVar("T")
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Engine, text
 from app.persistence.kept_connections import KEEPING_THREADS, unit_of_work
 from tests.integration.persistence.conftest import things
 
+pytestmark = pytest.mark.sqlite_only("connections are kept per thread on SQLite alone")
+
 
 def count(engine: Engine) -> int:
     return len(things(engine))

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from app.persistence.engine import make_engine
 from app.persistence.prepared import Prepared
 from app.persistence.tables import UTCDateTime
+from tests.postgres import PostgresServer
 
 METADATA = MetaData()
 THINGS = Table(
@@ -54,12 +55,18 @@ ALL = Prepared(
 )
 
 
-@pytest.fixture(params=["qmark", "named"])
+@pytest.fixture(params=["qmark", "named", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """SQLite as the app uses it, and with named parameters (prepared falls back to Core)."""
-    url = f"sqlite:///{tmp_path / 'things.db'}"
-    named = request.param == "named"
-    engine = create_engine(url, paramstyle="named") if named else make_engine(url)
+    """SQLite as the app uses it, with named parameters, and PostgreSQL (psycopg's are
+    named too): with named parameters prepared statements fall back to Core."""
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server.drop_database("prepared_things")  # a fresh one, whatever an earlier test left
+        engine = make_engine(server.create_database("prepared_things"))
+    else:
+        url = f"sqlite:///{tmp_path / 'things.db'}"
+        named = request.param == "named"
+        engine = create_engine(url, paramstyle="named") if named else make_engine(url)
     METADATA.create_all(engine)
     yield engine
     engine.dispose()

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.domain.clock import FakeClock
 from app.domain.runs import GRACE
+from app.persistence.database import Database
+from app.persistence.engine import make_engine
 from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, problems, runs
 from app.services.runs import RunSummary
@@ -42,3 +46,11 @@ def let_run_end(
         )
     clock.advance(max(p.time_limit_seconds for p in run.problems) + GRACE.total_seconds() + 1)
     assert runs.run_summary(units, clock=clock, learner_id=learner_id, run_id=run.run_id).finished
+
+
+@pytest.fixture
+def other_process(settings: Settings) -> Iterator[UnitOfWorkFactory]:
+    """A second engine on the same database, as another app process has."""
+    engine = make_engine(settings.database_url)
+    yield Database(engine).units
+    engine.dispose()
