@@ -6,4 +6,3 @@ from __future__ import annotations
 class NotStored(Exception):
     """The database refused to store something (a full disk, a lock held too long, a bug):
     never the user's input. The message names the database's own error."""
-
