@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.domain.clock import system_clock  # noqa: E402
-from app.persistence.engine import make_engine, make_session_factory  # noqa: E402
+from app.persistence.database import Database  # noqa: E402
+from app.persistence.engine import make_engine  # noqa: E402
 from app.persistence.migrations import upgrade  # noqa: E402
 from app.sandbox.client import Sandbox  # noqa: E402
 from app.sandbox.protocol import SandboxLimits  # noqa: E402
@@ -83,10 +84,10 @@ def set_yaml(problems: int, variants: int, note: str = "") -> str:
 
 def timed_load(folder: Path, text: str, checker: Checker, db: str) -> tuple[float, int]:
     (folder / "bench.yaml").write_text(text)
-    sessions = make_session_factory(make_engine(db))
+    units = Database.at(db).units
     before = checker.executed_count
     started = time.perf_counter()
-    report = load_tree(sessions, folder, clock=system_clock, verify=checker)
+    report = load_tree(units, folder, clock=system_clock, verify=checker)
     seconds = time.perf_counter() - started
     failed = [str(error) for outcome in report.failed for error in outcome.errors]
     if failed or report.files[0].status is FileStatus.FAILED:
@@ -122,9 +123,8 @@ def main() -> None:
         folder.mkdir()
 
         def checker(db: str) -> Checker:
-            sessions = make_session_factory(make_engine(db))
-            return Checker(box.run, session_factory=sessions, clock=system_clock,
-                           parallel=args.pool)  # fmt: skip
+            units = Database.at(db).units
+            return Checker(box.run, units=units, clock=system_clock, parallel=args.pool)
 
         plain_db = fresh_db(scratch, "plain.db")
         base_s, base_n = timed_load(folder, set_yaml(args.problems, 1), checker(plain_db), plain_db)

@@ -37,7 +37,13 @@ from app.persistence.login_throttle import ThrottleState
 from app.persistence.open_runs import UnfinishedProblem
 from app.persistence.run_problems import AttemptRecord, AttemptTaken, Facts, State
 from app.persistence.runs import RunProblemRecord, RunRecord, Seen
-from app.persistence.sets import RevisionRef, SetHeading, SetRevisions
+from app.persistence.sets import (
+    RevisionRef,
+    SaveOutcome,
+    SetHeading,
+    SetRevisions,
+    SetSource,
+)
 
 # -- the tables ----------------------------------------------------------------------
 
@@ -54,6 +60,11 @@ class SetRow:
     retake_after_seconds: int
     revisions: tuple[RevisionRef, ...]
     retired: bool = False
+    # What loading compares and keeps (app.services.loading).
+    source_path: str = ""
+    content_hash: str = ""
+    loaded_at: datetime | None = None
+    problem_ids: dict[str, int] = field(default_factory=dict)  # by key, retired ones too
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,7 @@ class Tables:
     awards: list[AwardRow] = field(default_factory=list)
     throttle: dict[str, ThrottleRow] = field(default_factory=dict)
     sign_ins: dict[str, SessionRow] = field(default_factory=dict)
+    snippets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by cache key
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -238,8 +250,9 @@ class FakeLearners:
 
 
 class FakeSets:
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, db: FakeDatabase | None = None) -> None:
         self._t = tables
+        self._db = db
 
     def revisions_to_take(self, slug: str) -> SetRevisions | None:
         found = next((s for s in self._t.sets.values() if s.slug == slug), None)
@@ -257,6 +270,117 @@ class FakeSets:
     def heading(self, set_id: int) -> SetHeading:
         found = self._t.sets[set_id]
         return SetHeading(slug=found.slug, title=found.title, badge_name=found.badge_name)
+
+    # -- loading (app.persistence.sets' rules: a revision per content change) ---------
+
+    def sources(self) -> list[SetSource]:
+        rows = sorted(self._t.sets.values(), key=lambda row: row.slug)
+        return [SetSource(row.slug, row.source_path, row.retired) for row in rows]
+
+    def store(
+        self,
+        challenge_set: ChallengeSet,
+        *,
+        source_path: str,
+        now: datetime,
+        executed: dict[str, dict[str, Any]],
+    ) -> SaveOutcome:
+        """Revisions are content (FakeDatabase.revisions, outside a unit's copy): one a
+        rolled-back store made stays, unreferenced, as no read reaches it."""
+        assert self._db is not None, "FakeSets(tables, db) stores sets"
+        row = next((r for r in self._t.sets.values() if r.slug == challenge_set.slug), None)
+        created = row is None
+        if row is None:
+            row = self._new_row(challenge_set, now)
+        current = {self._db.revisions[ref.id].problem.key: ref for ref in row.revisions}
+        changed = created or row.content_hash != challenge_set.content_hash() or row.retired
+        refs, new_revisions = [], 0
+        for position, members in enumerate(challenge_set.positions(), start=1):
+            for problem in members:
+                ref, made = self._revision(row, current.get(problem.key), problem, now)
+                ref = replace(ref, position=position)
+                if problem.key in executed:
+                    revision = self._db.revisions[ref.id]
+                    self._db.revisions[ref.id] = replace(revision, executed=executed[problem.key])
+                refs.append(ref)
+                new_revisions += made
+        retired = len(set(current) - {problem.key for problem in challenge_set.problems})
+        badge = challenge_set.badge
+        row.kind, row.title, row.topic = (
+            challenge_set.kind,
+            challenge_set.title,
+            challenge_set.topic,
+        )
+        row.badge_name = badge.name if badge else None
+        row.badge_description = badge.description if badge else None
+        row.retake_after_seconds = challenge_set.retake_after_seconds
+        row.revisions, row.retired, row.source_path = tuple(refs), False, source_path
+        row.content_hash = challenge_set.content_hash()
+        if changed:
+            row.loaded_at = now
+        return SaveOutcome(
+            slug=challenge_set.slug,
+            created=created,
+            changed=changed or new_revisions > 0 or retired > 0,
+            new_revisions=new_revisions,
+            retired_problems=retired,
+        )
+
+    def _new_row(self, challenge_set: ChallengeSet, now: datetime) -> SetRow:
+        row = SetRow(
+            id=self._t.new_id(),
+            slug=challenge_set.slug,
+            kind=challenge_set.kind,
+            title=challenge_set.title,
+            topic=challenge_set.topic,
+            badge_name=None,
+            badge_description=None,
+            retake_after_seconds=challenge_set.retake_after_seconds,
+            revisions=(),
+            loaded_at=now,
+        )
+        self._t.sets[row.id] = row
+        return row
+
+    def _revision(
+        self, row: SetRow, current: RevisionRef | None, problem: Problem, now: datetime
+    ) -> tuple[RevisionRef, bool]:
+        """The problem's revision for this content, and whether it is new (a reverted
+        edit reuses the earlier revision)."""
+        assert self._db is not None
+        digest = problem.content_hash()
+        if current is not None and current.content_hash == digest:
+            return current, False
+        problem_id = row.problem_ids.setdefault(
+            problem.key, current.problem_id if current else self._t.new_id()
+        )
+        for earlier in self._db.revisions.values():
+            if earlier.problem_id == problem_id and earlier.content_hash == digest:
+                return RevisionRef(earlier.id, digest, problem_id, 0), False
+        revision = RevisionRow(self._t.new_id(), problem_id, digest, problem, None)
+        self._db.revisions[revision.id] = revision
+        return RevisionRef(revision.id, digest, problem_id, 0), True
+
+    def retire_missing(self, present_slugs: set[str], now: datetime) -> list[str]:
+        retired = []
+        for row in self._t.sets.values():
+            if not row.retired and row.slug not in present_slugs:
+                row.retired = True
+                retired.append(row.slug)
+        return retired
+
+
+class FakeSnippets:
+    """The sandbox's cache of outcomes (app.persistence.snippets), by cache key."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return {key: self._t.snippets[key] for key in keys if key in self._t.snippets}
+
+    def put(self, key: str, result: dict[str, Any], now: datetime) -> None:
+        self._t.snippets[key] = result
 
 
 class FakeRevisions:
@@ -690,7 +814,8 @@ class FakeUnitOfWork:
         """The fakes write at once: nothing is pending."""
 
     def _build(self, tables: Tables) -> None:
-        self.sets = FakeSets(tables)
+        self.sets = FakeSets(tables, self._db)
+        self.snippets = FakeSnippets(tables)
         self.learners = FakeLearners(tables)
         self.revisions = FakeRevisions(self._db)
         self.runs = FakeRuns(tables, self._db)

@@ -66,19 +66,19 @@ def create(
     except UserError as error:
         raise fail(error.message) from None
     finally:
-        database.engine.dispose()
+        database.dispose()
     ok(f"{result.username}: {_said(result.change)}")
 
 
 def _create(database: Database, username: str, password_stdin: bool) -> admins.AdminResult:
-    existing = admins.account_name(database.session_factory, username)
+    existing = admins.account_name(database.units, username)
     if existing is not None:  # refused before asking for a password it would not use
         raise fail(_has_an_account(existing))
     accounts.check_username(username)  # likewise
     password = _read_password(username) if not password_stdin else _stdin_password()
     try:
         return admins.create_admin(
-            database.session_factory,
+            database.units,
             PasswordHasher(),
             clock=system_clock,
             username=username,
@@ -91,9 +91,7 @@ def _create(database: Database, username: str, password_stdin: bool) -> admins.A
 
 def _promote(database: Database, username: str) -> admins.AdminResult:
     try:
-        return admins.promote(
-            database.session_factory, clock=system_clock, username=username, via=_via()
-        )
+        return admins.promote(database.units, clock=system_clock, username=username, via=_via())
     except NotFound as error:
         name = username.strip()
         raise fail(f"{error.message} To create it: quiz admin create {name}") from None

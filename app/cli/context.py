@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import ParsedFile, parse_tree
 from app.cli.output import fail, warn
 from app.config import KEY_FILE, LOOPBACK_HOSTS, SecretKeyError, Settings, secret_key_of
-from app.persistence.engine import DatabaseError, make_session_factory
+from app.persistence.database import Database as Database
+from app.persistence.engine import DatabaseError
 from app.persistence.migrations import started_engine
 
 PathArg = Annotated[
@@ -31,12 +29,6 @@ def parsed_tree(path: Path | None) -> list[ParsedFile]:
     if not root.exists():
         raise fail(f"{root}: no such file or folder")
     return parse_tree(root)
-
-
-@dataclass
-class Database:
-    engine: Engine
-    session_factory: sessionmaker[Session]
 
 
 def load_settings() -> Settings:
@@ -83,7 +75,7 @@ def started_database(settings: Settings) -> Iterator[Database]:
     """
     try:
         with started_engine(settings.database_url, on_wait=_waiting) as engine:
-            yield Database(engine, make_session_factory(engine))
+            yield Database(engine)
     except DatabaseError as refused:
         raise fail(str(refused)) from None
 

@@ -91,7 +91,7 @@ def serve(
         finally:
             if reload:
                 watcher.stop()
-            database.engine.dispose()
+            database.dispose()
     finally:
         if sandbox is not None:
             sandbox.close()
@@ -104,7 +104,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     try:
         with started_database(settings) as database:
             _load_challenges(settings, database, sandbox)
-        database.engine.dispose()
+        database.dispose()
     finally:
         if sandbox is not None:
             sandbox.close()  # each worker starts its own
@@ -123,10 +123,8 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
 def _load_challenges(
     settings: Settings, database: Database, sandbox: AnySandbox | None
 ) -> Reloader:
-    verify = verifier(sandbox, database.session_factory)
-    reloader = Reloader(
-        database.session_factory, settings.challenges_dir, clock=system_clock, verify=verify
-    )
+    verify = verifier(sandbox, database.units)
+    reloader = Reloader(database.units, settings.challenges_dir, clock=system_clock, verify=verify)
     print_load_report(reloader.reload())
     return reloader
 

@@ -39,15 +39,15 @@ def load(path: PathArg = None) -> None:
     try:
         # Under the start-up lock: an app process starting meanwhile waits for this load.
         with started_database(settings) as database:
-            verify = verifier(sandbox, database.session_factory)
-            report = load_tree(database.session_factory, root, clock=system_clock, verify=verify)
+            verify = verifier(sandbox, database.units)
+            report = load_tree(database.units, root, clock=system_clock, verify=verify)
             whole_tree = root.resolve() == settings.challenges_dir.resolve()
             content_status.record_report(
-                database.session_factory, report, clock=system_clock, whole_tree=whole_tree
+                database.units, report, clock=system_clock, whole_tree=whole_tree
             )
     finally:
         if database is not None:  # its PostgreSQL connections closed, the lock's among them
-            database.engine.dispose()
+            database.dispose()
         if sandbox is not None:
             sandbox.close()
     print_load_report(report)
@@ -125,7 +125,7 @@ def _run_snippets(parsed: list[ParsedFile], *, allow_unisolated: bool) -> dict[s
     verified: dict[str, Verification] = {}
     try:
         with started_sandbox(allow_unisolated=allow_unisolated) as sandbox:
-            checker = checker_for(sandbox, session_factory=None)
+            checker = checker_for(sandbox, units=None)
             for item in parsed:
                 if item.ok:
                     verified[item.source] = checker(item)

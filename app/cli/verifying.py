@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.cli.output import warn
 from app.config import SandboxSettings
 from app.domain.clock import system_clock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.sandbox.client import Sandbox
 from app.sandbox.errors import SandboxUnavailable
 from app.sandbox.protocol import SandboxLimits
@@ -48,19 +47,17 @@ def started_sandbox(*, allow_unisolated: bool = False) -> Iterator[AnySandbox]:
         sandbox.close()
 
 
-def checker_for(sandbox: AnySandbox, session_factory: sessionmaker[Session] | None) -> Checker:
+def checker_for(sandbox: AnySandbox, units: UnitOfWorkFactory | None) -> Checker:
     return Checker(
         sandbox.run,
-        session_factory=session_factory,
+        units=units,
         clock=system_clock,
         wall_seconds=CHECK_WALL_SECONDS,
         parallel=sandbox.pool_size,
     )
 
 
-def verifier(
-    sandbox: AnySandbox | None, session_factory: sessionmaker[Session] | None
-) -> Checker | None:
+def verifier(sandbox: AnySandbox | None, units: UnitOfWorkFactory | None) -> Checker | None:
     """A checker for load and serve, or None (snippets are not verified) with a warning
     when the sandbox services do not answer now."""
     if sandbox is None:
@@ -71,7 +68,7 @@ def verifier(
             "verified, and learner code runs once one answers"
         )
         return None
-    return checker_for(sandbox, session_factory)
+    return checker_for(sandbox, units)
 
 
 def start_or_warn(settings: SandboxSettings) -> AnySandbox | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.domain.runs import run_seconds
+
 CONTEXTS = (
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -118,8 +120,9 @@ def criteria(facts: AwardFacts) -> str:
 
 def evidence_narrative(facts: AwardFacts) -> str:
     text = f"{facts.correct} of {facts.problems} problems right"
-    if facts.run_finished_at is not None:
-        seconds = int((facts.run_finished_at - facts.run_started_at).total_seconds())
+    took = run_seconds(facts.run_started_at, facts.run_finished_at)
+    if took is not None:
+        seconds = int(took)
         text += f" in {seconds // 60} min {seconds % 60:02d} s"
     hints = "no hints" if facts.hints_used == 0 else f"{facts.hints_used} hint(s)"
     return f"{text}, with {facts.attempts_used} attempt(s) and {hints}."

@@ -117,7 +117,7 @@ class AnalyticsRepository:
             .where(RunRow.set_id == set_id)
             .order_by(RunRow.started_at, RunRow.id)
         ).all()
-        return [RunRecord(*row) for row in rows]
+        return [RunRecord(**row._mapping) for row in rows]
 
     def takes(self, set_id: int) -> list[TakeRecord]:
         """Every run problem of the set's runs that was viewed, in no particular order."""
@@ -174,7 +174,7 @@ class AnalyticsRepository:
             .where(RunRow.set_id == set_id)
             .order_by(AttemptRow.run_problem_id, AttemptRow.number)
         ).all()
-        return [AttemptRecord(*row) for row in rows]
+        return [AttemptRecord(**row._mapping) for row in rows]
 
     # -- problems --------------------------------------------------------------
 

@@ -6,6 +6,8 @@ run and its set each time one is signed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,8 +16,29 @@ from app.domain.runs import Outcome
 from app.persistence.tables import AwardRow, ChallengeSetRow, RunProblemRow, RunRow, User
 
 
-def award_facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | None:
-    """The award's facts and the id of the learner it belongs to; None if there is none."""
+@dataclass(frozen=True)
+class OwnedAward:
+    """What a credential states about an award, and whose award it is."""
+
+    facts: AwardFacts
+    learner_id: int
+
+
+class AwardCredentials:
+    """The facts behind badge credentials, on one unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def award(self, award_id: str) -> OwnedAward | None:
+        """The award's facts and its learner; None if there is none."""
+        return _award(self._session, award_id)
+
+    def on_record(self, award_id: str) -> bool:
+        return self._session.get(AwardRow, award_id) is not None
+
+
+def _award(session: Session, award_id: str) -> OwnedAward | None:
     row = session.execute(
         select(AwardRow, User.username, ChallengeSetRow, RunRow)
         .join(User, User.id == AwardRow.user_id)
@@ -28,9 +51,9 @@ def award_facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | Non
     award, username, challenge_set, run = row
     usage = session.execute(
         select(
-            func.count(RunProblemRow.id),
-            func.count(RunProblemRow.hint_used_at),
-            func.coalesce(func.sum(RunProblemRow.attempts_used), 0),
+            func.count(RunProblemRow.id).label("problems"),
+            func.count(RunProblemRow.hint_used_at).label("hints"),
+            func.coalesce(func.sum(RunProblemRow.attempts_used), 0).label("attempts"),
         ).where(RunProblemRow.run_id == run.id)
     ).one()
     correct = session.scalar(
@@ -50,13 +73,9 @@ def award_facts(session: Session, award_id: str) -> tuple[AwardFacts, int] | Non
         run_id=run.id,
         run_started_at=run.started_at,
         run_finished_at=run.finished_at,
-        problems=int(usage[0]),
+        problems=int(usage.problems),
         correct=int(correct or 0),
-        attempts_used=int(usage[2]),
-        hints_used=int(usage[1]),
+        attempts_used=int(usage.attempts),
+        hints_used=int(usage.hints),
     )
-    return facts, award.user_id
-
-
-def award_on_record(session: Session, award_id: str) -> bool:
-    return session.get(AwardRow, award_id) is not None
+    return OwnedAward(facts, award.user_id)

@@ -22,22 +22,23 @@ class Totals:
     awards_since: int
 
 
-def totals(session: Session, since: datetime) -> Totals:
-    """All-time counts, and the runs started and badges awarded from `since` on."""
-    return Totals(
-        learners=_count(session, User.id),
-        admins=_count(session, User.id, User.is_admin.is_(True)),
-        runs=_count(session, RunRow.id),
-        runs_since=_count(session, RunRow.id, RunRow.started_at >= since),
-        awards=_count(session, AwardRow.id),
-        awards_since=_count(session, AwardRow.id, AwardRow.awarded_at >= since),
-    )
+class SiteCounts:
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
+    def totals(self, since: datetime) -> Totals:
+        """All-time counts, and the runs started and badges awarded from `since` on."""
+        return Totals(
+            learners=self._count(User.id),
+            admins=self._count(User.id, User.is_admin.is_(True)),
+            runs=self._count(RunRow.id),
+            runs_since=self._count(RunRow.id, RunRow.started_at >= since),
+            awards=self._count(AwardRow.id),
+            awards_since=self._count(AwardRow.id, AwardRow.awarded_at >= since),
+        )
 
-def _count(
-    session: Session, column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
-) -> int:
-    statement = select(func.count(column))
-    if where:
-        statement = statement.where(*where)
-    return int(session.scalar(statement) or 0)
+    def _count(self, column: InstrumentedAttribute[Any], *where: ColumnElement[bool]) -> int:
+        statement = select(func.count(column))
+        if where:
+            statement = statement.where(*where)
+        return int(self._session.scalar(statement) or 0)

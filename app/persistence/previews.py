@@ -51,7 +51,20 @@ class Previewed:
     keys: tuple[str, ...]  # of the set's problems not retired, in order
 
 
-def outline(session: Session, slug: str) -> Outline:
+class Previews:
+    """What an author previews, on one unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def outline(self, slug: str) -> Outline:
+        return _outline(self._session, slug)
+
+    def previewed(self, slug: str, key: str) -> Previewed:
+        return _previewed(self._session, slug, key)
+
+
+def _outline(session: Session, slug: str) -> Outline:
     challenge_set = _set_row(session, slug)
     items = []
     for row in challenge_set.problems:
@@ -63,7 +76,7 @@ def outline(session: Session, slug: str) -> Outline:
     return Outline(_previewed_set(challenge_set), tuple(items))
 
 
-def previewed(session: Session, slug: str, key: str) -> Previewed:
+def _previewed(session: Session, slug: str, key: str) -> Previewed:
     row, rows = _problem_row(session, slug, key)
     revision = session.get_one(ProblemRevisionRow, row.current_revision_id)
     problem = problem_of(session, revision.id, revision.content_hash)

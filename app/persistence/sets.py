@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.challenge import Badge, ChallengeSet, Problem, SetKind
@@ -24,6 +25,7 @@ from app.persistence.codec import (
     problem_from_json,
     problem_to_json,
 )
+from app.persistence.errors import NotStored
 from app.persistence.tables import ChallengeSetRow, ProblemRevisionRow, ProblemRow
 
 
@@ -76,6 +78,15 @@ class SetRevisions:
 
 
 @dataclass(frozen=True)
+class SetSource:
+    """Where a stored set was loaded from, and whether it is retired."""
+
+    slug: str
+    source_path: str
+    retired: bool
+
+
+@dataclass(frozen=True)
 class SetHeading:
     """How a page names a set."""
 
@@ -116,6 +127,13 @@ class SetRepository:
 
     def all_rows(self) -> Sequence[ChallengeSetRow]:
         return self._session.scalars(select(ChallengeSetRow).order_by(ChallengeSetRow.slug)).all()
+
+    def sources(self) -> list[SetSource]:
+        """Every stored set's file, by slug."""
+        return [
+            SetSource(row.slug, row.source_path, row.retired_at is not None)
+            for row in self.all_rows()
+        ]
 
     def get(self, slug: str, *, include_retired: bool = False) -> ChallengeSet | None:
         row = self.row_by_slug(slug)
@@ -174,6 +192,26 @@ class SetRepository:
         return problem_from_json(row.content)
 
     # -- writing ---------------------------------------------------------------
+
+    def store(
+        self,
+        challenge_set: ChallengeSet,
+        *,
+        source_path: str,
+        now: datetime,
+        executed: dict[str, dict[str, Any]],
+    ) -> SaveOutcome:
+        """`save`, with what the sandbox found for its problems (by key), sent to the
+        database now: NotStored when it refuses (nothing of it is kept once the unit of
+        work rolls back)."""
+        try:
+            saved = self.save(challenge_set, source_path=source_path, now=now)
+            for key, found in executed.items():
+                self.set_executed(challenge_set.slug, key, found)
+            self._session.flush()
+        except SQLAlchemyError as error:
+            raise NotStored(f"{error.__class__.__name__}: {error}") from error
+        return saved
 
     def save(self, challenge_set: ChallengeSet, *, source_path: str, now: datetime) -> SaveOutcome:
         row = self.row_by_slug(challenge_set.slug)

@@ -22,8 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.persistence import group_commit
 from app.persistence.analytics import AnalyticsRepository
+from app.persistence.audit_log import AuditLog
 from app.persistence.awards import AwardRepository
 from app.persistence.catalog import CatalogQueries
+from app.persistence.content import ContentFiles
+from app.persistence.credentials import AwardCredentials
+from app.persistence.dashboard import SiteCounts
 from app.persistence.group_commit import Member
 from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.kept_connections import connection_for
@@ -32,6 +36,7 @@ from app.persistence.login_throttle import LoginThrottleRepository
 from app.persistence.open_runs import OpenRuns
 from app.persistence.patterns import FlashcardReviews, PatternTests
 from app.persistence.playground_limits import SandboxClaimRepository, TokenBucketRepository
+from app.persistence.previews import Previews
 from app.persistence.progress import ProgressQueries
 from app.persistence.revisions import Revisions
 from app.persistence.run_problems import RunProblems
@@ -199,6 +204,28 @@ class UnitOfWork:
     @property
     def flashcards(self) -> FlashcardReviews:
         return self._on_session(FlashcardReviews)
+
+    # -- admin and content --------------------------------------------------------
+
+    @property
+    def audit_log(self) -> AuditLog:
+        return self._on_session(AuditLog)
+
+    @property
+    def award_credentials(self) -> AwardCredentials:
+        return self._on_session(AwardCredentials)
+
+    @property
+    def content_files(self) -> ContentFiles:
+        return self._on_session(ContentFiles)
+
+    @property
+    def previews(self) -> Previews:
+        return self._on_session(Previews)
+
+    @property
+    def site_counts(self) -> SiteCounts:
+        return self._on_session(SiteCounts)
 
     @property
     def sandbox_claims(self) -> SandboxClaimRepository:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.accommodations import checked_multiplier
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.runs import effective_time_limit
 from app.persistence.learners import LearnerRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import audit
 
 
@@ -30,7 +28,7 @@ class Accommodation:
 
 
 def set_time_multiplier(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     *,
     clock: Clock,
     actor_id: int,
@@ -38,8 +36,8 @@ def set_time_multiplier(
     multiplier: float,
 ) -> Accommodation:
     value = checked_multiplier(multiplier)
-    with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
+    with units() as uow:
+        learners = uow.learners
         account = learners.get(learner_id)
         if account is None:
             raise NotFound("There is no such learner.")
@@ -47,7 +45,7 @@ def set_time_multiplier(
         learners.set_time_multiplier(learner_id, value)
         updated = _stretch_unopened(learners, learner_id, value)
         audit.record(
-            uow.session,
+            uow,
             at=clock(),
             actor_id=actor_id,
             action=audit.Action.TIME_MULTIPLIER_SET,

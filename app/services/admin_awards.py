@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
 from app.persistence.awards import AwardQuery as AwardQuery
 from app.persistence.awards import AwardRecord as AwardRecord
 from app.persistence.awards import AwardSort as AwardSort
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import audit
 from app.services.paging import Page
 
@@ -34,24 +32,23 @@ class BadgeChoice:
     badge_name: str
 
 
-def list_awards(sessions: sessionmaker[Session], query: AwardQuery) -> AwardPage:
+def list_awards(units: UnitOfWorkFactory, query: AwardQuery) -> AwardPage:
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     page = max(query.page, 1)
-    with UnitOfWork(sessions) as uow:
-        awards = uow.awards
-        total = awards.count(query)
-        records = awards.page(query, limit=per_page, offset=(page - 1) * per_page)
+    with units() as uow:
+        total = uow.awards.count(query)
+        records = uow.awards.page(query, limit=per_page, offset=(page - 1) * per_page)
         return AwardPage(tuple(records), total, page, per_page)
 
 
 def export_awards(
-    sessions: sessionmaker[Session], *, clock: Clock, actor_id: int, query: AwardQuery
+    units: UnitOfWorkFactory, *, clock: Clock, actor_id: int, query: AwardQuery
 ) -> list[AwardRecord]:
     """Every award matching the filters (no paging), with the export in the audit log."""
-    with UnitOfWork(sessions) as uow:
+    with units() as uow:
         records = uow.awards.matching(query)
         audit.record(
-            uow.session,
+            uow,
             at=clock(),
             actor_id=actor_id,
             action=audit.Action.AWARDS_EXPORTED,
@@ -62,8 +59,8 @@ def export_awards(
         return records
 
 
-def badge_choices(sessions: sessionmaker[Session]) -> list[BadgeChoice]:
-    with UnitOfWork(sessions) as uow:
+def badge_choices(units: UnitOfWorkFactory) -> list[BadgeChoice]:
+    with units() as uow:
         rows = uow.awards.badges()
         return [BadgeChoice(slug, name or slug) for slug, name in rows]
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
-from app.persistence.dashboard import totals
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import admin_awards, analytics, audit, content_status
 from app.services.admin_awards import AwardQuery, AwardRecord, BadgeChoice
 from app.services.analytics import SetStats
@@ -37,10 +34,10 @@ class Dashboard:
         return sum(len(stats.flagged) for stats in self.sets)
 
 
-def dashboard(sessions: sessionmaker[Session], *, clock: Clock) -> Dashboard:
+def dashboard(units: UnitOfWorkFactory, *, clock: Clock) -> Dashboard:
     since = clock() - RECENT
-    with UnitOfWork(sessions) as uow:
-        counted = totals(uow.session, since)
+    with units() as uow:
+        counted = uow.site_counts.totals(since)
     return Dashboard(
         learners=counted.learners,
         admins=counted.admins,
@@ -48,10 +45,10 @@ def dashboard(sessions: sessionmaker[Session], *, clock: Clock) -> Dashboard:
         runs_this_week=counted.runs_since,
         awards=counted.awards,
         awards_this_week=counted.awards_since,
-        sets=tuple(analytics.overview(sessions, clock=clock)),
-        recent_awards=admin_awards.list_awards(sessions, AwardQuery(per_page=5)).items,
-        recent_actions=audit.entries(sessions, per_page=5).items,
-        failed_files=tuple(f for f in content_status.content_files(sessions) if f.failed),
+        sets=tuple(analytics.overview(units, clock=clock)),
+        recent_awards=admin_awards.list_awards(units, AwardQuery(per_page=5)).items,
+        recent_actions=audit.entries(units, per_page=5).items,
+        failed_files=tuple(f for f in content_status.content_files(units) if f.failed),
     )
 
 
@@ -61,8 +58,8 @@ class AwardsScreen:
     badges: tuple[BadgeChoice, ...]
 
 
-def awards_screen(sessions: sessionmaker[Session], query: AwardQuery) -> AwardsScreen:
+def awards_screen(units: UnitOfWorkFactory, query: AwardQuery) -> AwardsScreen:
     """The awards page: the page of awards and the badges to filter by."""
     return AwardsScreen(
-        admin_awards.list_awards(sessions, query), tuple(admin_awards.badge_choices(sessions))
+        admin_awards.list_awards(units, query), tuple(admin_awards.badge_choices(units))
     )

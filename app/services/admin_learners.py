@@ -9,20 +9,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import NamedTuple
 
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
-from app.domain.runs import Outcome, current_outcome
+from app.domain.runs import Outcome, current_outcome, run_seconds
 from app.persistence.learners import (
     AwardLine,
     LearnerLine,
-    LearnerRepository,
     LearnerRun,
     ProblemTaken,
 )
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.paging import Page
 
 LearnerPage = Page[LearnerLine]
@@ -45,9 +43,7 @@ class RunLine:
 
     @property
     def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return run_seconds(self.started_at, self.finished_at)
 
 
 @dataclass(frozen=True)
@@ -58,21 +54,19 @@ class LearnerRecord:
 
 
 def list_learners(
-    sessions: sessionmaker[Session], *, search: str | None = None, page: int = 1, per_page: int = 50
+    units: UnitOfWorkFactory, *, search: str | None = None, page: int = 1, per_page: int = 50
 ) -> LearnerPage:
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
-    with UnitOfWork(sessions) as uow:
-        lines, total = LearnerRepository(uow.session).lines(
+    with units() as uow:
+        lines, total = uow.learners.lines(
             search=search, limit=per_page, offset=(page - 1) * per_page
         )
     return LearnerPage(lines, total, page, per_page)
 
 
-def learner_record(
-    sessions: sessionmaker[Session], *, clock: Clock, learner_id: int
-) -> LearnerRecord:
-    with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
+def learner_record(units: UnitOfWorkFactory, *, clock: Clock, learner_id: int) -> LearnerRecord:
+    with units() as uow:
+        learners = uow.learners
         line = learners.line(learner_id)
         if line is None:
             raise NotFound("There is no such learner.")
@@ -86,15 +80,23 @@ def learner_record(
         )
 
 
+class _Taken(NamedTuple):
+    """A problem of a run as it stands now (its time may have run out since it was stored)."""
+
+    outcome: Outcome
+    attempts_used: int
+    hint_used: bool
+
+
 def _run_lines(runs: list[LearnerRun], taken: list[ProblemTaken], now: datetime) -> list[RunLine]:
-    problems: defaultdict[str, list[tuple[Outcome, int, bool]]] = defaultdict(list)
+    problems: defaultdict[str, list[_Taken]] = defaultdict(list)
     for item in taken:
         outcome = current_outcome(item.outcome, item.deadline, now)
-        problems[item.run_id].append((outcome, item.attempts_used, item.hint_used))
+        problems[item.run_id].append(_Taken(outcome, item.attempts_used, item.hint_used))
     return [_run_line(run, problems[run.id]) for run in runs]
 
 
-def _run_line(run: LearnerRun, taken: list[tuple[Outcome, int, bool]]) -> RunLine:
+def _run_line(run: LearnerRun, taken: list[_Taken]) -> RunLine:
     return RunLine(
         run_id=run.id,
         set_slug=run.set_slug,
@@ -102,10 +104,10 @@ def _run_line(run: LearnerRun, taken: list[tuple[Outcome, int, bool]]) -> RunLin
         started_at=run.started_at,
         finished_at=run.finished_at,
         problems=len(taken),
-        correct=sum(1 for outcome, _, _ in taken if outcome is Outcome.CORRECT),
-        timed_out=sum(1 for outcome, _, _ in taken if outcome is Outcome.TIMED_OUT),
-        attempts_used=sum(attempts for _, attempts, _ in taken),
-        hints_used=sum(1 for _, _, hint in taken if hint),
+        correct=sum(1 for item in taken if item.outcome is Outcome.CORRECT),
+        timed_out=sum(1 for item in taken if item.outcome is Outcome.TIMED_OUT),
+        attempts_used=sum(item.attempts_used for item in taken),
+        hints_used=sum(1 for item in taken if item.hint_used),
         time_multiplier=run.time_multiplier,
         badge_awarded=run.badge_awarded,
     )

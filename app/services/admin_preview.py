@@ -12,15 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.answers import correct_answer_text
 from app.domain.challenge import Problem
 from app.domain.errors import InvalidInput, NotFound, Unavailable
 from app.domain.variants import Variant, executed_for, render
-from app.persistence import previews
 from app.persistence.previews import CurrentProblem
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.playground import SnippetRunner, execute
 
 
@@ -75,10 +72,10 @@ class SetOutline:
     problems: tuple[OutlineItem, ...]
 
 
-def set_outline(sessions: sessionmaker[Session], *, slug: str) -> SetOutline:
+def set_outline(units: UnitOfWorkFactory, *, slug: str) -> SetOutline:
     """A set's current problems, for picking one to preview."""
-    with UnitOfWork(sessions) as uow:
-        found = previews.outline(uow.session, slug)
+    with units() as uow:
+        found = uow.previews.outline(slug)
     challenge_set = found.challenge_set
     shared = Counter(current.position for current in found.problems)
     return SetOutline(
@@ -118,11 +115,11 @@ def _summary(executed: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def problem_preview(
-    sessions: sessionmaker[Session], *, slug: str, key: str, variant: int | None = None
+    units: UnitOfWorkFactory, *, slug: str, key: str, variant: int | None = None
 ) -> ProblemPreview:
     """The problem as authored; with `variant` (an index), that variant filled in."""
-    with UnitOfWork(sessions) as uow:
-        found = previews.previewed(uow.session, slug, key)
+    with units() as uow:
+        found = uow.previews.previewed(slug, key)
     challenge_set, current, keys = found.challenge_set, found.current, found.keys
     index = keys.index(key) if key in keys else -1
     authored, every = current.problem, current.problem.variants
@@ -161,22 +158,21 @@ def _variant_preview(
     )
 
 
-async def run_problem_code(
-    runner: SnippetRunner | None,
-    sessions: sessionmaker[Session],
-    *,
-    slug: str,
-    key: str,
-    variant: int | None = None,
-) -> Mapping[str, Any]:
-    """Run the problem's snippet now (admins are not rate-limited: they run their own code).
-
-    A problem with params runs the variant asked for, the first one by default."""
-    if variant is None and problem_preview(sessions, slug=slug, key=key).variants:
+def code_to_run(
+    units: UnitOfWorkFactory, *, slug: str, key: str, variant: int | None = None
+) -> str:
+    """The problem's snippet as it would run: a problem with params fills in the variant
+    asked for, the first one by default."""
+    if variant is None and problem_preview(units, slug=slug, key=key).variants:
         variant = 0
-    preview = problem_preview(sessions, slug=slug, key=key, variant=variant)
+    preview = problem_preview(units, slug=slug, key=key, variant=variant)
     if preview.problem.code is None:
         raise InvalidInput("This problem has no code to run.")
+    return preview.problem.code
+
+
+async def run_code(runner: SnippetRunner | None, code: str) -> Mapping[str, Any]:
+    """Run a problem's snippet now (admins are not rate-limited: they run their own code)."""
     if runner is None:
         raise Unavailable("The code runner is not available on this server.")
-    return await execute(runner, preview.problem.code)
+    return await execute(runner, code)

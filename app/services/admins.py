@@ -13,12 +13,10 @@ from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
-from app.persistence.learners import LearnerRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import accounts, audit
 
 
@@ -35,7 +33,7 @@ class AdminResult:
 
 
 def create_admin(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     hasher: PasswordHasher,
     *,
     clock: Clock,
@@ -49,9 +47,9 @@ def create_admin(
     for a name or password registration would refuse. `via` says where the request came
     from (the command line, which OS user), for the audit log.
     """
-    with UnitOfWork(sessions) as uow:
+    with units() as uow:
         learner = accounts.add_account(
-            LearnerRepository(uow.session),
+            uow.learners,
             hasher,
             username,
             password,
@@ -64,11 +62,11 @@ def create_admin(
 
 
 def promote(
-    sessions: sessionmaker[Session], *, clock: Clock, username: str, via: dict[str, Any]
+    units: UnitOfWorkFactory, *, clock: Clock, username: str, via: dict[str, Any]
 ) -> AdminResult:
     """Make an existing account an admin; its password stays as it is."""
-    with UnitOfWork(sessions) as uow:
-        learners = LearnerRepository(uow.session)
+    with units() as uow:
+        learners = uow.learners
         account = learners.by_name(username)
         if account is None:
             raise NotFound(f"There is no account named {username.strip()!r} to promote.")
@@ -83,11 +81,11 @@ def promote(
 def _audit(
     uow: UnitOfWork, clock: Clock, action: audit.Action, target: str, via: dict[str, Any]
 ) -> None:
-    audit.record(uow.session, at=clock(), actor_id=None, action=action, target=target, detail=via)
+    audit.record(uow, at=clock(), actor_id=None, action=action, target=target, detail=via)
 
 
-def account_name(sessions: sessionmaker[Session], username: str) -> str | None:
+def account_name(units: UnitOfWorkFactory, username: str) -> str | None:
     """The name of the account any spelling of `username` means, if there is one."""
-    with UnitOfWork(sessions) as uow:
-        account = LearnerRepository(uow.session).by_name(username)
+    with units() as uow:
+        account = uow.learners.by_name(username)
         return account.username if account is not None else None

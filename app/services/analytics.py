@@ -10,26 +10,24 @@ matched by text, so an edited option appears as a new line (marked as earlier).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import analytics
+from app.domain import takes as takes_rules
 from app.domain.analytics import Flag
-from app.domain.challenge import Level, Problem, ProblemType, SetKind
+from app.domain.challenge import Level, ProblemType, SetKind
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
-from app.domain.runs import Outcome, current_outcome
-from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.domain.runs import Outcome, current_outcome, run_seconds
+from app.domain.takes import Attempt, OptionStat, ShapeCount, SuccessRates, Take, VariantStat
 from app.persistence.analytics import (
     AnalyticsRepository,
     ProblemRecord,
     RunRecord,
     SetRecord,
 )
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 TOP_WRONG_SHAPES = 5
 
@@ -50,48 +48,7 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class OptionStat:
-    text: str
-    correct: bool
-    first_choice: int  # takes whose first attempt picked it: the classic distractor count
-    chosen: int  # every attempt that picked it
-    current: bool  # False: the option exists only in an earlier revision
-
-
-@dataclass(frozen=True)
-class ShapeCount:
-    shape: str
-    count: int
-
-
-class _SuccessRates:
-    """Right at the first try and in the end, as shares of the ended takes."""
-
-    takes: int
-    right_first: int
-    right_final: int
-
-    @property
-    def first_try_rate(self) -> float | None:
-        return analytics.rate(self.right_first, self.takes)
-
-    @property
-    def final_rate(self) -> float | None:
-        return analytics.rate(self.right_final, self.takes)
-
-
-@dataclass(frozen=True)
-class VariantStat(_SuccessRates):
-    """How one variant of a problem with params went: the same rates, split by values."""
-
-    label: str
-    takes: int
-    right_first: int
-    right_final: int
-
-
-@dataclass(frozen=True)
-class ProblemStats(_SuccessRates):
+class ProblemStats(SuccessRates):
     key: str
     position: int
     title: str
@@ -161,40 +118,21 @@ class SetStats:
         return tuple(problem for problem in self.problems if problem.flags)
 
 
-@dataclass
-class _Take:
-    id: int
-    run_id: str
-    user_id: int
-    problem_id: int
-    problem: Problem
-    outcome: Outcome
-    hint_used: bool
-    limit_seconds: float
-    seconds_used: float | None
-    variant: dict[str, Any] | None = None
-    attempts: list[tuple[int, str, int | None, bool]] = field(default_factory=list)
-
-    @property
-    def right_first(self) -> bool:
-        return bool(self.attempts) and self.attempts[0][3]
-
-
 def set_stats(
-    sessions: sessionmaker[Session], *, clock: Clock, slug: str, scope: Scope | None = None
+    units: UnitOfWorkFactory, *, clock: Clock, slug: str, scope: Scope | None = None
 ) -> SetStats:
-    with UnitOfWork(sessions) as uow:
-        repo = AnalyticsRepository(uow.session)
+    with units() as uow:
+        repo = uow.analytics
         found = repo.set_by_slug(slug)
         if found is None or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge set called {slug!r}.")
         return _compute(repo, found, scope or Scope(), clock())
 
 
-def overview(sessions: sessionmaker[Session], *, clock: Clock) -> list[SetStats]:
+def overview(units: UnitOfWorkFactory, *, clock: Clock) -> list[SetStats]:
     """Every challenge set, active ones first, with its numbers over all runs."""
-    with UnitOfWork(sessions) as uow:
-        repo = AnalyticsRepository(uow.session)
+    with units() as uow:
+        repo = uow.analytics
         challenge_sets = repo.challenge_sets()
         now = clock()
         return [_compute(repo, found, Scope(), now) for found in challenge_sets]
@@ -205,11 +143,11 @@ def _compute(
 ) -> SetStats:
     runs = _runs_in_scope(repo, challenge_set.id, scope)
     takes = _takes(repo, challenge_set.id, runs, now)
-    by_problem: defaultdict[int, list[_Take]] = defaultdict(list)
+    by_problem: defaultdict[int, list[Take]] = defaultdict(list)
     for take in takes:
         by_problem[take.problem_id].append(take)
     finished = {run.id for run in runs.values() if run.finished_at is not None}
-    scores = _finished_scores(takes, finished)
+    scores = takes_rules.finished_scores(takes, finished)
     rows = [p for p in repo.problems(challenge_set.id) if not p.retired or p.id in by_problem]
     shared = Counter(row.position for row in rows if not row.retired)
     problems = tuple(
@@ -219,9 +157,9 @@ def _compute(
         for row in rows
     )
     durations = [
-        (run.finished_at - run.started_at).total_seconds()
+        seconds
         for run in runs.values()
-        if run.finished_at is not None
+        if (seconds := run_seconds(run.started_at, run.finished_at)) is not None
     ]
     totals = [sum(correct.values()) for correct in scores.values()]
     positions = len({problem.position for problem in problems if not problem.retired})
@@ -255,13 +193,13 @@ def _runs_in_scope(repo: AnalyticsRepository, set_id: int, scope: Scope) -> dict
 
 def _takes(
     repo: AnalyticsRepository, set_id: int, runs: dict[str, RunRecord], now: datetime
-) -> list[_Take]:
-    takes: dict[int, _Take] = {}
+) -> list[Take]:
+    takes: dict[int, Take] = {}
     for record in repo.takes(set_id):
         if record.run_id not in runs:
             continue
         outcome = current_outcome(record.stored_outcome, record.deadline, now)
-        takes[record.id] = _Take(
+        takes[record.id] = Take(
             id=record.id,
             run_id=record.run_id,
             user_id=runs[record.run_id].user_id,
@@ -270,7 +208,7 @@ def _takes(
             outcome=outcome,
             hint_used=record.hint_used,
             limit_seconds=record.time_limit_seconds,
-            seconds_used=_seconds_used(
+            seconds_used=takes_rules.seconds_used(
                 outcome, record.first_viewed_at, record.deadline, record.finished_at
             ),
             variant=record.variant,
@@ -279,38 +217,15 @@ def _takes(
         take = takes.get(attempt.run_problem_id)
         if take is not None:
             take.attempts.append(
-                (attempt.number, attempt.answer_text, attempt.option_index, attempt.correct)
+                Attempt(attempt.number, attempt.answer_text, attempt.option_index, attempt.correct)
             )
     return list(takes.values())
-
-
-def _seconds_used(
-    outcome: Outcome, viewed: datetime, deadline: datetime | None, finished: datetime | None
-) -> float | None:
-    """From first view to the end; an answer in the grace period counts as the full limit."""
-    if not outcome.is_over:
-        return None
-    end = deadline if outcome is Outcome.TIMED_OUT else finished
-    if end is None:
-        return None
-    if deadline is not None:
-        end = min(end, deadline)
-    return max(0.0, (end - viewed).total_seconds())
-
-
-def _finished_scores(takes: list[_Take], finished: set[str]) -> dict[str, dict[int, bool]]:
-    """For each finished run: problem id -> right in the end."""
-    scores: defaultdict[str, dict[int, bool]] = defaultdict(dict)
-    for take in takes:
-        if take.run_id in finished:
-            scores[take.run_id][take.problem_id] = take.outcome is Outcome.CORRECT
-    return dict(scores)
 
 
 def _problem_stats(
     repo: AnalyticsRepository,
     row: ProblemRecord,
-    takes: list[_Take],
+    takes: list[Take],
     scores: dict[str, dict[int, bool]],
     *,
     pooled: bool = False,
@@ -319,13 +234,9 @@ def _problem_stats(
     ended = [take for take in takes if take.outcome.is_over]
     right_first = sum(1 for take in ended if take.right_first)
     right_final = sum(1 for take in ended if take.outcome is Outcome.CORRECT)
-    item, rest = [], []
-    for correct in scores.values():
-        if row.id in correct:
-            item.append(correct[row.id])
-            rest.append(float(sum(correct.values()) - correct[row.id]))
+    item, rest = takes_rules.item_and_rest(row.id, scores)
     discrimination = analytics.point_biserial(item, rest)
-    wrong = _wrong_shapes(takes) if not problem.is_multiple_choice else Counter[str]()
+    wrong = takes_rules.wrong_shapes(takes) if not problem.is_multiple_choice else Counter[str]()
     return ProblemStats(
         key=row.key,
         position=row.position,
@@ -348,7 +259,7 @@ def _problem_stats(
         median_limit_seconds=analytics.median([take.limit_seconds for take in ended]),
         discrimination=discrimination,
         discrimination_runs=len(item),
-        options=_option_stats(problem, takes),
+        options=takes_rules.option_stats(problem, takes),
         wrong_shapes=tuple(
             ShapeCount(shape, count) for shape, count in wrong.most_common(TOP_WRONG_SHAPES)
         ),
@@ -359,70 +270,6 @@ def _problem_stats(
             right_final=right_final,
             discrimination=discrimination,
         ),
-        variants=_variant_stats(problem, ended),
+        variants=takes_rules.variant_stats(problem, ended),
         pooled=pooled,
     )
-
-
-def _variant_stats(current: Problem, ended: list[_Take]) -> tuple[VariantStat, ...]:
-    """Per variant of the current params (takes of values no longer offered are left out)."""
-    stats = []
-    for variant in current.variants:
-        values = variant.as_dict()
-        mine = [take for take in ended if take.variant == values]
-        stats.append(
-            VariantStat(
-                label=variant.label,
-                takes=len(mine),
-                right_first=sum(1 for take in mine if take.right_first),
-                right_final=sum(1 for take in mine if take.outcome is Outcome.CORRECT),
-            )
-        )
-    return tuple(stats)
-
-
-def _option_stats(current: Problem, takes: list[_Take]) -> tuple[OptionStat, ...]:
-    """Choices counted by option text; attempts store the revision's authored index."""
-    first: Counter[str] = Counter()
-    chosen: Counter[str] = Counter()
-    seen: dict[str, bool] = {}
-    for take in takes:
-        options = take.problem.options
-        for number, _text, index, _correct in take.attempts:
-            if index is None or not 0 <= index < len(options):
-                continue
-            option = options[index]
-            seen.setdefault(option.text, option.correct)
-            chosen[option.text] += 1
-            if number == 1:
-                first[option.text] += 1
-    stats = [
-        OptionStat(option.text, option.correct, first[option.text], chosen[option.text], True)
-        for option in current.options
-    ]
-    current_texts = {option.text for option in current.options}
-    stats.extend(
-        OptionStat(text, was_correct, first[text], chosen[text], False)
-        for text, was_correct in seen.items()
-        if text not in current_texts
-    )
-    return tuple(stats)
-
-
-def _wrong_shapes(takes: list[_Take]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for take in takes:
-        for _number, text, index, correct in take.attempts:
-            if index is None and not correct:
-                # A wrong shape means something only next to the values it was wrong for.
-                where = take.variant and ", ".join(f"{k}={v}" for k, v in take.variant.items())
-                counts[_normalised(text) + (f" (for {where})" if where else "")] += 1
-    return counts
-
-
-def _normalised(text: str) -> str:
-    """`[2,3]`, `2x3` and `torch.Size([2, 3])` are one wrong answer: (2, 3)."""
-    try:
-        return format_shape(parse_shape(text))
-    except ShapeSyntaxError:
-        return text.strip()

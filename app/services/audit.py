@@ -11,10 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from app.persistence import audit_log
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.audit_log import LoggedAction
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.paging import Page
 
 COMMAND_LINE = "command line"
@@ -49,13 +47,8 @@ _LABELS = {
 
 
 @dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str | None  # None: the command line, or an account deleted since
-    action: str
-    target: str | None
-    detail: dict[str, Any]
+class AuditEntry(LoggedAction):
+    """An entry as admins read it: who did it, and the action in words."""
 
     @property
     def who(self) -> str:
@@ -80,7 +73,7 @@ AuditPage = Page[AuditEntry]
 
 
 def record(
-    session: Session,
+    uow: UnitOfWork,
     *,
     at: datetime,
     actor_id: int | None,
@@ -88,13 +81,11 @@ def record(
     target: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    audit_log.add(
-        session, at=at, actor_id=actor_id, action=action.value, target=target, detail=detail
-    )
+    uow.audit_log.add(at=at, actor_id=actor_id, action=action.value, target=target, detail=detail)
 
 
 def entries(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     *,
     page: int = 1,
     per_page: int = 50,
@@ -102,8 +93,8 @@ def entries(
 ) -> AuditPage:
     """Newest first."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
-    with UnitOfWork(sessions) as uow:
-        found, total = audit_log.newest_first(
-            uow.session, action=action, limit=per_page, offset=(page - 1) * per_page
+    with units() as uow:
+        found, total = uow.audit_log.newest_first(
+            action=action, limit=per_page, offset=(page - 1) * per_page
         )
-    return AuditPage(tuple(AuditEntry(*entry) for entry in found), total, page, per_page)
+    return AuditPage(tuple(AuditEntry(**vars(logged)) for logged in found), total, page, per_page)

@@ -17,8 +17,6 @@ from datetime import datetime
 from importlib.metadata import version
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.authoring.errors import AuthoringError
 from app.authoring.errors import Path as ErrorPath
 from app.authoring.loader import ParsedFile
@@ -35,8 +33,7 @@ from app.domain.challenge import (
 from app.domain.clock import Clock
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
 from app.domain.variants import Variant, render
-from app.persistence.snippets import SnippetCache
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.sandbox.protocol import SnippetJob, SnippetResult
 from app.services.loading import Verification
 
@@ -134,13 +131,13 @@ class Checker:
         self,
         run: RunSnippet,
         *,
-        session_factory: sessionmaker[Session] | None = None,
+        units: UnitOfWorkFactory | None = None,
         clock: Clock,
         wall_seconds: float = 10.0,
         parallel: int = 2,
     ) -> None:
         self._run = run
-        self._session_factory = session_factory
+        self._units = units
         self._clock = clock
         self._wall = wall_seconds
         self._parallel = parallel
@@ -185,9 +182,9 @@ class Checker:
         jobs = [claim.job(self._wall) for claim in claims]
         keys = [cache_key(job, self._torch) for job in jobs]
         cached: dict[str, SnippetResult] = {}
-        if self._session_factory is not None:
-            with UnitOfWork(self._session_factory) as uow:
-                found = SnippetCache(uow.session).get_many(keys)
+        if self._units is not None:
+            with self._units() as uow:
+                found = uow.snippets.get_many(keys)
             cached = {key: SnippetResult.from_dict(result) for key, result in found.items()}
         todo = {key: job for key, job in zip(keys, jobs, strict=True) if key not in cached}
         with ThreadPoolExecutor(max_workers=self._parallel) as pool:
@@ -195,11 +192,10 @@ class Checker:
         self.executed_count += len(fresh)
         # Timeouts and kills depend on load; only deterministic outcomes are kept.
         kept = {key: r for key, r in fresh.items() if r.status in {"ok", "error"}}
-        if self._session_factory is not None and kept:
-            with UnitOfWork(self._session_factory) as uow:
-                cache = SnippetCache(uow.session)
+        if self._units is not None and kept:
+            with self._units() as uow:
                 for key, result in kept.items():
-                    cache.put(key, result.to_dict(), self._now())
+                    uow.snippets.put(key, result.to_dict(), self._now())
                 uow.commit()
         return [cached[key] if key in cached else fresh[key] for key in keys], len(fresh)
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.authoring.loader import ParsedFile
 from app.domain.challenge import ChallengeSet, Level, SetKind
-from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.loading import Verification
 
 UNSORTED = "(no topic)"
@@ -110,8 +107,8 @@ def topic_grid(sets: Iterable[ChallengeSet]) -> list[TopicRow]:
     return sorted(rows.values(), key=lambda row: (row.topic == UNSORTED, row.topic.casefold()))
 
 
-def loaded_grid(sessions: sessionmaker[Session]) -> list[TopicRow]:
+def loaded_grid(units: UnitOfWorkFactory) -> list[TopicRow]:
     """The grid of the sets learners can take now (the admin content page)."""
-    with UnitOfWork(sessions) as uow:
-        sets = SetRepository(uow.session).active()
+    with units() as uow:
+        sets = uow.sets.active()
     return topic_grid(sets)

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.domain.clock import Clock
-from app.persistence import content
-from app.persistence.content import CheckedFile
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.content import CheckedError, CheckedFile
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.loading import FileOutcome, FileStatus, LoadReport
 
 
@@ -39,13 +36,13 @@ class ContentFile:
 
 
 def record_report(
-    sessions: sessionmaker[Session], report: LoadReport, *, clock: Clock, whole_tree: bool
+    units: UnitOfWorkFactory, report: LoadReport, *, clock: Clock, whole_tree: bool
 ) -> None:
     """Store each file's outcome; after a whole tree, forget files that are gone."""
     now = clock()
-    with UnitOfWork(sessions) as uow:
+    with units() as uow:
         checked = [_checked(outcome, now) for outcome in report.files]
-        content.record(uow.session, checked, forget_others=whole_tree)
+        uow.content_files.record(checked, forget_others=whole_tree)
         uow.commit()
 
 
@@ -55,15 +52,15 @@ def _checked(outcome: FileOutcome, now: datetime) -> CheckedFile:
         slug=outcome.slug,
         status=outcome.status.value,
         summary=outcome.contents,
-        errors=tuple((e.line, str(e)) for e in outcome.errors),
+        errors=tuple(CheckedError(e.line, str(e)) for e in outcome.errors),
         checked_at=now,
     )
 
 
-def content_files(sessions: sessionmaker[Session]) -> list[ContentFile]:
+def content_files(units: UnitOfWorkFactory) -> list[ContentFile]:
     """Files with errors first, then by name."""
-    with UnitOfWork(sessions) as uow:
-        files = [_file(checked) for checked in content.checked_files(uow.session)]
+    with units() as uow:
+        files = [_file(checked) for checked in uow.content_files.checked()]
     return sorted(files, key=lambda f: (not f.failed, f.source))
 
 
@@ -73,6 +70,6 @@ def _file(checked: CheckedFile) -> ContentFile:
         slug=checked.slug,
         status=FileStatus(checked.status),
         summary=checked.summary,
-        errors=tuple(FileError(line, text) for line, text in checked.errors),
+        errors=tuple(FileError(error.line, error.text) for error in checked.errors),
         checked_at=checked.checked_at,
     )

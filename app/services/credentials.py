@@ -32,15 +32,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import did_key, open_badges
 from app.domain.clock import Clock
 from app.domain.errors import NotFound
 from app.domain.open_badges import IssuerProfile
-from app.persistence.credentials import award_facts, award_on_record
-from app.persistence.issuer_keys import IssuerKeyStore
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 ISSUER_NAME = "torch-quiz"
 JWT_MEDIA_TYPE = "application/vc+jwt"
@@ -86,11 +83,11 @@ class IssuedCredential:
         return {**self.credential, "proof": {"type": PROOF_TYPE, "jwt": self.jwt}}
 
 
-def issuer_keys(sessions: sessionmaker[Session], *, clock: Clock, secret: str) -> list[IssuerKey]:
+def issuer_keys(units: UnitOfWorkFactory, *, clock: Clock, secret: str) -> list[IssuerKey]:
     """Every key that verifies, the signing one first; creates it on first use."""
-    with UnitOfWork(sessions) as uow:
+    with units() as uow:
         _, signing = _signing_key(uow, clock, secret)
-        stored = IssuerKeyStore(uow.session).all()
+        stored = uow.issuer_keys.all()
         return [
             IssuerKey(key.public_key_multibase, key.created_at)
             for key in sorted(stored, key=lambda key: key.public_key_multibase != signing)
@@ -98,7 +95,7 @@ def issuer_keys(sessions: sessionmaker[Session], *, clock: Clock, secret: str) -
 
 
 def issue_credential(
-    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     *,
     clock: Clock,
     learner_id: int,
@@ -108,20 +105,20 @@ def issue_credential(
     issuer_name: str = ISSUER_NAME,
 ) -> IssuedCredential:
     """The learner's award, signed; another learner's award is NotFound."""
-    with UnitOfWork(sessions) as uow:
-        facts = award_facts(uow.session, award_id)
-        if facts is None or facts[1] != learner_id:
+    with units() as uow:
+        owned = uow.award_credentials.award(award_id)
+        if owned is None or owned.learner_id != learner_id:
             raise NotFound("There is no such badge among yours.")
         private_key, multibase = _signing_key(uow, clock, secret)
         issuer = IssuerProfile(did_key.did_of(multibase), issuer_name, site_url.rstrip("/"))
-        credential = open_badges.open_badge_credential(facts[0], issuer)
+        credential = open_badges.open_badge_credential(owned.facts, issuer)
         header = {
             "alg": "EdDSA",
             "typ": "JWT",
             "kid": did_key.verification_method_of(multibase),
             "jwk": public_jwk(multibase),
         }
-        claims = open_badges.jwt_claims(credential, facts[0].awarded_at)
+        claims = open_badges.jwt_claims(credential, owned.facts.awarded_at)
         return IssuedCredential(award_id, _sign(private_key, header, claims), credential)
 
 
@@ -129,7 +126,7 @@ def _signing_key(uow: UnitOfWork, clock: Clock, secret: str) -> tuple[Ed25519Pri
     """The oldest key this site's secret unseals signs; a key stored in the clear (as
     before keys were sealed) is sealed now. None unseals (the secret changed): a new
     key is made, and the older ones go on verifying what they signed."""
-    store = IssuerKeyStore(uow.session)
+    store = uow.issuer_keys
     for stored in store.all():
         key = _unsealed(stored.private_key_pem, secret)
         if key is None:
@@ -211,6 +208,10 @@ class CredentialCheck:
     award_on_record: bool | None = None
 
     @property
+    def genuine(self) -> bool:
+        return self.verdict.is_genuine
+
+    @property
     def learner(self) -> str | None:
         subject = (self.credential or {}).get("credentialSubject", {})
         for identifier in subject.get("identifier", []):
@@ -231,7 +232,7 @@ class CredentialCheck:
 
 
 def verify_credential(
-    sessions: sessionmaker[Session], *, clock: Clock, text: str, site_url: str
+    units: UnitOfWorkFactory, *, clock: Clock, text: str, site_url: str
 ) -> CredentialCheck:
     """Genuine: signed by one of this site's keys, unchanged, and naming this site
     (`site_url`, QUIZ_PUBLIC_URL) as its issuer and its badge's home."""
@@ -248,8 +249,8 @@ def verify_credential(
         return _unreadable("Its first part (the JOSE header) cannot be read.")
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         return _unreadable("It is not signed with EdDSA (Ed25519), as this site signs.")
-    with UnitOfWork(sessions) as uow:
-        keys = {key.public_key_multibase for key in IssuerKeyStore(uow.session).all()}
+    with units() as uow:
+        keys = {key.public_key_multibase for key in uow.issuer_keys.all()}
         multibase = _claimed_key(header)
         if multibase is None or multibase not in keys:
             return CredentialCheck(
@@ -270,11 +271,11 @@ def verify_credential(
                 "The signature does not match the content: something in it was changed "
                 "after this site issued it, or it was damaged when copied.",
             )
-        return _genuine(uow.session, claims, multibase, readable, site_url.rstrip("/"))
+        return _genuine(uow, claims, multibase, readable, site_url.rstrip("/"))
 
 
 def _genuine(
-    session: Session, claims: Any, multibase: str, readable: dict[str, Any] | None, site: str
+    uow: UnitOfWork, claims: Any, multibase: str, readable: dict[str, Any] | None, site: str
 ) -> CredentialCheck:
     if not isinstance(claims, dict):
         return _unreadable("It is signed by this site but is not one of its badge credentials.")
@@ -300,7 +301,7 @@ def _genuine(
             "than what this site signed.",
         )
     award_id = open_badges.award_id_of(str(claims.get("id", "")))
-    on_record = award_id is not None and award_on_record(session, award_id)
+    on_record = award_id is not None and uow.award_credentials.on_record(award_id)
     explanation = "The signature matches: this site issued this credential, unchanged."
     if not on_record:
         explanation += " The award is no longer on record here (its account may be deleted)."

@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.authoring.errors import AuthoringError
 from app.authoring.loader import ParsedFile, find_files, parse_tree
 from app.domain.clock import Clock
-from app.persistence.sets import SaveOutcome, SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.errors import NotStored
+from app.persistence.sets import SaveOutcome
+from app.persistence.unit_of_work import UnitOfWorkFactory
 
 # Given a valid file, returns its problems' executed results by key, or errors that
 # keep it from loading (the sandbox check, services/checking.py, plugs in here).
@@ -66,7 +64,7 @@ class LoadReport:
 
 
 def load_tree(
-    session_factory: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     root: Path,
     *,
     clock: Clock,
@@ -83,15 +81,15 @@ def load_tree(
         )
         return report
     for parsed in parse_tree(root):
-        report.files.append(_load_one(session_factory, parsed, clock=clock, verify=verify))
+        report.files.append(_load_one(units, parsed, clock=clock, verify=verify))
     if root.is_dir():
         present = {str(path.resolve()) for path in find_files(root)}
-        report.retired = _retire_missing(session_factory, root, present, clock)
+        report.retired = _retire_missing(units, root, present, clock)
     return report
 
 
 def _load_one(
-    session_factory: sessionmaker[Session],
+    units: UnitOfWorkFactory,
     parsed: ParsedFile,
     *,
     clock: Clock,
@@ -106,14 +104,16 @@ def _load_one(
             parsed.source, FileStatus.FAILED, slug=challenge_set.slug, errors=verification.errors
         )
     try:
-        with UnitOfWork(session_factory) as uow:
-            sets = SetRepository(uow.session)
-            saved = sets.save(challenge_set, source_path=str(parsed.path.resolve()), now=clock())
-            for key, executed in verification.executed.items():
-                sets.set_executed(challenge_set.slug, key, executed)
+        with units() as uow:
+            saved = uow.sets.store(
+                challenge_set,
+                source_path=str(parsed.path.resolve()),
+                now=clock(),
+                executed=verification.executed,
+            )
             uow.commit()
-    except SQLAlchemyError as error:
-        message = f"could not be saved: {error.__class__.__name__}: {error}"
+    except NotStored as error:
+        message = f"could not be saved: {error}"
         return FileOutcome(
             parsed.source,
             FileStatus.FAILED,
@@ -134,18 +134,18 @@ def _load_one(
 
 
 def _retire_missing(
-    session_factory: sessionmaker[Session], root: Path, present: set[str], clock: Clock
+    units: UnitOfWorkFactory, root: Path, present: set[str], clock: Clock
 ) -> list[str]:
     prefix = str(root.resolve())
-    with UnitOfWork(session_factory) as uow:
-        sets = SetRepository(uow.session)
+    with units() as uow:
+        sources = uow.sets.sources()
         gone = {
-            row.slug
-            for row in sets.all_rows()
-            if row.retired_at is None
-            and row.source_path.startswith(prefix)
-            and row.source_path not in present
+            stored.slug
+            for stored in sources
+            if not stored.retired
+            and stored.source_path.startswith(prefix)
+            and stored.source_path not in present
         }
-        retired = sets.retire_missing({row.slug for row in sets.all_rows()} - gone, clock())
+        retired = uow.sets.retire_missing({stored.slug for stored in sources} - gone, clock())
         uow.commit()
     return retired

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import watchfiles
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.loader import SUFFIXES, display_name
 from app.domain.clock import Clock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import content_status
 from app.services.loading import FileOutcome, FileStatus, LoadReport, Verifier, load_tree
 
@@ -27,7 +27,7 @@ Snapshot = tuple[bool, tuple[str, ...]]
 
 @dataclass
 class Reloader:
-    sessions: sessionmaker[Session]
+    units: UnitOfWorkFactory
     root: Path
     clock: Clock
     verify: Verifier | None = None
@@ -35,8 +35,8 @@ class Reloader:
 
     def reload(self, changed: Collection[Path] = ()) -> LoadReport:
         """Load the tree; the report holds the changed files and every file whose outcome moved."""
-        report = load_tree(self.sessions, self.root, clock=self.clock, verify=self.verify)
-        content_status.record_report(self.sessions, report, clock=self.clock, whole_tree=True)
+        report = load_tree(self.units, self.root, clock=self.clock, verify=self.verify)
+        content_status.record_report(self.units, report, clock=self.clock, whole_tree=True)
         saved = {display_name(path) for path in changed}
         news = [outcome for outcome in report.files if self._is_news(outcome, saved)]
         self._last = {outcome.source: _snapshot(outcome) for outcome in report.files}

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.persistence.engine import answers
+from app.web.deps import DatabaseDep
 
 router = APIRouter()
 
 
 @router.get("/healthz", tags=["health"])
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(db: DatabaseDep) -> JSONResponse:
     # A trivial query: fine on the loop for SQLite.
-    if not answers(request.app.state.engine):
+    if not db.answers():
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})

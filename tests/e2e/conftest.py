@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from app.config import Settings
 from app.domain.clock import system_clock
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.sets import SetRepository
 from app.persistence.unit_of_work import UnitOfWork
@@ -65,7 +66,8 @@ def server(e2e_database: str) -> Iterator[str]:
     settings = Settings(DATABASE_URL=e2e_database, QUIZ_SECRET_KEY="e2e-" + "k" * 40)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    load_tree(sessions, ROOT / "challenges", clock=system_clock)
+    units = Database(engine).units
+    load_tree(units, ROOT / "challenges", clock=system_clock)
     quick = builders.choice("quick", 0, seconds=QUICK_SECONDS)
     save_sets(
         sessions,
@@ -80,7 +82,7 @@ def server(e2e_database: str) -> Iterator[str]:
         SetRepository(uow.session).set_executed("variant-test", variant.key, executed)
         uow.commit()
     admins.create_admin(
-        sessions, FAST_HASHER, clock=system_clock, username=ADMIN, password=PASSWORD,
+        units, FAST_HASHER, clock=system_clock, username=ADMIN, password=PASSWORD,
         via={"via": "e2e"},
     )  # fmt: skip
     engine.dispose()

@@ -9,7 +9,7 @@ from app.services import analytics
 from app.web.admin import figures
 from app.web.admin.params import ScopeDep
 from app.web.admin.schemas import SetStatsOut
-from app.web.deps import ClockDep, SessionsDep
+from app.web.deps import ClockDep, DatabaseDep
 from app.web.templating import render
 
 pages = APIRouter()
@@ -17,25 +17,26 @@ api = APIRouter()
 
 
 @pages.get("/analytics")
-def overview(request: Request, sessions: SessionsDep, clock: ClockDep) -> HTMLResponse:
-    sets = analytics.overview(sessions, clock=clock)
+async def overview(request: Request, db: DatabaseDep, clock: ClockDep) -> HTMLResponse:
+    sets = await db.call(analytics.overview, clock=clock)
     return render(request, "admin/analytics.html", {"sets": sets, "figures": figures})
 
 
 @pages.get("/analytics/{slug}")
-def one_set(
-    request: Request, slug: str, sessions: SessionsDep, clock: ClockDep, scope: ScopeDep
+async def one_set(
+    request: Request, slug: str, db: DatabaseDep, clock: ClockDep, scope: ScopeDep
 ) -> HTMLResponse:
-    stats = analytics.set_stats(sessions, clock=clock, slug=slug, scope=scope)
+    stats = await db.call(analytics.set_stats, clock=clock, slug=slug, scope=scope)
     return render(request, "admin/analytics_set.html", {"stats": stats, "figures": figures})
 
 
 @api.get("/analytics")
-def overview_json(sessions: SessionsDep, clock: ClockDep) -> list[SetStatsOut]:
-    return [SetStatsOut.model_validate(s) for s in analytics.overview(sessions, clock=clock)]
+async def overview_json(db: DatabaseDep, clock: ClockDep) -> list[SetStatsOut]:
+    sets = await db.call(analytics.overview, clock=clock)
+    return [SetStatsOut.model_validate(s) for s in sets]
 
 
 @api.get("/analytics/{slug}")
-def one_set_json(slug: str, sessions: SessionsDep, clock: ClockDep, scope: ScopeDep) -> SetStatsOut:
-    stats = analytics.set_stats(sessions, clock=clock, slug=slug, scope=scope)
+async def one_set_json(slug: str, db: DatabaseDep, clock: ClockDep, scope: ScopeDep) -> SetStatsOut:
+    stats = await db.call(analytics.set_stats, clock=clock, slug=slug, scope=scope)
     return SetStatsOut.model_validate(stats)

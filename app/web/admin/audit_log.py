@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from app.services import audit
 from app.web.admin.params import parse_int
-from app.web.admin.schemas import AuditEntryOut, AuditPageOut
-from app.web.deps import SessionsDep
+from app.web.admin.schemas import AuditPageOut
+from app.web.deps import DatabaseDep
 from app.web.templating import render
 
 pages = APIRouter()
@@ -16,25 +16,20 @@ api = APIRouter()
 
 
 @pages.get("/audit")
-def audit_log(
-    request: Request, sessions: SessionsDep, page: str | None = None, action: str | None = None
+async def audit_log(
+    request: Request, db: DatabaseDep, page: str | None = None, action: str | None = None
 ) -> HTMLResponse:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    log = audit.entries(sessions, page=number, action=action or None)
+    log = await db.call(audit.entries, page=number, action=action or None)
     return render(
         request, "admin/audit.html", {"log": log, "action": action or "", "actions": audit.Action}
     )
 
 
 @api.get("/audit")
-def audit_json(
-    sessions: SessionsDep, page: str | None = None, action: str | None = None
+async def audit_json(
+    db: DatabaseDep, page: str | None = None, action: str | None = None
 ) -> AuditPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    log = audit.entries(sessions, page=number, per_page=500, action=action or None)
-    return AuditPageOut(
-        total=log.total,
-        page=log.page,
-        per_page=log.per_page,
-        entries=[AuditEntryOut.model_validate(entry) for entry in log.items],
-    )
+    log = await db.call(audit.entries, page=number, per_page=500, action=action or None)
+    return AuditPageOut.model_validate(log)

@@ -9,7 +9,7 @@ from app.services import admin_awards, admin_dashboard
 from app.services.admin_awards import AwardSort
 from app.web.admin.params import ApiAwardQueryDep, AwardQueryDep
 from app.web.admin.schemas import AwardPageOut
-from app.web.deps import AdminLearner, ClockDep, SessionsDep
+from app.web.deps import AdminLearner, ClockDep, DatabaseDep
 from app.web.templating import render
 
 pages = APIRouter()
@@ -17,18 +17,18 @@ api = APIRouter()
 
 
 @pages.get("/awards")
-def awards(request: Request, sessions: SessionsDep, query: AwardQueryDep) -> HTMLResponse:
-    screen = admin_dashboard.awards_screen(sessions, query)
+async def awards(request: Request, db: DatabaseDep, query: AwardQueryDep) -> HTMLResponse:
+    screen = await db.call(admin_dashboard.awards_screen, query)
     return render(
         request, "admin/awards.html", {"screen": screen, "query": query, "sorts": AwardSort}
     )
 
 
 @pages.get("/awards.csv")
-def awards_csv(
-    sessions: SessionsDep, clock: ClockDep, admin: AdminLearner, query: AwardQueryDep
+async def awards_csv(
+    db: DatabaseDep, clock: ClockDep, admin: AdminLearner, query: AwardQueryDep
 ) -> StreamingResponse:
-    records = admin_awards.export_awards(sessions, clock=clock, actor_id=admin.id, query=query)
+    records = await db.call(admin_awards.export_awards, clock=clock, actor_id=admin.id, query=query)
     filename = f"awards-{clock():%Y%m%d-%H%M}.csv"
     return StreamingResponse(
         admin_awards.csv_lines(records),
@@ -38,6 +38,6 @@ def awards_csv(
 
 
 @api.get("/awards")
-def awards_json(sessions: SessionsDep, query: ApiAwardQueryDep) -> AwardPageOut:
+async def awards_json(db: DatabaseDep, query: ApiAwardQueryDep) -> AwardPageOut:
     """Every award, newest first (1000 a page; follow `page` while `page < pages`)."""
-    return AwardPageOut.of(admin_awards.list_awards(sessions, query))
+    return AwardPageOut.model_validate(await db.call(admin_awards.list_awards, query))

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse
 from app.domain.challenge import Level
 from app.domain.variants import MAX_VARIANTS
 from app.services import admin_preview, content_health, content_status
+from app.web.admin.params import RunnerDep
 from app.web.admin.schemas import ContentFileOut
-from app.web.deps import SessionsDep
+from app.web.deps import DatabaseDep
 from app.web.templating import is_htmx, render
 
 pages = APIRouter()
@@ -19,18 +20,18 @@ api = APIRouter()
 
 
 @pages.get("/content")
-def content(request: Request, sessions: SessionsDep) -> HTMLResponse:
-    files = content_status.content_files(sessions)
+async def content(request: Request, db: DatabaseDep) -> HTMLResponse:
+    files = await db.call(content_status.content_files)
     # The page polls itself (htmx) so a saved file's errors show up without a reload.
     if is_htmx(request):
         return render(request, "admin/_content_files.html", {"files": files})
-    grid = content_health.loaded_grid(sessions)
+    grid = await db.call(content_health.loaded_grid)
     return render(request, "admin/content.html", {"files": files, "grid": grid, "levels": Level})
 
 
 @pages.get("/sets/{slug}")
-def outline(request: Request, slug: str, sessions: SessionsDep) -> HTMLResponse:
-    found = admin_preview.set_outline(sessions, slug=slug)
+async def outline(request: Request, slug: str, db: DatabaseDep) -> HTMLResponse:
+    found = await db.call(admin_preview.set_outline, slug=slug)
     return render(request, "admin/outline.html", {"outline": found})
 
 
@@ -39,24 +40,34 @@ VariantField = Annotated[int | None, Form(ge=0, lt=MAX_VARIANTS)]
 
 
 @pages.get("/sets/{slug}/problems/{key}")
-def preview(
-    request: Request, slug: str, key: str, sessions: SessionsDep, variant: VariantIndex = None
+async def preview(
+    request: Request,
+    slug: str,
+    key: str,
+    db: DatabaseDep,
+    runner: RunnerDep,
+    variant: VariantIndex = None,
 ) -> HTMLResponse:
-    shown = admin_preview.problem_preview(sessions, slug=slug, key=key, variant=variant)
-    has_runner = request.app.state.sandbox is not None
+    shown = await db.call(admin_preview.problem_preview, slug=slug, key=key, variant=variant)
+    has_runner = runner is not None
     return render(request, "admin/preview.html", {"p": shown, "has_runner": has_runner})
 
 
 @pages.post("/sets/{slug}/problems/{key}/run")
 async def run_now(
-    request: Request, slug: str, key: str, sessions: SessionsDep, variant: VariantField = None
+    request: Request,
+    slug: str,
+    key: str,
+    db: DatabaseDep,
+    runner: RunnerDep,
+    variant: VariantField = None,
 ) -> HTMLResponse:
-    result = await admin_preview.run_problem_code(
-        request.app.state.sandbox, sessions, slug=slug, key=key, variant=variant
-    )
+    code = await db.call(admin_preview.code_to_run, slug=slug, key=key, variant=variant)
+    result = await admin_preview.run_code(runner, code)
     return render(request, "admin/_run_result.html", {"result": result})
 
 
 @api.get("/content")
-def content_json(sessions: SessionsDep) -> list[ContentFileOut]:
-    return [ContentFileOut.model_validate(f) for f in content_status.content_files(sessions)]
+async def content_json(db: DatabaseDep) -> list[ContentFileOut]:
+    files = await db.call(content_status.content_files)
+    return [ContentFileOut.model_validate(f) for f in files]

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
 
 from app.services import credentials
-from app.services.credentials import MAX_CREDENTIAL_CHARS, CredentialCheck, IssuedCredential
-from app.web.deps import ClockDep, LearnerId, PublicUrl, SecretKey, SessionsDep
+from app.services.credentials import MAX_CREDENTIAL_CHARS, IssuedCredential
+from app.web.admin.schemas import VerifyIn, VerifyOut
+from app.web.deps import ClockDep, DatabaseDep, LearnerId, PublicUrl, SecretKey
 from app.web.security import verify_form_csrf
 from app.web.templating import render
 
@@ -25,16 +25,16 @@ pages = APIRouter(include_in_schema=False, dependencies=[Depends(verify_form_csr
 public = APIRouter(tags=["credentials"])
 
 
-def _issued(
+async def _issued(
     award_id: str,
-    sessions: SessionsDep,
+    db: DatabaseDep,
     clock: ClockDep,
     learner: LearnerId,
     secret: SecretKey,
     site: PublicUrl,
 ) -> IssuedCredential:
-    return credentials.issue_credential(
-        sessions,
+    return await db.call(
+        credentials.issue_credential,
         clock=clock,
         learner_id=learner,
         award_id=award_id,
@@ -78,7 +78,7 @@ def verify_page(request: Request) -> HTMLResponse:
 @pages.post("/credentials/verify")
 async def verify_form(
     request: Request,
-    sessions: SessionsDep,
+    db: DatabaseDep,
     clock: ClockDep,
     site: PublicUrl,
     credential_text: Annotated[str, Form(max_length=MAX_CREDENTIAL_CHARS)] = "",
@@ -88,51 +88,27 @@ async def verify_form(
     if credential_file is not None and credential_file.filename:
         raw = await credential_file.read(MAX_CREDENTIAL_CHARS + 1)
         text = raw.decode("utf-8", errors="replace")
-    check = credentials.verify_credential(sessions, clock=clock, text=text, site_url=site)
+    check = await db.call(credentials.verify_credential, clock=clock, text=text, site_url=site)
     return render(request, "credentials/verify.html", {"check": check, "pasted": text})
 
 
-class VerifyIn(BaseModel):
-    credential: str | dict[str, Any]
-
-
-class VerifyOut(BaseModel):
-    verdict: str
-    genuine: bool
-    headline: str
-    explanation: str
-    award_on_record: bool | None
-    credential: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, check: CredentialCheck) -> VerifyOut:
-        return cls(
-            verdict=check.verdict.value,
-            genuine=check.verdict.is_genuine,
-            headline=check.headline,
-            explanation=check.explanation,
-            award_on_record=check.award_on_record,
-            credential=check.credential,
-        )
-
-
 @api.post("/credentials/verify")
-def verify_json(
-    body: VerifyIn, sessions: SessionsDep, clock: ClockDep, site: PublicUrl
+async def verify_json(
+    body: VerifyIn, db: DatabaseDep, clock: ClockDep, site: PublicUrl
 ) -> VerifyOut:
     """Check a credential (the JSON download, or the bare JWT) against this site's keys
     and its address (QUIZ_PUBLIC_URL)."""
     text = body.credential if isinstance(body.credential, str) else json.dumps(body.credential)
-    check = credentials.verify_credential(sessions, clock=clock, text=text, site_url=site)
-    return VerifyOut.of(check)
+    check = await db.call(credentials.verify_credential, clock=clock, text=text, site_url=site)
+    return VerifyOut.model_validate(check)
 
 
 @public.get("/issuer")
-def issuer(
-    sessions: SessionsDep, clock: ClockDep, secret: SecretKey, site: PublicUrl
+async def issuer(
+    db: DatabaseDep, clock: ClockDep, secret: SecretKey, site: PublicUrl
 ) -> dict[str, Any]:
     """The issuer profile named in every credential, with its verification key."""
-    keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
+    keys = await db.call(credentials.issuer_keys, clock=clock, secret=secret)
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": keys[0].did,
@@ -160,14 +136,14 @@ class JwkSetResponse(JSONResponse):
 
 
 @public.get("/issuer/key", response_class=JwkResponse)
-def issuer_key(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JwkResponse:
+async def issuer_key(db: DatabaseDep, clock: ClockDep, secret: SecretKey) -> JwkResponse:
     """The signing key as a JWK (RFC 8037); the same key is the issuer's did:key."""
-    key = credentials.issuer_keys(sessions, clock=clock, secret=secret)[0]
+    key = (await db.call(credentials.issuer_keys, clock=clock, secret=secret))[0]
     return JwkResponse(key.jwk)
 
 
 @public.get("/.well-known/jwks.json", response_class=JwkSetResponse)
-def jwks(sessions: SessionsDep, clock: ClockDep, secret: SecretKey) -> JwkSetResponse:
+async def jwks(db: DatabaseDep, clock: ClockDep, secret: SecretKey) -> JwkSetResponse:
     """Every key that verifies this site's credentials, as a JWK Set."""
-    keys = credentials.issuer_keys(sessions, clock=clock, secret=secret)
+    keys = await db.call(credentials.issuer_keys, clock=clock, secret=secret)
     return JwkSetResponse({"keys": [key.jwk for key in keys]})

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from app.services import admin_dashboard
 from app.web.admin import figures
-from app.web.deps import ClockDep, SessionsDep
+from app.web.deps import ClockDep, DatabaseDep
 from app.web.templating import render
 
 pages = APIRouter()
@@ -15,6 +15,6 @@ api = APIRouter()
 
 
 @pages.get("")
-def dashboard(request: Request, sessions: SessionsDep, clock: ClockDep) -> HTMLResponse:
-    board = admin_dashboard.dashboard(sessions, clock=clock)
+async def dashboard(request: Request, db: DatabaseDep, clock: ClockDep) -> HTMLResponse:
+    board = await db.call(admin_dashboard.dashboard, clock=clock)
     return render(request, "admin/dashboard.html", {"board": board, "figures": figures})

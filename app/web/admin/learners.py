@@ -12,12 +12,11 @@ from app.services import accommodations, admin_learners
 from app.web.admin.params import parse_int
 from app.web.admin.schemas import (
     AccommodationOut,
-    LearnerOut,
     LearnerPageOut,
     LearnerRecordOut,
     MultiplierIn,
 )
-from app.web.deps import AdminLearner, ClockDep, SessionsDep
+from app.web.deps import AdminLearner, ClockDep, DatabaseDep
 from app.web.templating import render
 
 pages = APIRouter()
@@ -29,71 +28,76 @@ Search = Annotated[str | None, Query(description="Part of a username, any case."
 
 
 @pages.get("/learners")
-def learners(
-    request: Request, sessions: SessionsDep, q: Search = None, page: str | None = None
+async def learners(
+    request: Request, db: DatabaseDep, q: Search = None, page: str | None = None
 ) -> HTMLResponse:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    found = admin_learners.list_learners(sessions, search=q, page=number)
+    found = await db.call(admin_learners.list_learners, search=q, page=number)
     return render(request, "admin/learners.html", {"found": found, "q": q or ""})
 
 
 @pages.get("/learners/{learner_id}")
-def learner(
-    request: Request, learner_id: LearnerIdPath, sessions: SessionsDep, clock: ClockDep,
+async def learner(
+    request: Request,
+    learner_id: LearnerIdPath,
+    db: DatabaseDep,
+    clock: ClockDep,
     saved: str | None = None,
-) -> HTMLResponse:  # fmt: skip
-    record = admin_learners.learner_record(sessions, clock=clock, learner_id=learner_id)
+) -> HTMLResponse:
+    record = await db.call(admin_learners.learner_record, clock=clock, learner_id=learner_id)
     return render(request, "admin/learner.html", {"record": record, "saved": saved})
 
 
 @pages.post("/learners/{learner_id}/time-multiplier")
-def set_multiplier(
+async def set_multiplier(
     learner_id: LearnerIdPath,
-    sessions: SessionsDep,
+    db: DatabaseDep,
     clock: ClockDep,
     admin: AdminLearner,
     multiplier: Annotated[str, Form()],
 ) -> RedirectResponse:
     value = parse_multiplier(multiplier)
-    accommodations.set_time_multiplier(
-        sessions, clock=clock, actor_id=admin.id, learner_id=learner_id, multiplier=value
+    await db.call(
+        accommodations.set_time_multiplier,
+        clock=clock,
+        actor_id=admin.id,
+        learner_id=learner_id,
+        multiplier=value,
     )
     return RedirectResponse(f"/admin/learners/{learner_id}?saved=1", status_code=303)
 
 
 @api.get("/learners")
-def learners_json(
-    sessions: SessionsDep, q: Search = None, page: str | None = None
+async def learners_json(
+    db: DatabaseDep, q: Search = None, page: str | None = None
 ) -> LearnerPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    found = admin_learners.list_learners(sessions, search=q, page=number, per_page=500)
-    return LearnerPageOut(
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-        learners=[LearnerOut.model_validate(line) for line in found.items],
-    )
+    found = await db.call(admin_learners.list_learners, search=q, page=number, per_page=500)
+    return LearnerPageOut.model_validate(found)
 
 
 @api.get("/learners/{learner_id}")
-def learner_json(
-    learner_id: LearnerIdPath, sessions: SessionsDep, clock: ClockDep
+async def learner_json(
+    learner_id: LearnerIdPath, db: DatabaseDep, clock: ClockDep
 ) -> LearnerRecordOut:
-    record = admin_learners.learner_record(sessions, clock=clock, learner_id=learner_id)
+    record = await db.call(admin_learners.learner_record, clock=clock, learner_id=learner_id)
     return LearnerRecordOut.model_validate(record)
 
 
 @api.put("/learners/{learner_id}/time-multiplier")
-def set_multiplier_json(
+async def set_multiplier_json(
     learner_id: LearnerIdPath,
     body: MultiplierIn,
-    sessions: SessionsDep,
+    db: DatabaseDep,
     clock: ClockDep,
     admin: AdminLearner,
 ) -> AccommodationOut:
     """Every later problem of the learner gets its time limit multiplied by this."""
-    done = accommodations.set_time_multiplier(
-        sessions, clock=clock, actor_id=admin.id, learner_id=learner_id,
+    done = await db.call(
+        accommodations.set_time_multiplier,
+        clock=clock,
+        actor_id=admin.id,
+        learner_id=learner_id,
         multiplier=body.time_multiplier,
-    )  # fmt: skip
+    )
     return AccommodationOut.model_validate(done)

@@ -10,11 +10,12 @@ from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from app.domain.errors import InvalidInput
 from app.services.admin_awards import MAX_PER_PAGE, AwardQuery, AwardSort
 from app.services.analytics import Scope
+from app.services.playground import SnippetRunner
 
 
 def parse_date(text: str | None, name: str) -> date | None:
@@ -87,3 +88,12 @@ def analytics_scope(
 
 
 ScopeDep = Annotated[Scope, Depends(analytics_scope)]
+
+
+async def _runner(request: Request) -> SnippetRunner | None:
+    runner: SnippetRunner | None = request.app.state.sandbox
+    return runner
+
+
+# The app's sandbox, None where the host cannot isolate (previews say so).
+RunnerDep = Annotated[SnippetRunner | None, Depends(_runner)]

@@ -1,20 +1,29 @@
-"""JSON bodies of the admin API, read from the services' values (documented at /docs)."""
+"""JSON bodies of the admin API, read from the services' values (documented at /docs).
+
+Every body is validated from the service's value as it is (`from_attributes`), so a
+field is named once, here; an alias says where a field's value comes from when the
+JSON name differs. Pages of a listing share `_PageOut`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.services.admin_awards import AwardPage
-
-
-class _FromValues(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from app.web.api.schemas import FromValues, OptionOut
 
 
-class AwardOut(_FromValues):
+class _PageOut(FromValues):
+    """One page of a listing (app.services.paging.Page); its items under a name of its own."""
+
+    total: int
+    page: int
+    per_page: int
+
+
+class AwardRecordOut(FromValues):
     award_id: str
     learner: str
     learner_id: int
@@ -29,38 +38,26 @@ class AwardOut(_FromValues):
     problems: int
 
 
-class AwardPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
+class AwardPageOut(_PageOut):
     pages: int
-    awards: list[AwardOut]
-
-    @classmethod
-    def of(cls, page: AwardPage) -> AwardPageOut:
-        return cls(
-            total=page.total,
-            page=page.page,
-            per_page=page.per_page,
-            pages=page.pages,
-            awards=[AwardOut.model_validate(item) for item in page.items],
-        )
+    awards: list[AwardRecordOut] = Field(validation_alias="items")
 
 
-class OptionOut(_FromValues):
-    text: str
+class OptionStatOut(OptionOut, FromValues):
+    """An option of a problem (the learner API's `OptionOut`) and how often it was chosen."""
+
     correct: bool
     first_choice: int
     chosen: int
     current: bool
 
 
-class ShapeCountOut(_FromValues):
+class ShapeCountOut(FromValues):
     shape: str
     count: int
 
 
-class ProblemStatsOut(_FromValues):
+class ProblemStatsOut(FromValues):
     key: str
     position: int
     title: str
@@ -82,19 +79,19 @@ class ProblemStatsOut(_FromValues):
     median_limit_seconds: float | None
     discrimination: float | None
     discrimination_runs: int
-    options: list[OptionOut]
+    options: list[OptionStatOut]
     wrong_shapes: list[ShapeCountOut]
     wrong_answers: int
     flags: list[str]
 
 
-class ScopeOut(_FromValues):
+class ScopeOut(FromValues):
     first_run_only: bool
     since: Any
     until: Any
 
 
-class SetStatsOut(_FromValues):
+class SetStatsOut(FromValues):
     slug: str
     title: str
     badge_name: str | None
@@ -113,7 +110,7 @@ class SetStatsOut(_FromValues):
     problems: list[ProblemStatsOut]
 
 
-class LearnerOut(_FromValues):
+class LearnerLineOut(FromValues):
     id: int
     username: str
     created_at: datetime
@@ -124,14 +121,11 @@ class LearnerOut(_FromValues):
     last_run_at: datetime | None
 
 
-class LearnerPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
-    learners: list[LearnerOut]
+class LearnerPageOut(_PageOut):
+    learners: list[LearnerLineOut] = Field(validation_alias="items")
 
 
-class RunLineOut(_FromValues):
+class RunLineOut(FromValues):
     run_id: str
     set_slug: str
     set_title: str
@@ -147,7 +141,7 @@ class RunLineOut(_FromValues):
     badge_awarded: bool
 
 
-class AwardLineOut(_FromValues):
+class AwardLineOut(FromValues):
     award_id: str
     badge_name: str
     set_slug: str
@@ -156,8 +150,8 @@ class AwardLineOut(_FromValues):
     run_id: str
 
 
-class LearnerRecordOut(_FromValues):
-    learner: LearnerOut
+class LearnerRecordOut(FromValues):
+    learner: LearnerLineOut
     runs: list[RunLineOut]
     awards: list[AwardLineOut]
 
@@ -166,7 +160,7 @@ class MultiplierIn(BaseModel):
     time_multiplier: float = Field(ge=1.0, le=4.0, examples=[1.5])
 
 
-class AccommodationOut(_FromValues):
+class AccommodationOut(FromValues):
     learner_id: int
     username: str
     time_multiplier: float
@@ -174,7 +168,7 @@ class AccommodationOut(_FromValues):
     problems_updated: int
 
 
-class AuditEntryOut(_FromValues):
+class AuditEntryOut(FromValues):
     id: int
     at: datetime
     who: str
@@ -183,22 +177,32 @@ class AuditEntryOut(_FromValues):
     detail: dict[str, Any]
 
 
-class AuditPageOut(BaseModel):
-    total: int
-    page: int
-    per_page: int
-    entries: list[AuditEntryOut]
+class AuditPageOut(_PageOut):
+    entries: list[AuditEntryOut] = Field(validation_alias="items")
 
 
-class FileErrorOut(_FromValues):
+class FileErrorOut(FromValues):
     line: int
     text: str
 
 
-class ContentFileOut(_FromValues):
+class ContentFileOut(FromValues):
     source: str
     slug: str | None
     status: str
     summary: str
     errors: list[FileErrorOut]
     checked_at: datetime
+
+
+class VerifyIn(BaseModel):
+    credential: str | dict[str, Any]
+
+
+class VerifyOut(FromValues):
+    verdict: str
+    genuine: bool
+    headline: str
+    explanation: str
+    award_on_record: bool | None
+    credential: dict[str, Any] | None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.runs import Outcome, earns_badge
 from app.domain.shapes import parse_shape
 from app.persistence.codec import problem_from_json
+from app.persistence.database import Database
 from app.persistence.sets import SetRepository
 from app.persistence.tables import AttemptRow, AwardRow, RunProblemRow, RunRow, User
 from app.persistence.unit_of_work import UnitOfWork
@@ -35,6 +36,7 @@ class Take:
 class History:
     def __init__(self, sessions: sessionmaker[Session], start: datetime) -> None:
         self.sessions = sessions
+        self.units = Database(sessions.kw["bind"]).units
         self.start = start
 
     def learner(self, name: str, *, admin: bool = False, multiplier: float = 1.0) -> int:

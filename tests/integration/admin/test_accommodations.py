@@ -33,7 +33,7 @@ def test_multiplier_applies_to_every_later_problem(
     # An open run: problem 1 on the clock, 2 and 3 not opened yet.
     open_run = history.run(ada, "gru-test", [Take(("(2, 5)",)), None, None], at=clock.now)
     result = accommodations.set_time_multiplier(
-        loaded, clock=clock, actor_id=admin, learner_id=ada, multiplier=1.5
+        units, clock=clock, actor_id=admin, learner_id=ada, multiplier=1.5
     )
     assert (result.previous, result.time_multiplier, result.problems_updated) == (1.0, 1.5, 2)
     assert limits(loaded, open_run) == [120, 135, 135]
@@ -42,7 +42,7 @@ def test_multiplier_applies_to_every_later_problem(
     clock.advance(140 + 600)  # past every deadline, then the set's retake wait
     later = runs.start_run(units, clock=clock, learner_id=ada, slug="gru-test")
     assert [p.time_limit_seconds for p in later.problems] == [180, 135, 135]
-    (entry,) = audit.entries(loaded).items
+    (entry,) = audit.entries(units).items
     assert (entry.actor, entry.action, entry.target) == (
         "root",
         audit.Action.TIME_MULTIPLIER_SET,
@@ -51,13 +51,15 @@ def test_multiplier_applies_to_every_later_problem(
     assert entry.detail == {"from": 1.0, "to": 1.5, "problems_updated": 2}
 
 
-def test_refusals(history: History, loaded: sessionmaker[Session], clock: FakeClock) -> None:
+def test_refusals(
+    units: UnitOfWorkFactory, history: History, loaded: sessionmaker[Session], clock: FakeClock
+) -> None:
     admin = history.learner("root", admin=True)
     with pytest.raises(InvalidInput):
         accommodations.set_time_multiplier(
-            loaded, clock=clock, actor_id=admin, learner_id=admin, multiplier=0.5
+            units, clock=clock, actor_id=admin, learner_id=admin, multiplier=0.5
         )
     with pytest.raises(NotFound):
         accommodations.set_time_multiplier(
-            loaded, clock=clock, actor_id=admin, learner_id=999, multiplier=1.5
+            units, clock=clock, actor_id=admin, learner_id=999, multiplier=1.5
         )

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import admin_awards, audit
 from app.services.admin_awards import AwardQuery, AwardSort
 from tests import builders
@@ -38,8 +39,10 @@ def names(page: admin_awards.AwardPage) -> list[str]:
     return [record.learner for record in page.items]
 
 
-def test_newest_first_with_usage(awarded: dict[str, int], loaded: sessionmaker[Session]) -> None:
-    page = admin_awards.list_awards(loaded, AwardQuery())
+def test_newest_first_with_usage(
+    units: UnitOfWorkFactory, awarded: dict[str, int], loaded: sessionmaker[Session]
+) -> None:
+    page = admin_awards.list_awards(units, AwardQuery())
     assert page.total == 4
     assert names(page) == ["zed", "Bob", "ann", "-rm"]
     bob = page.items[1]
@@ -62,33 +65,45 @@ def test_newest_first_with_usage(awarded: dict[str, int], loaded: sessionmaker[S
     ],
 )
 def test_filters_and_sorting(
-    awarded: dict[str, int], loaded: sessionmaker[Session], query: AwardQuery, expected: list[str]
+    units: UnitOfWorkFactory,
+    awarded: dict[str, int],
+    loaded: sessionmaker[Session],
+    query: AwardQuery,
+    expected: list[str],
 ) -> None:
-    assert names(admin_awards.list_awards(loaded, query)) == expected
+    assert names(admin_awards.list_awards(units, query)) == expected
 
 
 def test_date_range_is_whole_utc_days(
-    awarded: dict[str, int], loaded: sessionmaker[Session], history: History
+    units: UnitOfWorkFactory,
+    awarded: dict[str, int],
+    loaded: sessionmaker[Session],
+    history: History,
 ) -> None:
     first_day = history.start.date()
-    only_first = admin_awards.list_awards(loaded, AwardQuery(since=first_day, until=first_day))
+    only_first = admin_awards.list_awards(units, AwardQuery(since=first_day, until=first_day))
     assert sorted(names(only_first)) == ["-rm", "ann"]
-    later = admin_awards.list_awards(loaded, AwardQuery(since=first_day + timedelta(days=1)))
+    later = admin_awards.list_awards(units, AwardQuery(since=first_day + timedelta(days=1)))
     assert sorted(names(later)) == ["Bob", "zed"]
 
 
-def test_pages(awarded: dict[str, int], loaded: sessionmaker[Session]) -> None:
-    first = admin_awards.list_awards(loaded, AwardQuery(per_page=3))
-    second = admin_awards.list_awards(loaded, AwardQuery(per_page=3, page=2))
+def test_pages(
+    units: UnitOfWorkFactory, awarded: dict[str, int], loaded: sessionmaker[Session]
+) -> None:
+    first = admin_awards.list_awards(units, AwardQuery(per_page=3))
+    second = admin_awards.list_awards(units, AwardQuery(per_page=3, page=2))
     assert (first.pages, len(first.items), len(second.items)) == (2, 3, 1)
     assert names(second) == ["-rm"]
 
 
 def test_csv_export_is_audited(
-    awarded: dict[str, int], loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory,
+    awarded: dict[str, int],
+    loaded: sessionmaker[Session],
+    clock: FakeClock,
 ) -> None:
     records = admin_awards.export_awards(
-        loaded, clock=clock, actor_id=awarded["ann"], query=AwardQuery(badge="gru-test")
+        units, clock=clock, actor_id=awarded["ann"], query=AwardQuery(badge="gru-test")
     )
     text = "".join(admin_awards.csv_lines(records))
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -100,20 +115,24 @@ def test_csv_export_is_audited(
     assert rows[0]["hints_used"] == "1"
     assert rows[0]["awarded_at"].endswith("Z")
     assert text.count("\r\n") == 4
-    log = audit.entries(loaded)
+    log = audit.entries(units)
     assert [(e.actor, e.action, e.detail) for e in log.items] == [
         ("ann", "awards.exported", {"rows": 3, "badge": "gru-test"})
     ]
 
 
-def test_csv_defuses_formulas(awarded: dict[str, int], loaded: sessionmaker[Session]) -> None:
-    records = admin_awards.list_awards(loaded, AwardQuery(badge="lstm-test")).items
+def test_csv_defuses_formulas(
+    units: UnitOfWorkFactory, awarded: dict[str, int], loaded: sessionmaker[Session]
+) -> None:
+    records = admin_awards.list_awards(units, AwardQuery(badge="lstm-test")).items
     text = "".join(admin_awards.csv_lines(records))
     assert "\r\n" + records[0].award_id + ",'-rm," in text
 
 
-def test_badge_choices(awarded: dict[str, int], loaded: sessionmaker[Session]) -> None:
-    choices = admin_awards.badge_choices(loaded)
+def test_badge_choices(
+    units: UnitOfWorkFactory, awarded: dict[str, int], loaded: sessionmaker[Session]
+) -> None:
+    choices = admin_awards.badge_choices(units)
     assert [(c.slug, c.badge_name) for c in choices] == [
         ("gru-test", "GRU Tester"),
         ("lstm-test", "GRU Tester"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.authoring.errors import AuthoringError
 from app.domain.clock import FakeClock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import audit, content_status
 from app.services.loading import FileOutcome, FileStatus, LoadReport
 from tests import builders
@@ -114,7 +115,7 @@ def test_csv_download_is_in_the_audit_log(
 
 
 def test_accommodation_form(
-    admin: TestClient, runs: dict[str, int], loaded: sessionmaker[Session]
+    units: UnitOfWorkFactory, admin: TestClient, runs: dict[str, int], loaded: sessionmaker[Session]
 ) -> None:
     page = admin.get(f"/admin/learners/{runs['bob']}").text
     response = admin.post(
@@ -125,7 +126,7 @@ def test_accommodation_form(
     assert response.status_code == 303
     shown = text(admin.get(response.headers["location"]).text)
     assert "bob now has 1.5× time" in shown
-    (entry, *_rest) = audit.entries(loaded).items
+    (entry, *_rest) = audit.entries(units).items
     assert (entry.actor, entry.target, entry.detail["to"]) == ("root", "bob", 1.5)
     refused = admin.post(
         f"/admin/learners/{runs['bob']}/time-multiplier",
@@ -228,7 +229,7 @@ def test_preview_runs_the_code_when_a_runner_is_plugged_in(admin: TestClient) ->
 
 
 def test_content_page_shows_load_errors(
-    admin: TestClient, loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, admin: TestClient, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
     error = AuthoringError(
         "challenges/gru.yaml", 42, ("problems", 3, "time_limit"), '"2:75" is not a time'
@@ -241,7 +242,7 @@ def test_content_page_shows_load_errors(
             ),
         ]
     )
-    content_status.record_report(loaded, report, clock=clock, whole_tree=True)
+    content_status.record_report(units, report, clock=clock, whole_tree=True)
     shown = text(admin.get("/admin/content").text)
     assert 'challenges/gru.yaml:42: problems[3].time_limit: "2:75" is not a time' in shown
     fragment = admin.get("/admin/content", headers=HX).text

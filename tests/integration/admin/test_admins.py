@@ -35,17 +35,17 @@ def test_create_promote_and_again(
     units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
     made = admins.create_admin(
-        sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
+        units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     assert made.change is AdminChange.CREATED
     accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
-    promoted = admins.promote(sessions, clock=clock, username="ADA", via=VIA)
+    promoted = admins.promote(units, clock=clock, username="ADA", via=VIA)
     assert (promoted.username, promoted.change) == ("ada", AdminChange.PROMOTED)
-    again = admins.promote(sessions, clock=clock, username="ada", via=VIA)
+    again = admins.promote(units, clock=clock, username="ada", via=VIA)
     assert again.change is AdminChange.ALREADY
     assert is_admin(sessions, "root")
     assert is_admin(sessions, "ada")
-    log = audit.entries(sessions).items
+    log = audit.entries(units).items
     assert [(e.who, e.action, e.target) for e in reversed(log)] == [
         ("command line (tester)", "admin.created", "root"),
         ("command line (tester)", "admin.promoted", "ada"),
@@ -56,7 +56,7 @@ def test_new_admin_signs_in_like_anyone(
     units: UnitOfWorkFactory, sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
     admins.create_admin(
-        sessions, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
+        units, FAST_HASHER, clock=clock, username="root", password=PASSWORD, via=VIA
     )
     learner = accounts.authenticate(
         units,
@@ -75,18 +75,18 @@ def test_refusals(
     accounts.register(units, FAST_HASHER, clock=clock, username="ada", password=PASSWORD)
     with pytest.raises(UsernameTaken, match="That name is taken"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
+            units, FAST_HASHER, clock=clock, username="Ada", password=PASSWORD, via=VIA
         )
     with pytest.raises(InvalidInput, match="username"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="a b", password=PASSWORD, via=VIA
+            units, FAST_HASHER, clock=clock, username="a b", password=PASSWORD, via=VIA
         )
     with pytest.raises(InvalidInput, match="password"):
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username="root", password="short", via=VIA
+            units, FAST_HASHER, clock=clock, username="root", password="short", via=VIA
         )
     with pytest.raises(NotFound, match="no account named"):
-        admins.promote(sessions, clock=clock, username="nobody", via=VIA)
+        admins.promote(units, clock=clock, username="nobody", via=VIA)
     assert not is_admin(sessions, "ada")
 
 

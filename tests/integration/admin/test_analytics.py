@@ -16,6 +16,7 @@ from app.domain.analytics import Flag
 from app.domain.challenge import Option
 from app.domain.clock import FakeClock
 from app.domain.errors import NotFound
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import analytics
 from app.services.analytics import Scope, SetStats
 from tests import builders
@@ -50,8 +51,10 @@ def five(history: History, clock: FakeClock) -> History:
 
 
 @pytest.fixture
-def stats(five: History, loaded: sessionmaker[Session], clock: FakeClock) -> SetStats:
-    return analytics.set_stats(loaded, clock=clock, slug="gru-test")
+def stats(
+    units: UnitOfWorkFactory, five: History, loaded: sessionmaker[Session], clock: FakeClock
+) -> SetStats:
+    return analytics.set_stats(units, clock=clock, slug="gru-test")
 
 
 def test_set_numbers(stats: SetStats) -> None:
@@ -109,35 +112,37 @@ def test_problem_with_one_still_on_the_clock(stats: SetStats) -> None:
 
 
 def test_scope_by_date_and_first_run(
-    five: History, loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, five: History, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
     ann = five.learner("ann2")
     five.run(ann, "gru-test", [Take((), timeout=True)] * 3, at=clock.now - timedelta(hours=1))
     five.run(ann, "gru-test", [Take(("(2, 3, 5)",)), Take((0,)), Take((2,))],
              at=clock.now - timedelta(minutes=30))  # fmt: skip
-    everything = analytics.set_stats(loaded, clock=clock, slug="gru-test")
+    everything = analytics.set_stats(units, clock=clock, slug="gru-test")
     assert everything.runs_started == 7
     first = analytics.set_stats(
-        loaded, clock=clock, slug="gru-test", scope=Scope(first_run_only=True)
+        units, clock=clock, slug="gru-test", scope=Scope(first_run_only=True)
     )
     assert first.runs_started == 6
     assert first.learners_awarded == 1  # ann2's badge came on her second run
     today = clock.now.date()
-    recent = analytics.set_stats(loaded, clock=clock, slug="gru-test", scope=Scope(since=today))
+    recent = analytics.set_stats(units, clock=clock, slug="gru-test", scope=Scope(since=today))
     assert recent.runs_started == 3  # eve's and ann2's two
     old = analytics.set_stats(
-        loaded, clock=clock, slug="gru-test", scope=Scope(until=today - timedelta(days=1))
+        units, clock=clock, slug="gru-test", scope=Scope(until=today - timedelta(days=1))
     )
     assert old.runs_started == 4
     empty = analytics.set_stats(
-        loaded, clock=clock, slug="gru-test", scope=Scope(since=date(2030, 1, 1))
+        units, clock=clock, slug="gru-test", scope=Scope(since=date(2030, 1, 1))
     )
     assert empty.runs_started == 0
     assert empty.problems[0].first_try_rate is None
     assert empty.badge_rate is None
 
 
-def test_flags(history: History, loaded: sessionmaker[Session], clock: FakeClock) -> None:
+def test_flags(
+    units: UnitOfWorkFactory, history: History, loaded: sessionmaker[Session], clock: FakeClock
+) -> None:
     problems = tuple(builders.choice(key, 0, attempts=1) for key in ("easy", "hard", "a", "b"))
     save_sets(loaded, clock, builders.challenge("flags", problems))
     # easy always right, hard never; a and b split the learners against the rest.
@@ -145,7 +150,7 @@ def test_flags(history: History, loaded: sessionmaker[Session], clock: FakeClock
     for n, plan in enumerate(plans):
         who = history.learner(f"u{n}")
         history.run(who, "flags", [Take((answer,)) for answer in plan])
-    stats = {p.key: p for p in analytics.set_stats(loaded, clock=clock, slug="flags").problems}
+    stats = {p.key: p for p in analytics.set_stats(units, clock=clock, slug="flags").problems}
     assert stats["easy"].flags == (Flag.EVERYONE_RIGHT_FIRST_TRY,)
     assert stats["easy"].discrimination is None
     assert stats["hard"].flags == (Flag.NOBODY_RIGHT,)
@@ -154,7 +159,7 @@ def test_flags(history: History, loaded: sessionmaker[Session], clock: FakeClock
 
 
 def test_options_are_counted_by_the_text_of_their_own_revision(
-    history: History, loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, history: History, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
     before = history.learner("before")
     history.run(before, "gru-test", [None, Take((1, 0)), None])
@@ -165,7 +170,7 @@ def test_options_are_counted_by_the_text_of_their_own_revision(
     save_sets(loaded, clock, builders.challenge(problems=(problems[0], new_gate, problems[2])))
     after = history.learner("after")
     history.run(after, "gru-test", [None, Take((1,)), None])
-    gate = analytics.set_stats(loaded, clock=clock, slug="gru-test").problems[1]
+    gate = analytics.set_stats(units, clock=clock, slug="gru-test").problems[1]
     assert gate.revisions == 2
     assert [(o.text, o.first_choice, o.current) for o in gate.options] == [
         ("Alpha answer", 0, True),
@@ -176,8 +181,10 @@ def test_options_are_counted_by_the_text_of_their_own_revision(
     ]
 
 
-def test_overview_and_unknown_set(five: History, loaded: sessionmaker[Session], clock) -> None:
-    sets = analytics.overview(loaded, clock=clock)
+def test_overview_and_unknown_set(
+    units: UnitOfWorkFactory, five: History, loaded: sessionmaker[Session], clock
+) -> None:
+    sets = analytics.overview(units, clock=clock)
     assert [s.slug for s in sets] == ["gru-test"]  # pattern sets have no runs to analyse
     with pytest.raises(NotFound):
-        analytics.set_stats(loaded, clock=clock, slug="seq-pattern")
+        analytics.set_stats(units, clock=clock, slug="seq-pattern")

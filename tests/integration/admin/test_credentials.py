@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain import did_key
 from app.domain.clock import FakeClock
 from app.domain.errors import NotFound
+from app.persistence.database import Database
 from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.tables import AwardRow, IssuerKeyRow
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import credentials
 from app.services.credentials import IssuedCredential, Verdict
 from tests.integration.admin.history import History, Take
@@ -35,18 +36,22 @@ def award(history: History, loaded: sessionmaker[Session]) -> tuple[int, str]:
 
 @pytest.fixture
 def issued(
-    award: tuple[int, str], loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory,
+    award: tuple[int, str],
+    loaded: sessionmaker[Session],
+    clock: FakeClock,
 ) -> IssuedCredential:
     learner, award_id = award
     return credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
+        units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
 
 
 def check(
     loaded: sessionmaker[Session], clock: FakeClock, text: str
 ) -> credentials.CredentialCheck:
-    return credentials.verify_credential(loaded, clock=clock, text=text, site_url=SITE)
+    units = Database(loaded.kw["bind"]).units
+    return credentials.verify_credential(units, clock=clock, text=text, site_url=SITE)
 
 
 def test_issued_credential_verifies(
@@ -123,9 +128,11 @@ def test_accepts_other_wrappings(
     assert check(loaded, clock, envelope).verdict is Verdict.GENUINE
 
 
-def test_signature_checks_with_the_published_jwk(issued: IssuedCredential, loaded, clock) -> None:
+def test_signature_checks_with_the_published_jwk(
+    units: UnitOfWorkFactory, issued: IssuedCredential, loaded, clock
+) -> None:
     """What any JOSE library does: the published key, the signing input, the signature."""
-    (key,) = credentials.issuer_keys(loaded, clock=clock, secret=SECRET)
+    (key,) = credentials.issuer_keys(units, clock=clock, secret=SECRET)
     header, payload, signature = issued.jwt.split(".")
     public = Ed25519PublicKey.from_public_bytes(did_key.b64url_decode(key.jwk["x"]))
     public.verify(did_key.b64url_decode(signature), f"{header}.{payload}".encode())
@@ -136,29 +143,33 @@ def test_signature_checks_with_the_published_jwk(issued: IssuedCredential, loade
     assert issued.credential["issuer"]["id"] == key.did
 
 
-def test_key_is_created_once_and_kept(award, loaded: sessionmaker[Session], clock) -> None:
+def test_key_is_created_once_and_kept(
+    units: UnitOfWorkFactory, award, loaded: sessionmaker[Session], clock
+) -> None:
     learner, award_id = award
     first = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
+        units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     second = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
+        units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     assert first.jwt == second.jwt  # Ed25519 is deterministic: same key, same bytes
     with UnitOfWork(loaded) as uow:
         assert len(uow.session.scalars(select(IssuerKeyRow)).all()) == 1
 
 
-def test_only_the_learner_gets_their_credential(award, history: History, loaded, clock) -> None:
+def test_only_the_learner_gets_their_credential(
+    units: UnitOfWorkFactory, award, history: History, loaded, clock
+) -> None:
     _learner, award_id = award
     other = history.learner("eve")
     with pytest.raises(NotFound):
         credentials.issue_credential(
-            loaded, clock=clock, learner_id=other, award_id=award_id, site_url=SITE, secret=SECRET
+            units, clock=clock, learner_id=other, award_id=award_id, site_url=SITE, secret=SECRET
         )
     with pytest.raises(NotFound):
         credentials.issue_credential(
-            loaded, clock=clock, learner_id=other, award_id="nope", site_url=SITE, secret=SECRET
+            units, clock=clock, learner_id=other, award_id="nope", site_url=SITE, secret=SECRET
         )
 
 
@@ -190,7 +201,9 @@ def test_the_private_key_is_stored_sealed(issued: IssuedCredential, loaded) -> N
         serialization.load_pem_private_key(pem.encode(), SECRET.encode())  # not the password
 
 
-def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(award, loaded, clock) -> None:
+def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(
+    units: UnitOfWorkFactory, award, loaded, clock
+) -> None:
     """As keys were stored before they were sealed."""
     key = Ed25519PrivateKey.generate()
     clear = key.private_bytes(
@@ -206,7 +219,7 @@ def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(award, loaded, 
         uow.commit()
     learner, award_id = award
     issued = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
+        units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     assert issued.credential["issuer"]["id"] == did_key.did_of(did_key.multibase_of(public))
     (pem,) = stored_pems(loaded)
@@ -214,16 +227,16 @@ def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(award, loaded, 
 
 
 def test_after_the_secret_changes_a_new_key_signs_and_old_credentials_verify(
-    award, issued: IssuedCredential, loaded, clock
+    units: UnitOfWorkFactory, award, issued: IssuedCredential, loaded, clock
 ) -> None:
     learner, award_id = award
     later = credentials.issue_credential(
-        loaded, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret="t" * 40
+        units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret="t" * 40
     )
     assert later.credential["issuer"]["id"] != issued.credential["issuer"]["id"]
     assert check(loaded, clock, issued.jwt).verdict is Verdict.GENUINE
     assert check(loaded, clock, later.jwt).verdict is Verdict.GENUINE
-    keys = credentials.issuer_keys(loaded, clock=clock, secret="t" * 40)
+    keys = credentials.issuer_keys(units, clock=clock, secret="t" * 40)
     assert [key.did for key in keys] == [
         later.credential["issuer"]["id"],
         issued.credential["issuer"]["id"],

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import content_status, watch
 from app.services.loading import FileStatus
 from app.services.watch import Reloader
@@ -31,8 +31,10 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def reloader(folder: Path, sessions: sessionmaker[Session], clock: FakeClock) -> Reloader:
-    return Reloader(sessions, folder, clock)
+def reloader(
+    units: UnitOfWorkFactory, folder: Path, sessions: sessionmaker[Session], clock: FakeClock
+) -> Reloader:
+    return Reloader(units, folder, clock)
 
 
 def title_of(sessions: sessionmaker[Session], slug: str) -> str | None:
@@ -59,7 +61,7 @@ def test_first_load_reports_everything_then_only_news(
 
 
 def test_errors_are_reported_and_kept_for_the_admin_page(
-    folder: Path, reloader: Reloader, sessions: sessionmaker[Session]
+    units: UnitOfWorkFactory, folder: Path, reloader: Reloader, sessions: sessionmaker[Session]
 ) -> None:
     reloader.reload()
     quiz = folder / "quick-quiz.yaml"
@@ -69,7 +71,7 @@ def test_errors_are_reported_and_kept_for_the_admin_page(
     assert failed.status is FileStatus.FAILED
     assert str(failed.errors[0]).startswith("challenges/quick-quiz.yaml:10: problems[0].level")
     assert title_of(sessions, "quick-quiz") == "Quick Quiz"  # the good version stays
-    shown = content_status.content_files(sessions)
+    shown = content_status.content_files(units)
     assert [(f.source, f.failed) for f in shown] == [
         ("challenges/quick-quiz.yaml", True),
         ("challenges/small-pattern.yaml", False),
@@ -91,15 +93,13 @@ def test_a_slug_clash_reports_the_other_file_too(folder: Path, reloader: Reloade
 
 
 def test_deleted_file_retires_its_set_and_leaves_the_page(
-    folder: Path, reloader: Reloader, sessions: sessionmaker[Session]
+    units: UnitOfWorkFactory, folder: Path, reloader: Reloader, sessions: sessionmaker[Session]
 ) -> None:
     reloader.reload()
     (folder / "small-pattern.yaml").unlink()
     report = reloader.reload({folder / "small-pattern.yaml"})
     assert report.retired == ["small-pattern"]
-    assert [f.source for f in content_status.content_files(sessions)] == [
-        "challenges/quick-quiz.yaml"
-    ]
+    assert [f.source for f in content_status.content_files(units)] == ["challenges/quick-quiz.yaml"]
 
 
 def test_watch_hands_over_a_saved_file(folder: Path) -> None:

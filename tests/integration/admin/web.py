@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.domain.errors import UsernameTaken
+from app.persistence.database import Database
 from app.services import admins
 from tests.conftest import FAST_HASHER, PASSWORD
 
@@ -34,10 +35,11 @@ def sign_in(client: TestClient, username: str) -> TestClient:
 
 
 def make_admin(sessions: sessionmaker[Session], clock: FakeClock, username: str = "root") -> None:
+    units = Database(sessions.kw["bind"]).units
     via = {"via": "command line"}
     try:
         admins.create_admin(
-            sessions, FAST_HASHER, clock=clock, username=username, password=PASSWORD, via=via
+            units, FAST_HASHER, clock=clock, username=username, password=PASSWORD, via=via
         )
     except UsernameTaken:  # a learner of the test: promote it
-        admins.promote(sessions, clock=clock, username=username, via=via)
+        admins.promote(units, clock=clock, username=username, via=via)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from app.authoring.loader import MAX_FILE_BYTES
 from app.cli import app
 from app.domain.clock import system_clock
+from app.persistence.database import Database
 from app.services.loading import FileStatus
 from app.services.watch import Reloader
 from tests.integration.cli.test_sets_commands import (
@@ -119,7 +120,9 @@ def test_a_hostile_file_saved_while_serving_is_reported_and_the_others_stay(
 ) -> None:
     """What `quiz dev` does on each save: Reloader.reload for the files just written."""
     assert runner.invoke(app, ["load"]).exit_code == 0
-    reloader = Reloader(project_db, project / "challenges", clock=system_clock)
+    reloader = Reloader(
+        Database(project_db.kw["bind"]).units, project / "challenges", clock=system_clock
+    )
     reloader.reload()
 
     expected = add_hostile_files(project)

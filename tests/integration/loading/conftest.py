@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
+from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.loading import LoadReport, load_tree
 
 GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
@@ -32,6 +34,11 @@ def db_sessions(db_engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
+def db_units(db_engine: Engine) -> UnitOfWorkFactory:
+    return Database(db_engine).units
+
+
+@pytest.fixture
 def load_clock() -> FakeClock:
     return FakeClock()
 
@@ -47,11 +54,16 @@ def challenges_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def load(db_sessions: sessionmaker[Session], challenges_dir: Path, load_clock: FakeClock) -> Load:
+def load(
+    db_units: UnitOfWorkFactory,
+    db_sessions: sessionmaker[Session],
+    challenges_dir: Path,
+    load_clock: FakeClock,
+) -> Load:
     """Load the folder; the clock moves a minute first, so each load has its own time."""
 
     def run() -> LoadReport:
         load_clock.advance(60)
-        return load_tree(db_sessions, challenges_dir, clock=load_clock)
+        return load_tree(db_units, challenges_dir, clock=load_clock)
 
     return run

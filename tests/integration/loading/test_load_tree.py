@@ -28,7 +28,7 @@ from app.persistence.tables import (
     RunRow,
     User,
 )
-from app.persistence.unit_of_work import UnitOfWork
+from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.loading import FileStatus, LoadReport, Verification, load_tree
 from tests.integration.loading.conftest import Load
 
@@ -432,6 +432,7 @@ def test_a_bad_file_beside_good_ones_fails_alone_and_keeps_its_earlier_state(
 
 
 def test_a_file_that_fails_to_save_leaves_nothing_behind(
+    db_units: UnitOfWorkFactory,
     db_sessions: sessionmaker[Session],
     challenges_dir: Path,
     load_clock: FakeClock,
@@ -449,7 +450,7 @@ def test_a_file_that_fails_to_save_leaves_nothing_behind(
 
     monkeypatch.setattr(SetRepository, "set_executed", fail_midway)
 
-    report = load_tree(db_sessions, challenges_dir, clock=load_clock, verify=verify)
+    report = load_tree(db_units, challenges_dir, clock=load_clock, verify=verify)
 
     assert statuses(report) == {
         "small-challenge.yaml": FileStatus.FAILED,
@@ -464,7 +465,10 @@ def test_a_file_that_fails_to_save_leaves_nothing_behind(
 
 
 def test_verification_errors_keep_a_set_out_and_executed_results_are_stored(
-    db_sessions: sessionmaker[Session], challenges_dir: Path, load_clock: FakeClock
+    db_units: UnitOfWorkFactory,
+    db_sessions: sessionmaker[Session],
+    challenges_dir: Path,
+    load_clock: FakeClock,
 ) -> None:
     def verify(parsed: ParsedFile) -> Verification:
         assert parsed.challenge_set is not None
@@ -473,7 +477,7 @@ def test_verification_errors_keep_a_set_out_and_executed_results_are_stored(
             return Verification(errors=[lie])
         return Verification(executed={"linear-shape": {"shape": [8, 2]}})
 
-    report = load_tree(db_sessions, challenges_dir, clock=load_clock, verify=verify)
+    report = load_tree(db_units, challenges_dir, clock=load_clock, verify=verify)
 
     assert statuses(report) == {
         "small-challenge.yaml": FileStatus.LOADED,
@@ -487,6 +491,7 @@ def test_verification_errors_keep_a_set_out_and_executed_results_are_stored(
 
 
 def test_loading_one_file_retires_nothing_else(
+    db_units: UnitOfWorkFactory,
     load: Load,
     db_sessions: sessionmaker[Session],
     challenges_dir: Path,
@@ -494,7 +499,7 @@ def test_loading_one_file_retires_nothing_else(
 ) -> None:
     load()
 
-    report = load_tree(db_sessions, challenges_dir / "small-pattern.yaml", clock=load_clock)
+    report = load_tree(db_units, challenges_dir / "small-pattern.yaml", clock=load_clock)
 
     assert statuses(report) == {"small-pattern.yaml": FileStatus.UNCHANGED}
     assert report.retired == []
@@ -503,14 +508,18 @@ def test_loading_one_file_retires_nothing_else(
 
 
 def test_sets_of_another_folder_are_not_retired(
-    load: Load, db_sessions: sessionmaker[Session], tmp_path: Path, load_clock: FakeClock
+    db_units: UnitOfWorkFactory,
+    load: Load,
+    db_sessions: sessionmaker[Session],
+    tmp_path: Path,
+    load_clock: FakeClock,
 ) -> None:
     load()
     other = tmp_path / "elsewhere"
     other.mkdir()
     (other / "extra.yaml").write_text("kind: pattern\ntitle: Extra\n", encoding="utf-8")
 
-    report = load_tree(db_sessions, other, clock=load_clock)
+    report = load_tree(db_units, other, clock=load_clock)
 
     assert statuses(report) == {"extra.yaml": FileStatus.LOADED}
     assert report.retired == []
@@ -519,9 +528,12 @@ def test_sets_of_another_folder_are_not_retired(
 
 
 def test_a_missing_folder_is_a_failed_load(
-    db_sessions: sessionmaker[Session], tmp_path: Path, load_clock: FakeClock
+    db_units: UnitOfWorkFactory,
+    db_sessions: sessionmaker[Session],
+    tmp_path: Path,
+    load_clock: FakeClock,
 ) -> None:
-    report = load_tree(db_sessions, tmp_path / "nowhere", clock=load_clock)
+    report = load_tree(db_units, tmp_path / "nowhere", clock=load_clock)
 
     assert not report.ok
     assert [str(e) for e in report.failed[0].errors] == [

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.domain.challenge import Problem, SetKind
 from app.domain.clock import FakeClock, system_clock
 from app.domain.shapes import ShapeSyntaxError, format_shape, parse_shape
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.sandbox.client import Sandbox
 from app.sandbox.protocol import SnippetJob
 from app.services.checking import Checker
@@ -48,10 +49,14 @@ def answer_for(shape: tuple[int, ...], options: list[dict[str, str]]) -> str | i
 
 
 def test_every_set_grades_the_executed_shape_as_right(
-    settings: Settings, clock: FakeClock, sessions: sessionmaker[Session], sandbox: Sandbox
+    settings: Settings,
+    clock: FakeClock,
+    sessions: sessionmaker[Session],
+    units: UnitOfWorkFactory,
+    sandbox: Sandbox,
 ) -> None:
-    checker = Checker(sandbox.run, session_factory=sessions, clock=system_clock, wall_seconds=30)
-    report = load_tree(sessions, CHALLENGES, clock=clock, verify=checker)
+    checker = Checker(sandbox.run, units=units, clock=system_clock, wall_seconds=30)
+    report = load_tree(units, CHALLENGES, clock=clock, verify=checker)
     assert report.ok, [(f.source, f.errors) for f in report.files if f.errors]
     sets = [item.challenge_set for item in parse_tree(CHALLENGES) if item.challenge_set]
     challenges = [s for s in sets if s.kind is SetKind.CHALLENGE]

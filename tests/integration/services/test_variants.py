@@ -43,10 +43,14 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def variant_db(
-    sessions: sessionmaker[Session], clock: FakeClock, folder: Path, snippets: CountingSnippets
+    units: UnitOfWorkFactory,
+    sessions: sessionmaker[Session],
+    clock: FakeClock,
+    folder: Path,
+    snippets: CountingSnippets,
 ) -> sessionmaker[Session]:
-    checker = Checker(snippets, session_factory=sessions, clock=clock, parallel=1)
-    report = load_tree(sessions, folder, clock=clock, verify=checker)
+    checker = Checker(snippets, units=units, clock=clock, parallel=1)
+    report = load_tree(units, folder, clock=clock, verify=checker)
     assert [f.status for f in report.files] == [FileStatus.LOADED], report.files
     return sessions
 
@@ -74,7 +78,11 @@ def shown_values(prompt: str) -> tuple[int, int]:
 
 
 def test_loading_executes_each_variant_once_and_a_reload_none(
-    variant_db: sessionmaker[Session], clock: FakeClock, folder: Path, snippets: CountingSnippets
+    units: UnitOfWorkFactory,
+    variant_db: sessionmaker[Session],
+    clock: FakeClock,
+    folder: Path,
+    snippets: CountingSnippets,
 ) -> None:
     assert snippets.count == 4  # batch [2, 4] x hidden [5, 7]; the pool has no code
     assert len({job.code for job in snippets.jobs}) == 4
@@ -82,8 +90,8 @@ def test_loading_executes_each_variant_once_and_a_reload_none(
     (folder / "variant-challenge.yaml").write_text(
         (folder / "variant-challenge.yaml").read_text() + "\n# an edit elsewhere\n"
     )
-    checker = Checker(snippets, session_factory=variant_db, clock=clock, parallel=1)
-    load_tree(variant_db, folder, clock=clock, verify=checker)
+    checker = Checker(snippets, units=units, clock=clock, parallel=1)
+    load_tree(units, folder, clock=clock, verify=checker)
 
     assert snippets.count == 4  # every variant came from the cache, by content hash
     with UnitOfWork(variant_db) as uow:
@@ -210,7 +218,7 @@ def test_analytics_split_a_variant_problem_by_values_and_mark_pools(
                 units, clock=clock, learner_id=who, run_id=run.run_id, number=1, raw=text
             )
 
-    stats = analytics.set_stats(variant_db, clock=clock, slug=SLUG)
+    stats = analytics.set_stats(units, clock=clock, slug=SLUG)
     shape = next(p for p in stats.problems if p.key == "gru-shape")
     by_label = {v.label: (v.takes, v.right_final) for v in shape.variants}
     assert len(by_label) == 4

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from tests import builders
 from tests.conftest import PASSWORD, save_sets
 from tests.live_server import LiveServer
@@ -51,7 +52,7 @@ PER_RUN = 1 + len(ANSWERS) * (2 + 3)  # start; per problem a view, a hint and 3 
 
 
 def test_a_crowd_at_once_gets_only_expected_answers_and_consistent_counts(
-    app: FastAPI, loaded: sessionmaker[Session], clock: FakeClock
+    units: UnitOfWorkFactory, app: FastAPI, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
     """Learners register, start runs, view, take hints and answer all at once while
     someone loads pages: answers share commits with each other, and the pages' ORM
