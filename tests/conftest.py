@@ -152,6 +152,11 @@ def _engines_disposed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         engine.dispose()
 
 
+def unit_of(sessions: sessionmaker[Session]) -> UnitOfWork:
+    """A unit of work on the engine a test's session factory is bound to."""
+    return UnitOfWork(sessions.kw["bind"])
+
+
 @pytest.fixture
 def database(engine: Engine) -> Database:
     return Database(engine)
@@ -169,7 +174,7 @@ def clock() -> FakeClock:
 
 
 def save_sets(sessions: sessionmaker[Session], clock: Clock, *sets: ChallengeSet) -> None:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         for challenge_set in sets:
             SetRepository(uow.session).save(challenge_set, source_path="test", now=clock())
         uow.commit()

@@ -1,4 +1,4 @@
-"""Group commit: the Core units of work of one event-loop turn share one COMMIT (SQLite).
+"""Group commit: the units of work of one event-loop turn share one COMMIT (SQLite).
 
 On SQLite, an answer's COMMIT is its costliest statement: the WAL frames of each page
 it changed, the WAL index, and the file locks around them. When many learners answer
@@ -6,9 +6,10 @@ at once, the event loop runs their service calls one after another in the same t
 and each COMMIT wrote the same attempts page and took the same locks again.
 
 A service call on the event loop runs as a `Member` of its engine's `CommitGroup`
-(app.web.runner does this). Inside it, `unit_of_work(engine)` yields the group's one
-connection inside a SAVEPOINT, and `commit(conn)` releases that savepoint: the work is
-kept in the group's open transaction. Work left uncommitted, or failing, is rolled
+(`Database.call` makes it one, and gives the service a unit-of-work factory bound to
+it). Each of its units of work takes the group's one connection inside a SAVEPOINT
+(`CommitGroup.unit`), and its `commit()` releases that savepoint (`CommitGroup.keep`):
+the work is kept in the group's open transaction. Work left uncommitted, or failing, is rolled
 back to its savepoint; nobody else's is touched. The first unit to keep work in a turn
 schedules the group's COMMIT for the loop's next turn. Each member whose work, or
 whose reads of others' pending work, is in that COMMIT waits for it before answering
@@ -16,8 +17,8 @@ whose reads of others' pending work, is in that COMMIT waits for it before answe
 fails, each of them gets `Unavailable`, and none of their work was saved.
 
 While work is pending the group may hold SQLite's write lock, so on the loop's thread
-anything that takes another connection (an ORM unit of work, a unit of work outside a
-member) commits the group first. Other threads and processes wait at most a turn of
+anything that takes another connection (a unit of work outside a member, or nested in
+another) commits the group first. Other threads and processes wait at most a turn of
 the loop, as for any writer.
 
 Only SQLite files served from a pool group their commits: an in-memory database
@@ -32,8 +33,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
-from types import TracebackType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -249,20 +248,6 @@ class Member:
         self.group = group
         self.active = active  # False: the group's work belongs to another loop
         self.batch: _Batch | None = None  # the COMMIT this call's work waits for
-        self._token: Token[Member | None] | None = None
-
-    def __enter__(self) -> Member:
-        self._token = _member.set(self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._token is not None
-        _member.reset(self._token)
 
     async def durable(self) -> None:
         """Return once this call's kept work is committed; `Unavailable` if it was not."""
@@ -286,7 +271,6 @@ def _in_transaction(conn: Connection) -> bool:
     return conn.in_transaction() or _driver(conn).in_transaction
 
 
-_member: ContextVar[Member | None] = ContextVar("group_commit_member", default=None)
 _groups: WeakKeyDictionary[Engine, CommitGroup] = WeakKeyDictionary()
 _groups_lock = threading.Lock()
 
@@ -302,23 +286,8 @@ def group_for(engine: Engine) -> CommitGroup | None:
     return group
 
 
-def member_for(engine: Engine) -> Member | None:
-    """The running service call's membership, if it is on this engine's group."""
-    member = _member.get()
-    if member is None or not member.active or member.group.engine is not engine:
-        return None
-    return member
-
-
 def settle(engine: Engine) -> None:
     """Before a unit of work outside the group: commit what the group holds on this thread."""
     group = _groups.get(engine)
     if group is not None:
         group.settle_here()
-
-
-def commit(conn: Connection) -> None:
-    """Commit a unit of work: in a group, keep it for the group's COMMIT."""
-    member = _member.get()
-    if member is None or not member.group.keep(conn):
-        conn.commit()

@@ -26,7 +26,6 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.persistence import group_commit
-from app.persistence.group_commit import commit as commit
 
 KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
 
@@ -57,13 +56,6 @@ def connection_for(
         yield kept
     finally:
         keeper.give_back(kept)
-
-
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Connection]:
-    """TRANSITION: `connection_for` with the member of the ambient service call."""
-    with connection_for(engine, group_commit.member_for(engine)) as connection:
-        yield connection
 
 
 class _Keeper:

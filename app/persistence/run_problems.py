@@ -14,8 +14,7 @@ A unit of work hands out `RunProblems` on its connection (`uow.run_problems`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from threading import Lock
@@ -24,7 +23,6 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import (
     BindParameter,
     Connection,
-    Engine,
     Table,
     bindparam,
     exists,
@@ -33,13 +31,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import NotFound
 from app.domain.runs import GRACE, Outcome, current_outcome, deadline_from
 from app.domain.variants import executed_for
-from app.persistence.kept_connections import commit as commit
-from app.persistence.kept_connections import unit_of_work
 from app.persistence.prepared import Prepared
 from app.persistence.tables import (
     AttemptRow,
@@ -48,14 +43,6 @@ from app.persistence.tables import (
     RunProblemRow,
     RunRow,
 )
-
-
-@contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Connection]:
-    """TRANSITION: a unit of work without the ORM: rolled back on exit unless `commit(conn)`."""
-    engine: Engine = sessions.kw["bind"]
-    with unit_of_work(engine) as connection:
-        yield connection
 
 
 @dataclass(frozen=True)

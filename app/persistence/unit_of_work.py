@@ -18,9 +18,8 @@ from types import TracebackType
 from typing import TypeVar, cast
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from app.persistence import group_commit
 from app.persistence.analytics import AnalyticsRepository
 from app.persistence.audit_log import AuditLog
 from app.persistence.awards import AwardRepository
@@ -49,15 +48,10 @@ R = TypeVar("R")
 
 
 class UnitOfWork:
-    def __init__(
-        self, engine: Engine | sessionmaker[Session], member: Member | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, member: Member | None = None) -> None:
         """`member`: the service call on the event loop this unit belongs to (SQLite's
         commit group, app.persistence.group_commit); None anywhere else."""
-        if isinstance(engine, sessionmaker):  # TRANSITION: services not yet given a factory
-            bound: Engine = engine.kw["bind"]
-            engine, member = bound, group_commit.member_for(bound)
-        self._engine: Engine = engine
+        self._engine = engine
         self._member = member
         self._stack: ExitStack | None = None
         self._connection: Connection | None = None

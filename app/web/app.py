@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 from app.config import Settings, secret_key_of
 from app.domain.clock import Clock, system_clock
 from app.persistence.database import Database
-from app.persistence.engine import make_engine, make_session_factory
+from app.persistence.engine import make_engine
 from app.services import sign_ins
 from app.services.hashing import BoundedHasher
 from app.services.playground import Playground, SnippetRunner
@@ -34,7 +34,6 @@ from app.web.direct_routes import DirectRoutes
 from app.web.headers import SecurityHeaders
 from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
-from app.web.runner import runner_for
 from app.web.security import ApiCsrfMiddleware
 from app.web.sessions import LiveSession, SessionMiddleware
 from app.web.templating import make_templates
@@ -86,11 +85,9 @@ def create_app(
     app.state.settings = settings
     app.state.secret_key = secret_key
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
     app.state.clock = clock
-    app.state.runner = runner_for(engine)
     app.state.database = Database(engine)
-    app.state.context = AppContext(app.state.sessions, clock, app.state.runner, app.state.database)
+    app.state.context = AppContext(clock, app.state.database)
     app.state.sandbox = sandbox
     # A few hashes at once (64 MiB each): open registration cannot fill the memory.
     app.state.hasher = BoundedHasher(password_hasher or PasswordHasher())

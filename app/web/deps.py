@@ -13,7 +13,6 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
@@ -25,7 +24,6 @@ from app.services import accounts, passwords, sign_ins
 from app.services.accounts import Learner
 from app.services.playground import Playground
 from app.services.throttle import LoginThrottle
-from app.web.runner import ServiceRunner
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -58,18 +56,12 @@ async def _public_url(request: Request) -> str:
 class AppContext:
     """What every service call needs from the app, built once by `create_app`."""
 
-    sessions: sessionmaker[Session]  # TRANSITION: services not yet given a factory
     clock: Clock
-    run: ServiceRunner  # TRANSITION: services not yet given a factory
     database: Database
 
 
-SessionsDep = Annotated[sessionmaker[Session], Depends(_app_state("sessions"))]
 ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
-HasherDep = Annotated[PasswordHasher, Depends(_app_state("hasher"))]
-ThrottleDep = Annotated[LoginThrottle, Depends(_app_state("throttle"))]
 PlaygroundDep = Annotated[Playground, Depends(_app_state("playground"))]
-Run = Annotated[ServiceRunner, Depends(_app_state("runner"))]
 # `await db.call(service, ...)`: the service gets its unit-of-work factory first.
 DatabaseDep = Annotated[Database, Depends(_app_state("database"))]
 SecretKey = Annotated[str, Depends(_secret_key)]  # the site's key (app.config.secret_key_of)
@@ -111,9 +103,7 @@ class LearnerCall:
     """
 
     learner_id: int
-    sessions: sessionmaker[Session]  # TRANSITION
     clock: Clock
-    run: ServiceRunner  # TRANSITION
     database: Database
 
     async def call(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -129,7 +119,7 @@ class LearnerCall:
 def signed_in(request: Request) -> LearnerCall:
     """The learner's call, for a direct route (app.web.direct_routes) as for `SignedIn`."""
     c: AppContext = request.app.state.context
-    return LearnerCall(_signed_in_id(request), c.sessions, c.clock, c.run, c.database)
+    return LearnerCall(_signed_in_id(request), c.clock, c.database)
 
 
 async def learner_call(request: Request) -> LearnerCall:

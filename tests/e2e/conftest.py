@@ -25,12 +25,11 @@ from app.domain.clock import system_clock
 from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
 from app.services import admins
 from app.services.loading import load_tree
 from app.web.app import create_app
 from tests import builders
-from tests.conftest import FAST_HASHER, PASSWORD, save_sets
+from tests.conftest import FAST_HASHER, PASSWORD, save_sets, unit_of
 from tests.databases import SqliteDatabases
 from tests.fakes import FakeRunner
 from tests.live_server import LiveServer
@@ -76,7 +75,7 @@ def server(e2e_database: str) -> Iterator[str]:
         builders.challenge("quick-test", (quick,), title="Quick Test"),
         builders.variant_challenge(),
     )
-    with UnitOfWork(sessions) as uow:  # what loading with the sandbox check would store
+    with unit_of(sessions) as uow:  # what loading with the sandbox check would store
         variant = builders.variant_problem()
         executed = builders.variant_executed(variant)
         SetRepository(uow.session).set_executed("variant-test", variant.key, executed)

@@ -19,7 +19,7 @@ from app.persistence.codec import problem_from_json
 from app.persistence.database import Database
 from app.persistence.sets import SetRepository
 from app.persistence.tables import AttemptRow, AwardRow, RunProblemRow, RunRow, User
-from app.persistence.unit_of_work import UnitOfWork
+from tests.conftest import unit_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class History:
         self.start = start
 
     def learner(self, name: str, *, admin: bool = False, multiplier: float = 1.0) -> int:
-        with UnitOfWork(self.sessions) as uow:
+        with unit_of(self.sessions) as uow:
             user = User(
                 username=name,
                 password_hash="x",
@@ -63,7 +63,7 @@ class History:
     ) -> str:
         """One run; `None` for a problem never opened. Finishes and awards like the app."""
         started = at or self.start
-        with UnitOfWork(self.sessions) as uow:
+        with unit_of(self.sessions) as uow:
             session = uow.session
             repo = SetRepository(session)
             row = repo.row_by_slug(slug)

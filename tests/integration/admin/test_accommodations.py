@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import FakeClock
 from app.domain.errors import InvalidInput, NotFound
 from app.persistence.tables import RunProblemRow
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accommodations, audit, problems, runs
+from tests.conftest import unit_of
 from tests.integration.admin.history import History, Take
 
 
 def limits(sessions: sessionmaker[Session], run_id: str) -> list[float]:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         return list(
             uow.session.scalars(
                 select(RunProblemRow.time_limit_seconds)

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, unit_of
 from tests.integration.admin.web import HX, csrf, make_admin, sign_in
 
 ADMIN_LINK = '<a href="/admin"'
@@ -42,12 +41,12 @@ def test_the_note_follows_the_database_where_the_learner_is_loaded(
     make_admin(loaded, clock, "ada")
     sign_in(client, "ada")
     assert ADMIN_LINK in client.get("/").text
-    with UnitOfWork(loaded) as uow:  # demoted behind the app's back
+    with unit_of(loaded) as uow:  # demoted behind the app's back
         uow.session.execute(update(User).where(User.username == "ada").values(is_admin=False))
         uow.commit()
     assert client.get("/admin").status_code == 403  # the database decides, not the note
     assert ADMIN_LINK not in client.get("/").text
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         uow.session.execute(update(User).where(User.username == "ada").values(is_admin=True))
         uow.commit()
     client.get("/api/auth/me")

@@ -17,17 +17,17 @@ from app.domain.errors import InvalidInput, NotFound, UsernameTaken
 from app.persistence.database import Database
 from app.persistence.engine import make_engine, make_session_factory
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, admins, audit
 from app.services.admins import AdminChange
 from app.services.throttle import LoginThrottle
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, unit_of
 
 VIA = {"via": "command line", "os_user": "tester"}
 
 
 def is_admin(sessions: sessionmaker[Session], name: str) -> bool:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         return bool(uow.session.scalar(select(User.is_admin).where(User.username == name)))
 
 
@@ -119,7 +119,7 @@ def test_cli_password_from_stdin(cli: sessionmaker[Session]) -> None:
     assert code == 0, output
     assert "root: created as admin" in output
     assert is_admin(cli, "root")
-    with UnitOfWork(cli) as uow:
+    with unit_of(cli) as uow:
         stored = uow.session.scalar(select(User.password_hash).where(User.username == "root"))
     assert stored is not None
     assert PasswordHasher().verify(stored, PASSWORD)
@@ -200,7 +200,7 @@ def test_cli_a_new_admin_needs_a_good_password(cli: sessionmaker[Session]) -> No
 
 
 def stored_hash_verifies(sessions: sessionmaker[Session], name: str, password: str) -> bool:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         stored = uow.session.scalar(select(User.password_hash).where(User.username == name))
     assert stored is not None
     return FAST_HASHER.verify(stored, password)

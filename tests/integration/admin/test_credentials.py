@@ -16,9 +16,10 @@ from app.domain.errors import NotFound
 from app.persistence.database import Database
 from app.persistence.issuer_keys import IssuerKeyStore
 from app.persistence.tables import AwardRow, IssuerKeyRow
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import credentials
 from app.services.credentials import IssuedCredential, Verdict
+from tests.conftest import unit_of
 from tests.integration.admin.history import History, Take
 
 SITE = "https://quiz.example"
@@ -29,7 +30,7 @@ SECRET = "s" * 40
 def award(history: History, loaded: sessionmaker[Session]) -> tuple[int, str]:
     ada = history.learner("ada")
     history.run(ada, "gru-test", [Take(("(2, 3, 5)",)), Take((0,)), Take((2,), hint=True)])
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         award_id = uow.session.scalars(select(AwardRow.id)).one()
     return ada, award_id
 
@@ -154,7 +155,7 @@ def test_key_is_created_once_and_kept(
         units, clock=clock, learner_id=learner, award_id=award_id, site_url=SITE, secret=SECRET
     )
     assert first.jwt == second.jwt  # Ed25519 is deterministic: same key, same bytes
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         assert len(uow.session.scalars(select(IssuerKeyRow)).all()) == 1
 
 
@@ -176,7 +177,7 @@ def test_only_the_learner_gets_their_credential(
 def test_a_deleted_award_is_genuine_but_not_on_record(
     issued: IssuedCredential, loaded: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         uow.session.query(AwardRow).delete()
         uow.commit()
     result = check(loaded, clock, issued.jwt)
@@ -185,7 +186,7 @@ def test_a_deleted_award_is_genuine_but_not_on_record(
 
 
 def stored_pems(sessions: sessionmaker[Session]) -> list[str]:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         rows = uow.session.scalars(select(IssuerKeyRow).order_by(IssuerKeyRow.id)).all()
         return [row.private_key_pem for row in rows]
 
@@ -212,7 +213,7 @@ def test_a_key_stored_in_the_clear_is_sealed_and_goes_on_signing(
     public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         IssuerKeyStore(uow.session).add(
             private_key_pem=clear, public_key_multibase=did_key.multibase_of(public), now=clock()
         )

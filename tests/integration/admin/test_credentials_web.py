@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import did_key
 from app.persistence.tables import AwardRow, User
-from app.persistence.unit_of_work import UnitOfWork
+from tests.conftest import unit_of
 from tests.integration.admin.history import History, Take
 from tests.integration.admin.web import csrf, text
 
@@ -21,10 +21,10 @@ PERFECT = [Take(("(2, 3, 5)",)), Take((0,)), Take((2,))]
 @pytest.fixture
 def award_id(api: TestClient, history: History, loaded: sessionmaker[Session]) -> str:
     """`ada` (signed in through the API) holds the GRU badge."""
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         ada = uow.session.scalars(select(User.id).where(User.username == "ada")).one()
     history.run(ada, "gru-test", PERFECT)
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         return uow.session.scalars(select(AwardRow.id)).one()
 
 

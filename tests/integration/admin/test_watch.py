@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import content_status, watch
 from app.services.loading import FileStatus
 from app.services.watch import Reloader
+from tests.conftest import unit_of
 
 GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
 
@@ -38,7 +39,7 @@ def reloader(
 
 
 def title_of(sessions: sessionmaker[Session], slug: str) -> str | None:
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         found = SetRepository(uow.session).get(slug)
         return found.title if found else None
 

@@ -28,8 +28,9 @@ from app.persistence.tables import (
     RunRow,
     User,
 )
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.loading import FileStatus, LoadReport, Verification, load_tree
+from tests.conftest import unit_of
 from tests.integration.loading.conftest import Load
 
 SLUGS = ["small-challenge", "small-pattern"]
@@ -550,7 +551,7 @@ def test_sqlite_has_foreign_keys_and_wal_on(
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
     # And foreign keys are enforced: a run of a set that does not exist is refused.
-    with UnitOfWork(db_sessions) as uow:
+    with unit_of(db_sessions) as uow:
         uow.session.add(User(id=1, username="ada", password_hash="x", created_at=load_clock()))
         uow.flush()
         uow.session.add(RunRow(id="r", user_id=1, set_id=999, started_at=load_clock()))

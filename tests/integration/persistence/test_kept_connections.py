@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from app.persistence.kept_connections import KEEPING_THREADS, unit_of_work
+from app.persistence.kept_connections import KEEPING_THREADS, connection_for
 from tests.integration.persistence.conftest import things
 
 pytestmark = pytest.mark.sqlite_only("connections are kept per thread on SQLite alone")
@@ -18,35 +18,35 @@ def count(engine: Engine) -> int:
 
 
 def test_a_thread_keeps_its_connection_between_units_of_work(engine: Engine) -> None:
-    with unit_of_work(engine) as first:
+    with connection_for(engine) as first:
         first.execute(text("INSERT INTO things VALUES (1)"))
         first.commit()
-    with unit_of_work(engine) as second:
+    with connection_for(engine) as second:
         assert second is first
         assert not second.in_transaction()
     assert count(engine) == 1
 
 
 def fail_halfway(engine: Engine) -> None:
-    with unit_of_work(engine) as conn:
+    with connection_for(engine) as conn:
         conn.execute(text("INSERT INTO things VALUES (2)"))
         raise RuntimeError("a bug halfway")
 
 
 def test_what_was_not_committed_is_rolled_back(engine: Engine) -> None:
-    with unit_of_work(engine) as conn:
+    with connection_for(engine) as conn:
         conn.execute(text("INSERT INTO things VALUES (1)"))
     with pytest.raises(RuntimeError):
         fail_halfway(engine)
-    with unit_of_work(engine) as conn:
+    with connection_for(engine) as conn:
         assert not conn.in_transaction()
     assert count(engine) == 0
 
 
 def test_a_nested_unit_of_work_gets_its_own_connection(engine: Engine) -> None:
-    with unit_of_work(engine) as outer:
+    with connection_for(engine) as outer:
         outer.execute(text("INSERT INTO things VALUES (1)"))
-        with unit_of_work(engine) as inner:
+        with connection_for(engine) as inner:
             assert inner is not outer
             assert inner.execute(text("SELECT count(*) FROM things")).scalar_one() == 0
         outer.commit()
@@ -60,7 +60,7 @@ def test_only_a_few_threads_keep_one(engine: Engine) -> None:
     def work(i: int) -> None:
         barrier.wait()  # all threads alive at once, so idents are distinct
         for _ in range(2):
-            with unit_of_work(engine) as conn:
+            with connection_for(engine) as conn:
                 seen.setdefault(i, []).append(conn)
         barrier.wait()
 
@@ -75,18 +75,18 @@ def test_only_a_few_threads_keep_one(engine: Engine) -> None:
 
 
 def test_disposing_the_engine_closes_kept_connections(engine: Engine) -> None:
-    with unit_of_work(engine) as conn:
+    with connection_for(engine) as conn:
         pass
     engine.dispose()
     assert conn.closed
-    with unit_of_work(engine) as fresh:  # and the next unit of work opens another
+    with connection_for(engine) as fresh:  # and the next unit of work opens another
         assert fresh is not conn
         assert fresh.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_a_broken_connection_is_replaced(engine: Engine) -> None:
-    with unit_of_work(engine) as conn:
+    with connection_for(engine) as conn:
         conn.invalidate()
-    with unit_of_work(engine) as fresh:
+    with connection_for(engine) as fresh:
         assert fresh is not conn
         assert fresh.execute(text("SELECT 1")).scalar_one() == 1

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import FakeClock
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork
-from tests.conftest import FAST_HASHER, PASSWORD, TestClient
+from tests.conftest import FAST_HASHER, PASSWORD, TestClient, unit_of
 from tests.integration.admin.history import History, Take
 from tests.integration.admin.web import make_admin, sign_in
 
@@ -29,7 +28,7 @@ def app_of(settings: Settings, clock: FakeClock, **changes: object) -> FastAPI:
 def ada_with_a_badge(client: TestClient, history: History, sessions: sessionmaker[Session]) -> str:
     response = client.post("/api/auth/register", json={"username": "ada", "password": PASSWORD})
     assert response.status_code == 201, response.text
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         ada = uow.session.scalars(select(User.id).where(User.username == "ada")).one()
     history.run(ada, "gru-test", PERFECT)
     awards = client.get("/api/me/badges").json()

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.clock import FakeClock
 from app.persistence.tables import ProblemRevisionRow, RunProblemRow
-from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, analytics, awards, problems, runs
 from app.services.checking import Checker
 from app.services.loading import FileStatus, load_tree
 from app.services.problem_views import ProblemView
 from app.services.runs import RunSummary
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, unit_of
 from tests.fakes import CountingSnippets
 
 GOOD = Path(__file__).resolve().parents[2] / "data" / "good"
@@ -94,7 +94,7 @@ def test_loading_executes_each_variant_once_and_a_reload_none(
     load_tree(units, folder, clock=clock, verify=checker)
 
     assert snippets.count == 4  # every variant came from the cache, by content hash
-    with UnitOfWork(variant_db) as uow:
+    with unit_of(variant_db) as uow:
         executed = [
             row.executed
             for row in uow.session.scalars(select(ProblemRevisionRow))
@@ -154,7 +154,7 @@ def test_the_same_seed_draws_the_same_variant_and_a_reload_sees_it(
         assert again.prompt == first.prompt
         drawn.append(first.prompt)
     assert drawn[0] == drawn[1]
-    with UnitOfWork(variant_db) as uow:
+    with unit_of(variant_db) as uow:
         stored = [row.variant for row in uow.session.scalars(select(RunProblemRow))]
     assert {shown_values(drawn[0])} == {(v["batch"], v["hidden"]) for v in stored if v is not None}
 

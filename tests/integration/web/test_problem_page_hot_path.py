@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import FakeClock
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
 from app.web.app import create_app
 from app.web.pages.router import direct_routes
 from app.web.templating import Fragments
 from tests import builders
-from tests.conftest import FAST_HASHER, PASSWORD, TestClient, save_sets
+from tests.conftest import FAST_HASHER, PASSWORD, TestClient, save_sets, unit_of
 from tests.integration.web.helpers import csrf, finish_run, run_id_of, start_run, text
 from tests.integration.web.test_variant_pages import squeezed, values_on
 
@@ -37,7 +36,7 @@ VARIANTS = "variant-test"
 def app(settings: Settings, clock: FakeClock, loaded: sessionmaker[Session]) -> FastAPI:
     problem = builders.variant_problem()
     save_sets(loaded, clock, builders.challenge(VARIANTS, (problem,), title="Variant Test"))
-    with UnitOfWork(loaded) as uow:
+    with unit_of(loaded) as uow:
         SetRepository(uow.session).set_executed(
             VARIANTS, "lstm", builders.variant_executed(problem)
         )
@@ -186,7 +185,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "connect", trace)
 
 
-@pytest.mark.sqlite_only("counts statements with SQLite's trace callback, which sees the prepared ones too")
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback (it sees prepared ones)")
 def test_a_problem_page_view_runs_few_statements(
     settings: Settings, clock: FakeClock, loaded: Any
 ) -> None:

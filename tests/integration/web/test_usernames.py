@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.clock import FakeClock
 from app.persistence.learners import LearnerRepository
 from app.persistence.tables import User
-from app.persistence.unit_of_work import UnitOfWork
-from tests.conftest import FAST_HASHER, PASSWORD, TestClient
+from tests.conftest import FAST_HASHER, PASSWORD, TestClient, unit_of
 from tests.integration.web.helpers import csrf, text
 from tests.live_server import LiveServer
 
@@ -67,10 +66,10 @@ def test_the_repository_refuses_a_second_spelling_at_insert(
     sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
     # The race the form's early check cannot see: the unique index decides.
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         first = LearnerRepository(uow.session).add("Bob", FAST_HASHER.hash(PASSWORD), clock())
         uow.commit()
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         second = LearnerRepository(uow.session).add("bOB", FAST_HASHER.hash(PASSWORD), clock())
     assert first is not None
     assert second is None

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.domain.clock import FakeClock
 from app.persistence.sets import SetRepository
-from app.persistence.unit_of_work import UnitOfWork
 from app.web.app import create_app
 from tests import builders
-from tests.conftest import FAST_HASHER, TestClient, save_sets
+from tests.conftest import FAST_HASHER, TestClient, save_sets, unit_of
 from tests.fakes import FakeRunner
 from tests.integration.admin.web import make_admin, sign_in
 from tests.integration.web.helpers import csrf, start_run, text
@@ -34,7 +33,7 @@ def app(
 ) -> FastAPI:
     problem = builders.variant_problem()
     save_sets(sessions, clock, builders.challenge(SLUG, (problem,), title="Variant Test"))
-    with UnitOfWork(sessions) as uow:
+    with unit_of(sessions) as uow:
         SetRepository(uow.session).set_executed(SLUG, "lstm", builders.variant_executed(problem))
         uow.commit()
     return create_app(settings, clock=clock, sandbox=runner, password_hasher=FAST_HASHER)
