@@ -596,7 +596,7 @@ def create_accounts(url: str, names: list[str], password_hash: str) -> None:
     from argon2 import PasswordHasher
 
     from app.domain.clock import system_clock
-    from app.persistence.engine import make_session_factory
+    from app.persistence.database import Database
     from app.services import accounts
 
     class KnownHash(PasswordHasher):
@@ -604,10 +604,10 @@ def create_accounts(url: str, names: list[str], password_hash: str) -> None:
             return password_hash
 
     with database(url) as engine:
-        sessions = make_session_factory(engine)
+        units = Database(engine).units
         for name in names:
             accounts.register(
-                sessions, KnownHash(), clock=system_clock, username=name, password=PASSWORD
+                units, KnownHash(), clock=system_clock, username=name, password=PASSWORD
             )
 
 
