@@ -60,6 +60,16 @@ class Database:
         finally:
             await member.durable()  # also when it raised: its refusal may have kept work
 
+    async def call_aside(
+        self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`call` for a service that may take long (admin reports, exports, searches):
+        in the thread pool on every engine, so it never holds up the event loop and the
+        learners' requests on it. On SQLite its units take a connection of their own:
+        in WAL mode its reads wait for no writer, and a write of its own waits at most
+        for the commit group's next COMMIT."""
+        return await run_in_threadpool(service, self.units, *args, **kwargs)
+
     async def gate(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """A read that decides whether a request goes on, not what it answers (is this
         session live?): like `call`, but it does not wait for the COMMIT of others'

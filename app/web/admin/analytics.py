@@ -18,7 +18,7 @@ api = APIRouter()
 
 @pages.get("/analytics")
 async def overview(request: Request, db: DatabaseDep, clock: ClockDep) -> HTMLResponse:
-    sets = await db.call(analytics.overview, clock=clock)
+    sets = await db.call_aside(analytics.overview, clock=clock)
     return render(request, "admin/analytics.html", {"sets": sets, "figures": figures})
 
 
@@ -26,17 +26,17 @@ async def overview(request: Request, db: DatabaseDep, clock: ClockDep) -> HTMLRe
 async def one_set(
     request: Request, slug: str, db: DatabaseDep, clock: ClockDep, scope: ScopeDep
 ) -> HTMLResponse:
-    stats = await db.call(analytics.set_stats, clock=clock, slug=slug, scope=scope)
+    stats = await db.call_aside(analytics.set_stats, clock=clock, slug=slug, scope=scope)
     return render(request, "admin/analytics_set.html", {"stats": stats, "figures": figures})
 
 
 @api.get("/analytics")
 async def overview_json(db: DatabaseDep, clock: ClockDep) -> list[SetStatsOut]:
-    sets = await db.call(analytics.overview, clock=clock)
+    sets = await db.call_aside(analytics.overview, clock=clock)
     return [SetStatsOut.model_validate(s) for s in sets]
 
 
 @api.get("/analytics/{slug}")
 async def one_set_json(slug: str, db: DatabaseDep, clock: ClockDep, scope: ScopeDep) -> SetStatsOut:
-    stats = await db.call(analytics.set_stats, clock=clock, slug=slug, scope=scope)
+    stats = await db.call_aside(analytics.set_stats, clock=clock, slug=slug, scope=scope)
     return SetStatsOut.model_validate(stats)

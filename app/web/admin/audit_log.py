@@ -20,7 +20,7 @@ async def audit_log(
     request: Request, db: DatabaseDep, page: str | None = None, action: str | None = None
 ) -> HTMLResponse:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    log = await db.call(audit.entries, page=number, action=action or None)
+    log = await db.call_aside(audit.entries, page=number, action=action or None)
     return render(
         request, "admin/audit.html", {"log": log, "action": action or "", "actions": audit.Action}
     )
@@ -31,5 +31,5 @@ async def audit_json(
     db: DatabaseDep, page: str | None = None, action: str | None = None
 ) -> AuditPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    log = await db.call(audit.entries, page=number, per_page=500, action=action or None)
+    log = await db.call_aside(audit.entries, page=number, per_page=500, action=action or None)
     return AuditPageOut.model_validate(log)

@@ -18,7 +18,7 @@ api = APIRouter()
 
 @pages.get("/awards")
 async def awards(request: Request, db: DatabaseDep, query: AwardQueryDep) -> HTMLResponse:
-    screen = await db.call(admin_dashboard.awards_screen, query)
+    screen = await db.call_aside(admin_dashboard.awards_screen, query)
     return render(
         request, "admin/awards.html", {"screen": screen, "query": query, "sorts": AwardSort}
     )
@@ -28,7 +28,9 @@ async def awards(request: Request, db: DatabaseDep, query: AwardQueryDep) -> HTM
 async def awards_csv(
     db: DatabaseDep, clock: ClockDep, admin: AdminLearner, query: AwardQueryDep
 ) -> StreamingResponse:
-    records = await db.call(admin_awards.export_awards, clock=clock, actor_id=admin.id, query=query)
+    records = await db.call_aside(
+        admin_awards.export_awards, clock=clock, actor_id=admin.id, query=query
+    )
     filename = f"awards-{clock():%Y%m%d-%H%M}.csv"
     return StreamingResponse(
         admin_awards.csv_lines(records),
@@ -40,4 +42,4 @@ async def awards_csv(
 @api.get("/awards")
 async def awards_json(db: DatabaseDep, query: ApiAwardQueryDep) -> AwardPageOut:
     """Every award, newest first (1000 a page; follow `page` while `page < pages`)."""
-    return AwardPageOut.model_validate(await db.call(admin_awards.list_awards, query))
+    return AwardPageOut.model_validate(await db.call_aside(admin_awards.list_awards, query))

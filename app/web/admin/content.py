@@ -21,17 +21,17 @@ api = APIRouter()
 
 @pages.get("/content")
 async def content(request: Request, db: DatabaseDep) -> HTMLResponse:
-    files = await db.call(content_status.content_files)
+    files = await db.call_aside(content_status.content_files)
     # The page polls itself (htmx) so a saved file's errors show up without a reload.
     if is_htmx(request):
         return render(request, "admin/_content_files.html", {"files": files})
-    grid = await db.call(content_health.loaded_grid)
+    grid = await db.call_aside(content_health.loaded_grid)
     return render(request, "admin/content.html", {"files": files, "grid": grid, "levels": Level})
 
 
 @pages.get("/sets/{slug}")
 async def outline(request: Request, slug: str, db: DatabaseDep) -> HTMLResponse:
-    found = await db.call(admin_preview.set_outline, slug=slug)
+    found = await db.call_aside(admin_preview.set_outline, slug=slug)
     return render(request, "admin/outline.html", {"outline": found})
 
 
@@ -48,7 +48,7 @@ async def preview(
     runner: RunnerDep,
     variant: VariantIndex = None,
 ) -> HTMLResponse:
-    shown = await db.call(admin_preview.problem_preview, slug=slug, key=key, variant=variant)
+    shown = await db.call_aside(admin_preview.problem_preview, slug=slug, key=key, variant=variant)
     has_runner = runner is not None
     return render(request, "admin/preview.html", {"p": shown, "has_runner": has_runner})
 
@@ -62,12 +62,12 @@ async def run_now(
     runner: RunnerDep,
     variant: VariantField = None,
 ) -> HTMLResponse:
-    code = await db.call(admin_preview.code_to_run, slug=slug, key=key, variant=variant)
+    code = await db.call_aside(admin_preview.code_to_run, slug=slug, key=key, variant=variant)
     result = await admin_preview.run_code(runner, code)
     return render(request, "admin/_run_result.html", {"result": result})
 
 
 @api.get("/content")
 async def content_json(db: DatabaseDep) -> list[ContentFileOut]:
-    files = await db.call(content_status.content_files)
+    files = await db.call_aside(content_status.content_files)
     return [ContentFileOut.model_validate(f) for f in files]

@@ -33,7 +33,7 @@ async def _issued(
     secret: SecretKey,
     site: PublicUrl,
 ) -> IssuedCredential:
-    return await db.call(
+    return await db.call_aside(
         credentials.issue_credential,
         clock=clock,
         learner_id=learner,
@@ -88,7 +88,9 @@ async def verify_form(
     if credential_file is not None and credential_file.filename:
         raw = await credential_file.read(MAX_CREDENTIAL_CHARS + 1)
         text = raw.decode("utf-8", errors="replace")
-    check = await db.call(credentials.verify_credential, clock=clock, text=text, site_url=site)
+    check = await db.call_aside(
+        credentials.verify_credential, clock=clock, text=text, site_url=site
+    )
     return render(request, "credentials/verify.html", {"check": check, "pasted": text})
 
 
@@ -99,7 +101,9 @@ async def verify_json(
     """Check a credential (the JSON download, or the bare JWT) against this site's keys
     and its address (QUIZ_PUBLIC_URL)."""
     text = body.credential if isinstance(body.credential, str) else json.dumps(body.credential)
-    check = await db.call(credentials.verify_credential, clock=clock, text=text, site_url=site)
+    check = await db.call_aside(
+        credentials.verify_credential, clock=clock, text=text, site_url=site
+    )
     return VerifyOut.model_validate(check)
 
 
@@ -108,7 +112,7 @@ async def issuer(
     db: DatabaseDep, clock: ClockDep, secret: SecretKey, site: PublicUrl
 ) -> dict[str, Any]:
     """The issuer profile named in every credential, with its verification key."""
-    keys = await db.call(credentials.issuer_keys, clock=clock, secret=secret)
+    keys = await db.call_aside(credentials.issuer_keys, clock=clock, secret=secret)
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": keys[0].did,
@@ -138,12 +142,12 @@ class JwkSetResponse(JSONResponse):
 @public.get("/issuer/key", response_class=JwkResponse)
 async def issuer_key(db: DatabaseDep, clock: ClockDep, secret: SecretKey) -> JwkResponse:
     """The signing key as a JWK (RFC 8037); the same key is the issuer's did:key."""
-    key = (await db.call(credentials.issuer_keys, clock=clock, secret=secret))[0]
+    key = (await db.call_aside(credentials.issuer_keys, clock=clock, secret=secret))[0]
     return JwkResponse(key.jwk)
 
 
 @public.get("/.well-known/jwks.json", response_class=JwkSetResponse)
 async def jwks(db: DatabaseDep, clock: ClockDep, secret: SecretKey) -> JwkSetResponse:
     """Every key that verifies this site's credentials, as a JWK Set."""
-    keys = await db.call(credentials.issuer_keys, clock=clock, secret=secret)
+    keys = await db.call_aside(credentials.issuer_keys, clock=clock, secret=secret)
     return JwkSetResponse({"keys": [key.jwk for key in keys]})

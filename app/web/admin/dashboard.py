@@ -16,5 +16,5 @@ api = APIRouter()
 
 @pages.get("")
 async def dashboard(request: Request, db: DatabaseDep, clock: ClockDep) -> HTMLResponse:
-    board = await db.call(admin_dashboard.dashboard, clock=clock)
+    board = await db.call_aside(admin_dashboard.dashboard, clock=clock)
     return render(request, "admin/dashboard.html", {"board": board, "figures": figures})

@@ -32,7 +32,7 @@ async def learners(
     request: Request, db: DatabaseDep, q: Search = None, page: str | None = None
 ) -> HTMLResponse:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    found = await db.call(admin_learners.list_learners, search=q, page=number)
+    found = await db.call_aside(admin_learners.list_learners, search=q, page=number)
     return render(request, "admin/learners.html", {"found": found, "q": q or ""})
 
 
@@ -44,7 +44,7 @@ async def learner(
     clock: ClockDep,
     saved: str | None = None,
 ) -> HTMLResponse:
-    record = await db.call(admin_learners.learner_record, clock=clock, learner_id=learner_id)
+    record = await db.call_aside(admin_learners.learner_record, clock=clock, learner_id=learner_id)
     return render(request, "admin/learner.html", {"record": record, "saved": saved})
 
 
@@ -57,7 +57,7 @@ async def set_multiplier(
     multiplier: Annotated[str, Form()],
 ) -> RedirectResponse:
     value = parse_multiplier(multiplier)
-    await db.call(
+    await db.call_aside(
         accommodations.set_time_multiplier,
         clock=clock,
         actor_id=admin.id,
@@ -72,7 +72,7 @@ async def learners_json(
     db: DatabaseDep, q: Search = None, page: str | None = None
 ) -> LearnerPageOut:
     number = parse_int(page, "page", default=1, low=1, high=1_000_000)
-    found = await db.call(admin_learners.list_learners, search=q, page=number, per_page=500)
+    found = await db.call_aside(admin_learners.list_learners, search=q, page=number, per_page=500)
     return LearnerPageOut.model_validate(found)
 
 
@@ -80,7 +80,7 @@ async def learners_json(
 async def learner_json(
     learner_id: LearnerIdPath, db: DatabaseDep, clock: ClockDep
 ) -> LearnerRecordOut:
-    record = await db.call(admin_learners.learner_record, clock=clock, learner_id=learner_id)
+    record = await db.call_aside(admin_learners.learner_record, clock=clock, learner_id=learner_id)
     return LearnerRecordOut.model_validate(record)
 
 
@@ -93,7 +93,7 @@ async def set_multiplier_json(
     admin: AdminLearner,
 ) -> AccommodationOut:
     """Every later problem of the learner gets its time limit multiplied by this."""
-    done = await db.call(
+    done = await db.call_aside(
         accommodations.set_time_multiplier,
         clock=clock,
         actor_id=admin.id,
