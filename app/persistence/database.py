@@ -60,9 +60,7 @@ class Database:
         finally:
             await member.durable()  # also when it raised: its refusal may have kept work
 
-    async def call_aside(
-        self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
+    async def call_aside(self, service: Service[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`call` for a service that may take long (admin reports, exports, searches):
         in the thread pool on every engine, so it never holds up the event loop and the
         learners' requests on it. On SQLite its units take a connection of their own:
