@@ -109,15 +109,20 @@ class LoginThrottleRepository:
 
     def forget_idle(self, before: datetime) -> None:
         """Drop keys untouched since `before` and not locked: a name sprayed once goes."""
-        self._session.execute(
-            delete(LoginThrottleRow).where(
+        # Rows another sign-in has locked are skipped (PostgreSQL): that sign-in is using
+        # the key, and waiting for it while holding our keys could deadlock with it.
+        idle = (
+            select(LoginThrottleRow.key)
+            .where(
                 LoginThrottleRow.last_at < before,
                 or_(
                     LoginThrottleRow.locked_until.is_(None),
                     LoginThrottleRow.locked_until < before,
                 ),
             )
+            .with_for_update(skip_locked=True)
         )
+        self._session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key.in_(idle)))
 
     def _ensure(self, key: str, now: datetime) -> None:
         """The key's row, inserted unless another sign-in inserted it first."""

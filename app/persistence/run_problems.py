@@ -155,6 +155,11 @@ _USE = update(_PROBLEMS).values(attempts_used=_problem.attempts_used + 1)
 _TAKEN = (_problem.attempts_used, _problem.deadline)
 _USE_ANY = Prepared(_USE.where(*_GUARD).returning(*_TAKEN))
 _USE_NEW_OPTION = Prepared(_USE.where(*_GUARD, ~_TRIED).returning(*_TAKEN))
+_UNUSE = Prepared(
+    update(_PROBLEMS)
+    .where(_problem.id == _RECORD_ID)
+    .values(attempts_used=_problem.attempts_used - 1)
+)
 _ATTEMPT_COLUMNS = (
     "run_problem_id", "number", "submitted_at", "answer_text", "option_index", "correct"
 )  # fmt: skip
@@ -251,6 +256,16 @@ class RunProblems:
             return None
         number, deadline = row
         assert deadline is not None  # the guard compared it
+        if (
+            option_index is not None
+            and self._conn.dialect.name != "sqlite"
+            and self.tried(record_id, option_index)
+        ):
+            # PostgreSQL (READ COMMITTED): waiting for another answer's row lock, the
+            # guard re-checked the row but read the attempts as of its start. Now that we
+            # hold the lock, a new statement sees that answer's attempt: same option.
+            _UNUSE.change(self._conn, {"rp_id": record_id})
+            return None
         return AttemptTaken(number, deadline)
 
     def record_attempt(

@@ -142,6 +142,25 @@ class SnippetResult:
     # "cannot run on meta: <reason>".
     meta_unsupported: str | None = None
 
+    def __post_init__(self) -> None:
+        # A snippet chooses its exception's message and its globals' names: a lone
+        # surrogate there must not make the result unencodable as UTF-8 JSON.
+        for name in (
+            "stdout",
+            "stderr",
+            "exception",
+            "exception_message",
+            "shape_error",
+            "meta_unsupported",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, _utf8(value))
+        if isinstance(self.tensors, dict):
+            self.tensors = {
+                _utf8(k) if isinstance(k, str) else k: v for k, v in self.tensors.items()
+            }
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -162,6 +181,10 @@ class SnippetResult:
         if not isinstance(data, dict):
             raise ProtocolError("a result must be a JSON object")
         return cls.from_dict(data)
+
+
+def _utf8(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:

@@ -36,6 +36,8 @@ DOWN_FOR = 5.0
 QUEUE_WAIT = 60.0
 DEFAULT_WALL = 10.0  # when the job names none (the service's own is shorter)
 BUSY_WAIT = 120.0  # how long `run` (not `run_async`) waits while every service is full
+# Far above any result (two capped streams, JSON-escaped, and the result frame's fields).
+RESPONSE_MAX = 4 * 1024 * 1024
 NONE_ANSWERED = "no sandbox service answered; try again in a moment"
 ALL_BUSY = "every sandbox service is busy; try again in a moment"
 
@@ -108,7 +110,10 @@ class RemoteSandbox:
         for service in self._services:
             try:
                 response = httpx.get(
-                    f"{service.url}/healthz", headers=self._headers, timeout=self._connect_timeout
+                    f"{service.url}/healthz",
+                    headers=self._headers,
+                    timeout=self._connect_timeout,
+                    trust_env=False,
                 )
             except httpx.HTTPError:
                 continue
@@ -139,13 +144,18 @@ class RemoteSandbox:
 
     async def _run_once(self, job: SnippetJob) -> SnippetResult:
         misses: list[_Next] = []
-        async with httpx.AsyncClient(headers=self._headers) as client:
+        # trust_env=False: no HTTP_PROXY/ALL_PROXY or .netrc from the host's environment;
+        # jobs and the token go to the listed services and nowhere else.
+        async with httpx.AsyncClient(headers=self._headers, trust_env=False) as client:
             for service in self._order():
                 self._enter(service)
                 try:
-                    response = await client.post(
-                        f"{service.url}/run", json=job.to_dict(), timeout=self._timeout(job)
+                    response = await _bounded_post(
+                        client, f"{service.url}/run", job.to_dict(), self._timeout(job)
                     )
+                except _TooLarge:
+                    self._mark_down(service, f"answered more than {RESPONSE_MAX} bytes")
+                    raise SandboxUnavailable(NONE_ANSWERED) from None  # it ran: not sent again
                 except httpx.HTTPError as error:
                     outcome: SnippetResult | _Next = self._failed(service, error)
                 else:
@@ -202,7 +212,8 @@ class RemoteSandbox:
             try:
                 return SnippetResult.from_dict(body)
             except (ProtocolError, TypeError) as error:
-                return self._mark_down(service, f"answered something else than a result: {error}")
+                self._mark_down(service, f"answered something else than a result: {error}")
+                raise SandboxUnavailable(NONE_ANSWERED) from None  # it ran: not sent again
         if status == 400 and body is not None and body.get("error") == "rejected":
             raise SnippetRejected(detail)
         if status == 503 and (body is None or body.get("error") == "busy"):
@@ -210,7 +221,37 @@ class RemoteSandbox:
             return _Next(f"busy: {detail}", busy=True, retry_after=_retry_after(response))
         if status == 401:
             return self._mark_down(service, f"refused our QUIZ_SANDBOX_TOKEN: {detail}")
-        return self._mark_down(service, f"answered {status}: {detail}")
+        if status in (404, 405, 413) or status == 503:
+            return self._mark_down(service, f"answered {status}: {detail}")
+        # Anything else came after the job was read: it may have run. Not sent again.
+        self._mark_down(service, f"answered {status} to a job: {detail}")
+        raise SandboxUnavailable(NONE_ANSWERED)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _bounded_post(
+    client: httpx.AsyncClient, url: str, body: dict[str, Any], timeout: httpx.Timeout
+) -> httpx.Response:
+    """POST, reading at most RESPONSE_MAX bytes of the answer (a service is not trusted
+    with this process's memory: a job that took its host over could answer gigabytes)."""
+    async with client.stream("POST", url, json=body, timeout=timeout) as response:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > RESPONSE_MAX:
+            raise _TooLarge
+        content = bytearray()
+        async for chunk in response.aiter_bytes():
+            content += chunk
+            if len(content) > RESPONSE_MAX:
+                raise _TooLarge
+    kept = {
+        k: v for k, v in response.headers.items() if k.lower() in ("content-type", "retry-after")
+    }
+    return httpx.Response(
+        response.status_code, headers=kept, content=bytes(content), request=response.request
+    )
 
 
 class _AllBusy(SandboxBusy):

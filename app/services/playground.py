@@ -93,9 +93,11 @@ class Playground:
         try:
             await self._database.offload(_take_token, self._limiter, learner_id)
         except BaseException:
-            claim.release()
+            await self._database.offload(claim.release)
             raise
-        return await hold_until_done(claim, _execute(self.runner, code))
+        return await hold_until_done(
+            claim, _execute(self.runner, code), offload=self._database.offload
+        )
 
 
 async def execute(runner: SnippetRunner, code: str) -> dict[str, Any]:

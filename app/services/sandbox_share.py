@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -118,31 +118,53 @@ class _Slot:
             self.share.give_back(self)
 
 
-async def hold_until_done(claim: Claim, work: Coroutine[Any, Any, T]) -> T:
+async def hold_until_done(
+    claim: Claim,
+    work: Coroutine[Any, Any, T],
+    offload: Callable[[Callable[[], None]], Awaitable[None]] | None = None,
+) -> T:
     """Await `work`, keeping `claim` until it ends, then releasing it however it ended.
 
     A caller that goes away (the client disconnected) does not end the work: the snippet
     runs on in the sandbox until it finishes or is stopped, so its slot stays taken until
     then. Released at the caller's cancellation instead, a learner could fill the sandbox
-    by starting runs and hanging up.
+    by starting runs and hanging up. `offload`: how to give the slot back off the event
+    loop (Database.offload), since on PostgreSQL that is a round trip.
     """
-    task = asyncio.ensure_future(work)
-    _under_way.add(task)  # the loop keeps only a weak reference to a task nobody awaits
-    task.add_done_callback(lambda done: _release_after(claim, done))
-    return await asyncio.shield(task)
+    held = asyncio.ensure_future(_held(claim, work, offload))
+    _under_way.add(held)  # the loop keeps only a weak reference to a task nobody awaits
+    held.add_done_callback(_forget)
+    return await asyncio.shield(held)
+
+
+async def _held(
+    claim: Claim,
+    work: Coroutine[Any, Any, T],
+    offload: Callable[[Callable[[], None]], Awaitable[None]] | None,
+) -> T:
+    try:
+        return await work
+    finally:
+        if offload is None:
+            _release(claim)
+        else:
+            await offload(lambda: _release(claim))
 
 
 _under_way: set[asyncio.Future[Any]] = set()
 
 
-def _release_after(claim: Claim, task: asyncio.Future[Any]) -> None:
+def _forget(task: asyncio.Future[Any]) -> None:
     _under_way.discard(task)
+    if not task.cancelled():
+        task.exception()  # seen: an abandoned run's error is not logged as never retrieved
+
+
+def _release(claim: Claim) -> None:
     try:
         claim.release()
     except Exception:  # the database is away: the claim's lease frees the slot
         log.exception("could not give back a sandbox slot")
-    if not task.cancelled():
-        task.exception()  # seen: an abandoned run's error is not logged as never retrieved
 
 
 def _refusal(running: int) -> str:
