@@ -4,6 +4,7 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -54,3 +55,15 @@ def other_process(settings: Settings) -> Iterator[UnitOfWorkFactory]:
     engine = make_engine(settings.database_url)
     yield Database(engine).units
     engine.dispose()
+
+
+def blocked_on_a_lock(units: UnitOfWorkFactory) -> bool:
+    """Whether a session of this PostgreSQL database waits for a lock (to line up a race)."""
+    with units() as uow:
+        waiting = uow.connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+    return bool(waiting)

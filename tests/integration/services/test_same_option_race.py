@@ -10,7 +10,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import text
 
 from app.domain.clock import FakeClock
 from app.domain.errors import AnswerNotUnderstood
@@ -18,17 +17,7 @@ from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import problems
 from app.services.accounts import Learner
 from app.services.runs import RunSummary
-
-
-def _blocked_on_a_lock(units: UnitOfWorkFactory) -> bool:
-    with units() as uow:
-        waiting = uow.connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar_one()
-    return bool(waiting)
+from tests.integration.services.conftest import blocked_on_a_lock
 
 
 def test_the_same_option_twice_at_once_uses_one_attempt(
@@ -57,7 +46,7 @@ def test_the_same_option_twice_at_once_uses_one_attempt(
             other_process, clock=clock, learner_id=learner.id, run_id=run.run_id,
             number=2, raw=wrong,
         )  # fmt: skip
-        while not _blocked_on_a_lock(units):  # synchronisation only: it waits for our lock
+        while not blocked_on_a_lock(units):  # synchronisation only: it waits for our lock
             assert not second.done(), second.exception()
         first.commit()
     with pytest.raises(AnswerNotUnderstood, match="already tried"):

@@ -9,25 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 
 from app.domain.clock import FakeClock
 from app.persistence.login_throttle import stored_key
 from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services.throttle import QUIET, LoginThrottle
+from tests.integration.services.conftest import blocked_on_a_lock
 
 CAMPUS = "192.0.2.7"
-
-
-def _blocked_on_a_lock(units: UnitOfWorkFactory) -> bool:
-    with units() as uow:
-        waiting = uow.connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar_one()
-    return bool(waiting)
 
 
 def test_a_sweep_and_a_sign_in_from_the_same_address_do_not_deadlock(
@@ -50,7 +39,7 @@ def test_a_sweep_and_a_sign_in_from_the_same_address_do_not_deadlock(
         failing.login_throttle.touch(stored_key("client", CAMPUS), now)
         # ... while kim signs in from the same address: kim's key, then the address.
         kim = pool.submit(throttle.reserve, units, "kim", CAMPUS)
-        while not _blocked_on_a_lock(units):  # synchronisation only
+        while not blocked_on_a_lock(units):  # synchronisation only
             assert not kim.done(), kim.exception()
         failing.login_throttle.forget_idle(now - QUIET)  # ... and sweeps idle keys
         failing.commit()
