@@ -150,6 +150,7 @@ def infinite_loop(result: SnippetResult, ctx: Context) -> None:
 
 def spinning_threads(result: SnippetResult, ctx: Context) -> None:
     expect("timeout")(result)
+    assert result.stdout.startswith("threads "), result
     started = int(result.stdout.split()[-1])
     assert 0 < started < 16  # the per-uid process limit counts threads
 
@@ -269,7 +270,9 @@ while True:
         lambda c: (
             """\
 import threading
+go = threading.Event()
 def spin():
+    go.wait()  # start them all first: spinning threads would starve the starter
     while True:
         pass
 started = 0
@@ -280,6 +283,7 @@ for _ in range(64):
     except RuntimeError:
         break
 print("threads", started, flush=True)
+go.set()
 spin()
 """
         ),
