@@ -297,12 +297,19 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     exhausted: int = 0  # connections that ran out of requests before the end
+    server_cpu: float = 0.0  # seconds of the serving process's CPU (user + system)
 
     def add(self, other: Result) -> None:
         self.seconds += other.seconds
         self.latencies += other.latencies
         self.errors += other.errors
         self.exhausted = max(self.exhausted, other.exhausted)
+        self.server_cpu += other.server_cpu
+
+    @property
+    def cpu_us(self) -> float:
+        """The server's CPU a request: what other processes on the machine change least."""
+        return self.server_cpu / self.count * 1e6 if self.count else 0.0
 
     @property
     def count(self) -> int:
@@ -406,8 +413,26 @@ def _drive_and_report(streams: Sequence[Stream], seconds: float, pipe: Pipe) -> 
     pipe.close()
 
 
-def phase(name: str, streams: Sequence[Stream], seconds: float, clients: int) -> Result:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a process so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def phase(
+    name: str, streams: Sequence[Stream], seconds: float, clients: int, server_pid: int = 0
+) -> Result:
     """Drive the streams from `clients` processes (forked: they share the sockets)."""
+    cpu_before = cpu_seconds(server_pid)
+    result = _phase(name, streams, seconds, clients)
+    result.server_cpu = cpu_seconds(server_pid) - cpu_before
+    return result
+
+
+def _phase(name: str, streams: Sequence[Stream], seconds: float, clients: int) -> Result:
     result = Result(name, seconds)
     if clients <= 1:
         result.latencies, result.errors, result.exhausted = drive(streams, seconds)
@@ -454,6 +479,7 @@ class Quiz:
     engine: str
     port: int
     run_ids: list[list[str]]
+    pid: int = 0
 
 
 def requests_of(quiz: Quiz, signed_in: list[tuple[socket.socket, str]]) -> dict[str, list[Stream]]:
@@ -475,12 +501,13 @@ def requests_of(quiz: Quiz, signed_in: list[tuple[socket.socket, str]]) -> dict[
     }
 
 
-def bench(bare_port: int, quizzes: list[Quiz], args: argparse.Namespace) -> list[Result]:
+def bench(bare: Server, quizzes: list[Quiz], args: argparse.Namespace) -> list[Result]:
     """Each kind of request on each engine in turn, in `rounds` slices, so that all see
     the same machine. Results are named "kind|engine" ("bare FastAPI endpoint|")."""
-    raw = build("GET", "/bare", bare_port)
-    bare = [Stream(connect(bare_port), [raw], repeat=True) for _ in range(args.connections)]
-    loads: dict[str, list[Stream]] = {"bare FastAPI endpoint|": bare}
+    raw = build("GET", "/bare", bare.port)
+    bare_streams = [Stream(connect(bare.port), [raw], repeat=True) for _ in range(args.connections)]
+    loads: dict[str, list[Stream]] = {"bare FastAPI endpoint|": bare_streams}
+    pids = {"bare FastAPI endpoint|": bare.process.pid}
     signed_in: list[socket.socket] = []
     by_kind: dict[str, list[tuple[str, list[Stream]]]] = {}
     for quiz in quizzes:
@@ -491,13 +518,15 @@ def bench(bare_port: int, quizzes: list[Quiz], args: argparse.Namespace) -> list
     for kind, engines in by_kind.items():  # kind by kind, the engines side by side
         for engine, streams in engines:
             loads[f"{kind}|{engine}"] = streams
+            pids[f"{kind}|{engine}"] = next(q.pid for q in quizzes if q.engine == engine)
     for streams in loads.values():
         phase("warm-up", streams, WARM_UP, args.clients)
     results = {name: Result(name, 0.0) for name in loads}
     for _ in range(args.rounds):
         for name, streams in loads.items():
-            results[name].add(phase(name, streams, args.seconds / args.rounds, args.clients))
-    for sock in [stream.sock for stream in bare] + signed_in:
+            slice_ = phase(name, streams, args.seconds / args.rounds, args.clients, pids[name])
+            results[name].add(slice_)
+    for sock in [stream.sock for stream in bare_streams] + signed_in:
         sock.close()
     return list(results.values())
 
@@ -508,14 +537,15 @@ def report(results: list[Result], engines: list[str], args: argparse.Namespace, 
         f" 127.0.0.1, {args.clients} client process(es), {args.rounds} rounds of"
         f" {args.seconds / args.rounds:g} s per kind and engine; load average {load}\n"
     )
-    columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7}"
+    columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7} {'CPU us':>6}"
     width = len(columns)
     print(f"{'':28}" + "   ".join(f"{ENGINE_NAMES[e]:^{width}}" for e in engines))
     print(f"{'':28}" + "   ".join(columns for _ in engines))
     named = {r.name: r for r in results}
     bare = named["bare FastAPI endpoint|"]
     print(f"{'bare FastAPI endpoint':28}{bare.rps:8.0f} {bare.percentile(0.50):7.1f}"
-          f" {bare.percentile(0.99):7.1f} {bare.errors:6d} {1:7.0%}")  # fmt: skip
+          f" {bare.percentile(0.99):7.1f} {bare.errors:6d} {1:7.0%}"
+          f" {bare.cpu_us:6.0f}")  # fmt: skip
     kinds = dict.fromkeys(r.name.split("|")[0] for r in results[1:])
     for kind in kinds:
         cells = []
@@ -523,7 +553,7 @@ def report(results: list[Result], engines: list[str], args: argparse.Namespace, 
             r = named[f"{kind}|{engine}"]
             cells.append(
                 f"{r.rps:8.0f} {r.percentile(0.50):7.1f} {r.percentile(0.99):7.1f}"
-                f" {r.errors:6d} {r.rps / bare.rps:7.0%}"
+                f" {r.errors:6d} {r.rps / bare.rps:7.0%} {r.cpu_us:6.0f}"
             )
         print(f"{kind:28}" + "   ".join(cells))
     for r in results:
@@ -580,11 +610,11 @@ def main() -> None:
                 databases[engine] = server.create_database("bench")
         run_ids = {e: prepare(url, args.connections, runs_each) for e, url in databases.items()}
         bare = stack.enter_context(Server("bare", databases[engines[0]]))
-        quizzes = [
-            Quiz(e, stack.enter_context(Server("quiz", url)).port, run_ids[e])
-            for e, url in databases.items()
-        ]
-        results = bench(bare.port, quizzes, args)
+        quizzes = []
+        for engine, url in databases.items():
+            server = stack.enter_context(Server("quiz", url))
+            quizzes.append(Quiz(engine, server.port, run_ids[engine], server.process.pid))
+        results = bench(bare, quizzes, args)
         load = load_average()
         report(results, engines, args, load)
     sys.stdout.flush()
