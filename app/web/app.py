@@ -36,7 +36,7 @@ from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.security import ApiCsrfMiddleware
 from app.web.sessions import LiveSession, SessionMiddleware
-from app.web.templating import make_templates
+from app.web.templating import SharedPages, make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
@@ -106,6 +106,7 @@ def create_app(
         clock,
     )
     app.state.templates = make_templates()
+    app.state.shared_pages = SharedPages(app.state.templates.env)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)
     app.include_router(health.router)

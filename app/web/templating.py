@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import secrets
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.domain.flashcards import Rating
 from app.domain.runs import Outcome, format_clock
@@ -48,22 +51,105 @@ class Fragments:
 
     def __init__(self, env: Environment, size: int = 4096) -> None:
         self._env = env
-        self._size = size
-        self._cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Markup] = {}
+        self._cache: Kept[Markup] = Kept(size)
 
     def __call__(self, name: str, **values: Any) -> Markup:
         key = (name, tuple(sorted(values.items())))
         found = self._cache.get(key)
         if found is None:
             found = Markup(self._env.get_template(name).render(values))  # noqa: S704 - escaped
-            if len(self._cache) >= self._size:
-                self._cache.clear()  # texts change only with content: a rare, cheap refill
-            self._cache[key] = found
+            self._cache.put(key, found)
         return found
 
     def cached(self) -> list[Markup]:
         """What is held now (for tests: it must never hold an answer)."""
-        return list(self._cache.values())
+        return self._cache.values()
+
+
+V = TypeVar("V")
+
+
+class Kept(Generic[V]):
+    """At most `size` rendered texts by key; cleared when full (what is kept changes only
+    with content or a page's state, so a refill is rare and cheap)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[Hashable, V] = {}
+
+    def get(self, key: Hashable) -> V | None:
+        return self._items.get(key)
+
+    def put(self, key: Hashable, value: V) -> None:
+        if len(self._items) >= self._size:
+            self._items.clear()
+        self._items[key] = value
+
+    def values(self) -> list[V]:
+        return list(self._items.values())
+
+
+# A hole's marker: letters and digits only, so that escaping leaves it as it is, with a
+# token made at start-up, so that no content or input can spell one.
+_HOLE_TOKEN = secrets.token_hex(8)
+_HOLE = re.compile(f"tqhole{_HOLE_TOKEN}([a-z]+)x")
+
+
+def hole(name: str) -> str:
+    """Where a shared page leaves `name` open (lower-case letters): see SharedPages."""
+    if not name.isalpha() or not name.islower():
+        raise ValueError(f"a hole's name is lower-case letters: {name!r}")
+    return f"tqhole{_HOLE_TOKEN}{name}x"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A rendered page cut at its holes: text, hole, text, hole, ..., text."""
+
+    parts: tuple[str, ...]
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        parts = list(self.parts)
+        for i in range(1, len(parts), 2):
+            parts[i] = values[parts[i]]
+        return "".join(parts)
+
+
+class SharedPages:
+    """Whole pages that depend only on what they show, rendered once per state.
+
+    `render(template, context, holes)` renders `template` with `context`, in which each
+    value that is the viewer's own (a run's id, the form token, a name, a clock's reading)
+    is a `hole(name)` marker, and fills the markers with `holes[name]`, escaped. The
+    rendered page is kept with the context as its key: every value the template reads is
+    in the key or is a hole, so a kept page is exactly what rendering that context gives,
+    whoever asks. Two learners whose problems read the same (same revision, variant and
+    state, same answers tried) share it; neither sees the other's run, token or name.
+    A hole's value must be shown as it is (not filtered, sliced or compared), and the
+    context's values hashable (frozen dataclasses, tuples); one that is not is rendered
+    and filled, not kept.
+    """
+
+    def __init__(self, env: Environment, size: int = 2048) -> None:
+        self._env = env
+        self._cache: Kept[_Shape] = Kept(size)
+
+    def render(self, template: str, context: Mapping[str, Any], holes: Mapping[str, str]) -> str:
+        try:
+            key: Hashable | None = (template, tuple(sorted(context.items())))
+            shape = self._cache.get(key)
+        except TypeError:  # an unhashable value: render it, keep nothing
+            key, shape = None, None
+        if shape is None:
+            rendered = self._env.get_template(template).render(context)
+            shape = _Shape(tuple(_HOLE.split(rendered)))
+            if key is not None:
+                self._cache.put(key, shape)
+        return shape.fill({name: str(escape(value)) for name, value in holes.items()})
+
+    def cached(self) -> list[str]:
+        """The kept pages, holes and all (for tests)."""
+        return ["".join(shape.parts) for shape in self._cache.values()]
 
 
 OUTCOME_LABELS = {outcome: outcome.value.replace("_", " ") for outcome in Outcome}
@@ -104,6 +190,31 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+_CSRF, _VIEWER, _INITIAL = hole("csrf"), hole("viewer"), hole("initial")
+NAV_ITEMS = {"/": "catalog", "/me/badges": "badges", "/me/progress": "progress"}
+NAV_ITEMS |= {"/me/review": "progress", "/me/password": "password"}
+
+
+def nav_item(path: str) -> str | None:
+    """Which item of the main navigation is the page at `path` (aria-current)."""
+    if path == "/admin" or path.startswith("/admin/"):
+        return "admin"
+    return NAV_ITEMS.get(path)
+
+
+def _layout(request: Request) -> dict[str, Any]:
+    """What the layout reads: the viewer's name and rights, the form token, the nav."""
+    viewer = request.session.get("name")
+    return {
+        "layout": "_partial.html" if is_htmx(request) else "base.html",
+        "csrf_token": csrf_token(request.session),
+        "viewer": viewer,
+        "viewer_initial": viewer[:1].upper() if isinstance(viewer, str) else "",
+        "viewer_is_admin": request.session.get("admin") is True,
+        "nav": nav_item(request.scope["path"]),  # not request.url: it builds a URL
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -113,13 +224,28 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
-    full = {
-        "layout": "_partial.html" if is_htmx(request) else "base.html",
-        "csrf_token": csrf_token(request.session),
-        "viewer": request.session.get("name"),
-        "viewer_is_admin": request.session.get("admin") is True,
-        **(context or {}),
-    }
-    return templates.TemplateResponse(
-        request, template, full, status_code=status_code, headers=headers
-    )
+    full = {**_layout(request), "request": request, **(context or {})}
+    page = templates.env.get_template(template).render(full)
+    return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def render_shared(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    holes: Mapping[str, str],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """`render` through SharedPages: `context` holds `hole(name)` where `holes[name]` goes.
+    The layout's own values (the viewer's name, the form token) are holes already; the
+    template has no `request` to read."""
+    layout = _layout(request)
+    mine = {"csrf": layout["csrf_token"]}
+    shared = {**layout, "csrf_token": _CSRF}
+    if layout["viewer"] is not None:
+        mine |= {"viewer": layout["viewer"], "initial": layout["viewer_initial"]}
+        shared |= {"viewer": _VIEWER, "viewer_initial": _INITIAL}
+    pages: SharedPages = request.app.state.shared_pages
+    page = pages.render(template, {**shared, **context}, {**mine, **holes})
+    return HTMLResponse(page, status_code=status_code)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,15 +18,17 @@ from app.domain.errors import (
     TooManyRequests,
     Unavailable,
 )
+from app.domain.runs import format_clock
 from app.domain.shapes import MAX_SHAPE_CHARS
 from app.sandbox.protocol import SnippetResult
 from app.services import awards, playground, problems, runs
 from app.services.playground import Playground
+from app.services.problem_views import ProblemView
 from app.web.api.runs import ProblemNumber  # noqa: F401 - registers `problem_number`
 from app.web.deps import LearnerCall, PlaygroundDep, SignedIn, signed_in
 from app.web.direct_routes import DirectRoute
 from app.web.errors import status_for
-from app.web.templating import is_htmx, render
+from app.web.templating import hole, is_htmx, render, render_shared, width
 
 router = APIRouter()
 MAX_PROBLEMS = 1000
@@ -34,6 +36,24 @@ N = Annotated[int, Path(ge=1, le=MAX_PROBLEMS)]
 # Unbounded here: the answer's reader bounds it (app.domain.shapes) and says so on the page.
 AnswerField = Annotated[str, Form()]
 CodeField = Annotated[str, Form(max_length=playground.MAX_CODE)]
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A running problem's clock as the page shows it before its script takes over."""
+
+    seconds: str
+    clock: str
+    width: str
+
+    @classmethod
+    def of(cls, remaining: float, limit: float) -> Timer:
+        share = 100 * remaining / limit if limit else 0
+        return cls(str(remaining), format_clock(remaining), width(share))
+
+
+RUN_HOLE = hole("run")
+TIMER_HOLES = Timer(hole("seconds"), hole("clock"), hole("width"))
 
 
 @dataclass(frozen=True)
@@ -58,14 +78,22 @@ async def _problem_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     view = await me.ask(problems.view_problem, run_id=run_id, number=n)
-    context = {
-        "p": view,
-        "notice": notice,
-        "typed": typed,
-        "ran": ran,
-        "runner_unavailable": code_runner.unavailable,
-    }
-    return render(request, "problem.html", context, status_code=status_code)
+    shown = {"notice": notice, "typed": typed, "ran": ran}
+    shown["runner_unavailable"] = code_runner.unavailable
+    return problem_page(request, view, shown, status_code=status_code)
+
+
+def problem_page(
+    request: Request, view: ProblemView, shown: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """problem.html for `view`, with `shown` (notice, typed, ran, runner_unavailable), as
+    everyone in this state sees it (app.web.templating.SharedPages): the run's id and
+    the clock's reading are holes."""
+    timer = Timer.of(view.remaining_seconds, view.time_limit_seconds)
+    context = {"p": replace(view, run_id=RUN_HOLE, remaining_seconds=0.0), "timer": TIMER_HOLES}
+    holes = {"run": view.run_id, "seconds": timer.seconds, "clock": timer.clock}
+    holes["width"] = timer.width
+    return render_shared(request, "problem.html", context | shown, holes, status_code=status_code)
 
 
 @router.get("/runs/{run_id}/problems/{n}")

@@ -14,16 +14,19 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.domain.clock import FakeClock
 from app.persistence.sets import SetRepository
+from app.services import problems
+from app.services.problem_views import ProblemView
 from app.web.app import create_app
 from app.web.pages.router import direct_routes
-from app.web.templating import Fragments
+from app.web.pages.runs import Timer, problem_page
+from app.web.templating import Fragments, SharedPages, hole, render
 from tests import builders
 from tests.conftest import FAST_HASHER, PASSWORD, TestClient, save_sets, unit_of
 from tests.integration.web.helpers import csrf, finish_run, run_id_of, start_run, text
@@ -205,3 +208,111 @@ def test_a_problem_page_view_runs_few_statements(
             assert len(queries) == (3 if finished else 2), queries
             assert not [s for s in queries if not s.upper().startswith("SELECT")], queries
             finish_run(browser, run_id_of(url))
+
+
+# -- whole pages shared by state, each viewer's own values filled in -------------------
+
+
+def shared_pages(app: FastAPI) -> SharedPages:
+    pages: SharedPages = app.state.shared_pages
+    return pages
+
+
+def request_for(app: FastAPI, view: ProblemView, session: dict[str, Any], htmx: bool) -> Request:
+    path = f"/runs/{view.run_id}/problems/{view.number}"
+    headers = [(b"hx-request", b"true")] if htmx else []
+    scope = {"type": "http", "method": "GET", "path": path, "headers": headers}
+    return Request({**scope, "query_string": b"", "app": app, "session": session})
+
+
+def view_of(app: FastAPI, clock: FakeClock, name: str, url: str) -> ProblemView:
+    database = app.state.database
+    with database.units() as uow:
+        learner = uow.learners.id_by_name(name)
+    assert learner is not None
+    number = int(url.rsplit("/", 1)[1])
+    return problems.view_problem(
+        database.units, clock, learner, run_id=run_id_of(url), number=number
+    )
+
+
+def test_a_shared_page_reads_as_rendering_it_would(
+    app: FastAPI, browser: TestClient, clock: FakeClock
+) -> None:
+    """Byte for byte what problem.html gives with the viewer's own values, whether the
+    page was kept or not: pending (its clock), tried, finished, in a fragment or not,
+    with markup in a name, a notice and a typed answer (escaped once, as by Jinja)."""
+    url = start_run(browser)
+    browser.get(url)
+    clock.advance(7.25)  # a clock reading that is not a round number
+    session = {"uid": 1, "sid": "s", "name": "<ada & co>", "csrf": "tok-<&>-1"}
+    shown = {"notice": "Not a <shape>", "typed": '(1, "2")', "ran": None}
+    shown["runner_unavailable"] = None
+    states = [view_of(app, clock, "ada", url)]
+    browser.post(f"/api/runs/{run_id_of(url)}/problems/1/answer", json={"answer": "(9, 9)"})
+    states.append(view_of(app, clock, "ada", url))
+    finish_run(browser, run_id_of(url))
+    states.append(view_of(app, clock, "ada", url))
+    assert [s.outcome.value for s in states] == ["pending", "pending", "incorrect"]
+    assert states[0].remaining_seconds != round(states[0].remaining_seconds)
+    for view, htmx in [(s, h) for s in states for h in (False, True)]:
+        timer = Timer.of(view.remaining_seconds, view.time_limit_seconds)
+        plain = render(
+            request_for(app, view, dict(session), htmx), "problem.html",
+            {"p": view, "timer": timer, **shown},
+        ).body  # fmt: skip
+        for _ in range(2):  # rendered, then kept
+            shared = problem_page(request_for(app, view, dict(session), htmx), view, shown)
+            assert shared.body == plain
+        assert b"&lt;ada &amp; co&gt;" in plain or htmx
+        assert b"tok-&lt;&amp;&gt;-1" in plain
+
+
+def test_two_learners_in_one_state_share_a_page_and_nothing_of_theirs(
+    app: FastAPI, browser: TestClient
+) -> None:
+    pages = shared_pages(app)
+    mine_url = start_run(browser)
+    mine = browser.get(mine_url).text
+    kept = len(pages.cached())
+    with TestClient(app) as other:
+        register(other, "grace")
+        theirs_url = start_run(other)
+        theirs = other.get(theirs_url).text
+        assert len(pages.cached()) == kept  # the same state: the same page, kept once
+    assert run_id_of(mine_url) in mine
+    assert run_id_of(mine_url) not in theirs
+    assert run_id_of(theirs_url) in theirs
+    assert run_id_of(theirs_url) not in mine
+    assert "grace" in theirs
+    assert "grace" not in mine
+    assert csrf(mine) != csrf(theirs)
+    held = " ".join(pages.cached())
+    for own in (run_id_of(mine_url), run_id_of(theirs_url), csrf(mine), csrf(theirs)):
+        assert own not in held
+    assert "grace" not in held
+    assert ">ada<" not in held
+
+
+def test_no_hole_is_ever_shown(app: FastAPI, browser: TestClient) -> None:
+    url = start_run(browser)
+    pages = [browser.get(url).text]
+    answer = f"{url}/answer"
+    form = {"answer": "(4, 4)", "csrf_token": csrf(pages[0])}
+    pages.append(browser.post(answer, data=form, headers={"HX-Request": "true"}).text)
+    pages.append(browser.post(answer, data={**form, "answer": "(("}).text)  # not understood
+    finish_run(browser, run_id_of(url))
+    pages.append(browser.get(url).text)
+    for page in pages:
+        assert "tqhole" not in page.lower()
+        assert "Problem 1 of" in page
+
+
+def test_what_cannot_be_a_key_is_rendered_not_kept(app: FastAPI) -> None:
+    pages = SharedPages(app.state.templates.env)
+    context = {"hint": "Rows <first>", "unhashable": {"a": 1}}
+    page = pages.render("_hint.html", context, {})
+    assert "Rows &lt;first&gt;" in page
+    assert pages.cached() == []
+    with pytest.raises(ValueError, match="lower-case letters"):
+        hole("Run id")
