@@ -134,12 +134,23 @@ class SharedPages:
         self._env = env
         self._cache: Kept[_Shape] = Kept(size)
 
-    def render(self, template: str, context: Mapping[str, Any], holes: Mapping[str, str]) -> str:
-        try:
-            key: Hashable | None = (template, tuple(sorted(context.items())))
-            shape = self._cache.get(key)
-        except TypeError:  # an unhashable value: render it, keep nothing
-            key, shape = None, None
+    def render(
+        self,
+        template: str,
+        context: Mapping[str, Any],
+        holes: Mapping[str, str],
+        *,
+        keep: bool = True,
+    ) -> str:
+        """`keep=False`: a page few will see again (one carrying a learner's own code)."""
+        key: Hashable | None = None
+        shape = None
+        if keep:
+            try:
+                key = (template, tuple(sorted(context.items())))
+                shape = self._cache.get(key)
+            except TypeError:  # an unhashable value: render it, keep nothing
+                key = None
         if shape is None:
             rendered = self._env.get_template(template).render(context)
             shape = _Shape(tuple(_HOLE.split(rendered)))
@@ -236,6 +247,7 @@ def render_shared(
     holes: Mapping[str, str],
     *,
     status_code: int = 200,
+    keep: bool = True,
 ) -> HTMLResponse:
     """`render` through SharedPages: `context` holds `hole(name)` where `holes[name]` goes.
     The layout's own values (the viewer's name, the form token) are holes already; the
@@ -247,5 +259,5 @@ def render_shared(
         mine |= {"viewer": layout["viewer"], "initial": layout["viewer_initial"]}
         shared |= {"viewer": _VIEWER, "viewer_initial": _INITIAL}
     pages: SharedPages = request.app.state.shared_pages
-    page = pages.render(template, {**shared, **context}, {**mine, **holes})
+    page = pages.render(template, {**shared, **context}, {**mine, **holes}, keep=keep)
     return HTMLResponse(page, status_code=status_code)

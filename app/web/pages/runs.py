@@ -93,7 +93,14 @@ def problem_page(
     context = {"p": replace(view, run_id=RUN_HOLE, remaining_seconds=0.0), "timer": TIMER_HOLES}
     holes = {"run": view.run_id, "seconds": timer.seconds, "clock": timer.clock}
     holes["width"] = timer.width
-    return render_shared(request, "problem.html", context | shown, holes, status_code=status_code)
+    return render_shared(
+        request,
+        "problem.html",
+        context | shown,
+        holes,
+        status_code=status_code,
+        keep=shown.get("ran") is None,  # "Run it" with the learner's code: theirs alone
+    )
 
 
 @router.get("/runs/{run_id}/problems/{n}")

@@ -314,5 +314,7 @@ def test_what_cannot_be_a_key_is_rendered_not_kept(app: FastAPI) -> None:
     page = pages.render("_hint.html", context, {})
     assert "Rows &lt;first&gt;" in page
     assert pages.cached() == []
+    pages.render("_hint.html", {"hint": "Rows first"}, {}, keep=False)
+    assert pages.cached() == []  # asked not to
     with pytest.raises(ValueError, match="lower-case letters"):
         hole("Run id")

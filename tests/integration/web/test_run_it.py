@@ -263,3 +263,15 @@ def test_another_learners_problem_is_not_found(app: FastAPI, over: str, runner: 
         response = other.post(over + "/run", data={"code": SNIPPET, "csrf_token": token})
     assert response.status_code == 404
     assert runner.jobs == []
+
+
+def test_a_page_with_a_learner_s_own_code_is_not_kept(
+    app: FastAPI, browser: TestClient, over: str, runner: FakeRunner
+) -> None:
+    edited = SNIPPET + "print('mine, all mine')\n"
+    refused = run(browser, over, code=edited)  # edited while the run has problems left
+    assert refused.status_code == 409
+    assert "mine, all mine" in refused.text  # the page gives it back to its author
+    assert runner.jobs == []
+    kept = " ".join(app.state.shared_pages.cached())
+    assert "mine, all mine" not in kept
