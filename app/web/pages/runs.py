@@ -99,7 +99,9 @@ def problem_page(
         context | shown,
         holes,
         status_code=status_code,
-        keep=shown.get("ran") is None,  # "Run it" with the learner's code: theirs alone
+        # "Run it" with the learner's code, an answer not taken with what they typed: theirs
+        # alone (kept, each answer sent without cost would add a page)
+        keep=not (shown.get("ran") or shown.get("notice") or shown.get("typed")),
     )
 
 

@@ -318,3 +318,19 @@ def test_what_cannot_be_a_key_is_rendered_not_kept(app: FastAPI) -> None:
     assert pages.cached() == []  # asked not to
     with pytest.raises(ValueError, match="lower-case letters"):
         hole("Run id")
+
+
+def test_answers_not_understood_are_rendered_not_kept(app: FastAPI, browser: TestClient) -> None:
+    """A page echoing a learner's own typed answer is theirs alone: kept, each of the
+    answers a learner may send without cost (not understood, no attempt used) would add
+    a page, and 2048 of them would clear every learner's kept pages."""
+    pages = shared_pages(app)
+    url = start_run(browser)
+    form = {"csrf_token": csrf(browser.get(url).text)}
+    kept = len(pages.cached())
+    for i in range(5):
+        page = browser.post(f"{url}/answer", data={**form, "answer": f"((not a shape {i}"})
+        assert page.status_code == 422
+        assert f"((not a shape {i}" in page.text
+    assert len(pages.cached()) == kept
+    assert "not a shape" not in " ".join(pages.cached())
