@@ -154,6 +154,8 @@ class SharedPages:
         if shape is None:
             rendered = self._env.get_template(template).render(context)
             shape = _Shape(tuple(_HOLE.split(rendered)))
+            if any(_HOLE_TOKEN in text.lower() for text in shape.parts[::2]):
+                raise ValueError(f"{template} shows a hole's marker: a hole is shown as it is")
             if key is not None:
                 self._cache.put(key, shape)
         return shape.fill({name: str(escape(value)) for name, value in holes.items()})

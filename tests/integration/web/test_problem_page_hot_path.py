@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from jinja2 import DictLoader, Environment
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -334,3 +335,14 @@ def test_answers_not_understood_are_rendered_not_kept(app: FastAPI, browser: Tes
         assert f"((not a shape {i}" in page.text
     assert len(pages.cached()) == kept
     assert "not a shape" not in " ".join(pages.cached())
+
+
+@pytest.mark.parametrize(
+    "shown", ["{{ who|upper }}", "{{ who|title }}", "{{ who|urlencode|upper }}"]
+)
+def test_a_hole_a_template_transforms_is_refused_not_shown(shown: str) -> None:
+    """A template that filters a hole (a careless edit: `viewer|upper` as the avatar was)
+    would show the marker and the process's token with it; rendering fails instead."""
+    env = Environment(loader=DictLoader({"page.html": f"<b>{shown}</b>"}), autoescape=True)
+    with pytest.raises(ValueError, match="hole"):
+        SharedPages(env).render("page.html", {"who": hole("viewer")}, {"viewer": "ada"})
