@@ -147,7 +147,8 @@ class SharedPages:
         shape = None
         if keep:
             try:
-                key = (template, tuple(sorted(context.items())))
+                # with each value's type: "<i>" == Markup("<i>") and 1 == True, shown apart
+                key = (template, tuple(sorted((n, type(v), v) for n, v in context.items())))
                 shape = self._cache.get(key)
             except TypeError:  # an unhashable value: render it, keep nothing
                 key = None

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request
 from jinja2 import DictLoader, Environment
+from markupsafe import Markup
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -346,3 +347,14 @@ def test_a_hole_a_template_transforms_is_refused_not_shown(shown: str) -> None:
     env = Environment(loader=DictLoader({"page.html": f"<b>{shown}</b>"}), autoescape=True)
     with pytest.raises(ValueError, match="hole"):
         SharedPages(env).render("page.html", {"who": hole("viewer")}, {"viewer": "ada"})
+
+
+def test_values_equal_as_keys_but_shown_otherwise_are_two_pages() -> None:
+    """A key compares values with ==: text equals the same text as Markup (shown raw),
+    1 equals True and 1.0 (shown "1", "True", "1.0"). Each must get its own page."""
+    env = Environment(loader=DictLoader({"page.html": "[{{ v }}]"}), autoescape=True)
+    pages = SharedPages(env)
+    assert pages.render("page.html", {"v": Markup("<i>ok</i>")}, {}) == "[<i>ok</i>]"
+    assert pages.render("page.html", {"v": "<i>ok</i>"}, {}) == "[&lt;i&gt;ok&lt;/i&gt;]"
+    shown = [pages.render("page.html", {"v": v}, {}) for v in (1, True, 1.0)]
+    assert shown == ["[1]", "[True]", "[1.0]"]
