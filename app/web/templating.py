@@ -92,14 +92,15 @@ class Kept(Generic[V]):
 # A hole's marker: letters and digits only, so that escaping leaves it as it is, with a
 # token made at start-up, so that no content or input can spell one.
 _HOLE_TOKEN = secrets.token_hex(8)
-_HOLE = re.compile(f"tqhole{_HOLE_TOKEN}([a-z]+)x")
+_HOLE = re.compile(f"tqhole{_HOLE_TOKEN}([a-wyz]+)x")  # a name has no "x": the first ends it
 _ANY_CASE_TOKEN = re.compile(_HOLE_TOKEN, re.IGNORECASE)  # a page's holes, filtered or not
 
 
 def hole(name: str) -> str:
-    """Where a shared page leaves `name` open (lower-case letters): see SharedPages."""
-    if not name.isalpha() or not name.islower():
-        raise ValueError(f"a hole's name is lower-case letters: {name!r}")
+    """Where a shared page leaves `name` open (lower-case letters but x, its end): see
+    SharedPages."""
+    if not re.fullmatch("[a-wyz]+", name):
+        raise ValueError(f"a hole's name is lower-case letters but x: {name!r}")
     return f"tqhole{_HOLE_TOKEN}{name}x"
 
 

@@ -358,3 +358,13 @@ def test_values_equal_as_keys_but_shown_otherwise_are_two_pages() -> None:
     assert pages.render("page.html", {"v": "<i>ok</i>"}, {}) == "[&lt;i&gt;ok&lt;/i&gt;]"
     shown = [pages.render("page.html", {"v": v}, {}) for v in (1, True, 1.0)]
     assert shown == ["[1]", "[True]", "[1.0]"]
+
+
+def test_a_hole_followed_by_letters_is_filled() -> None:
+    """A hole's end is the first "x" after its name: text after it (a class suffix, a
+    word) is the page's own, not part of the name."""
+    env = Environment(loader=DictLoader({"page.html": "{{ who }}box {{ who }}-x"}))
+    page = SharedPages(env).render("page.html", {"who": hole("viewer")}, {"viewer": "ada"})
+    assert page == "adabox ada-x"
+    with pytest.raises(ValueError, match="lower-case letters"):
+        hole("box")
