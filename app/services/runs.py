@@ -71,7 +71,7 @@ def start_run(
     shuffle = rng or random.SystemRandom()
     now = clock()
     with units() as uow:
-        found = uow.sets.revisions_to_take(slug)
+        found = uow.set_content.revisions_to_take(slug)
         if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge called {slug!r}.")
         standing = retakes.standing(
@@ -158,7 +158,7 @@ def run_summary(
 
 def _summary(uow: UnitOfWork, run: RunRecord) -> RunSummary:
     """Read through the unit's repositories that started or found the run: they keep its rows."""
-    challenge_set = uow.sets.heading(run.set_id)
+    challenge_set = uow.set_content.heading(run.set_id)
     records = uow.runs.problems(run.id)
     return RunSummary(
         run_id=run.id,
