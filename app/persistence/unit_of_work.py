@@ -174,7 +174,7 @@ class UnitOfWork:
 
     @property
     def runs(self) -> RunRepository:
-        return self._on_session(RunRepository)
+        return self._on_connection(RunRepository)
 
     @property
     def learners(self) -> LearnerRepository:

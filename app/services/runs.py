@@ -150,14 +150,16 @@ def run_summary(
         run = uow.runs.find(run_id)
         if run is None or run.user_id != learner_id:
             raise NotFound("There is no such run in your history.")
-        awards.settle_run(uow, run_id, clock())
-        summary = _summary(uow, uow.runs.reload(run_id))
+        if not run.finished:  # a finished run's outcomes are all written down already
+            awards.settle_run(uow, run_id, clock())
+            run = uow.runs.reload(run_id)
+        summary = _summary(uow, run)
         uow.commit()
         return summary
 
 
 def _summary(uow: UnitOfWork, run: RunRecord) -> RunSummary:
-    """Read through the unit's repositories that started or found the run: they keep its rows."""
+    """The run with its set's heading and its problems as they stand."""
     challenge_set = uow.set_content.heading(run.set_id)
     records = uow.runs.problems(run.id)
     return RunSummary(
