@@ -815,6 +815,7 @@ class FakeUnitOfWork:
 
     def _build(self, tables: Tables) -> None:
         self.sets = FakeSets(tables, self._db)
+        self.set_content = self.sets  # reads of what loading stored: the same fake
         self.snippets = FakeSnippets(tables)
         self.learners = FakeLearners(tables)
         self.revisions = FakeRevisions(self._db)

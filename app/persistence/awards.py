@@ -9,7 +9,7 @@ sorting and paging happen in SQL so a large history stays fast.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -69,6 +69,23 @@ class AwardView:
     topic: str | None
     run_id: str
     awarded_at: datetime
+
+
+# A learner's awards, newest first: on every result page, so prepared once.
+_VIEW_COLUMNS: tuple[Any, ...] = (  # labelled by AwardView's fields
+    AwardRow.id, AwardRow.badge_name, AwardRow.badge_description,
+    ChallengeSetRow.slug.label("set_slug"), ChallengeSetRow.title.label("set_title"),
+    ChallengeSetRow.topic, AwardRow.run_id, AwardRow.awarded_at,
+)  # fmt: skip
+_OF_LEARNER_SELECT = (
+    select(*_VIEW_COLUMNS)
+    .join(ChallengeSetRow, ChallengeSetRow.id == AwardRow.set_id)
+    .where(AwardRow.user_id == bindparam("learner_id"))
+    .order_by(AwardRow.awarded_at.desc())
+)
+_OF_LEARNER = Prepared(_OF_LEARNER_SELECT)
+_VIEW_FIELDS = tuple(column.name for column in _OF_LEARNER_SELECT.selected_columns)
+assert tuple(f.name for f in fields(AwardView)) == _VIEW_FIELDS, _VIEW_FIELDS
 
 
 class AwardSort(StrEnum):
@@ -183,17 +200,8 @@ class AwardRepository:
 
     def of_learner(self, learner_id: int) -> list[AwardView]:
         """The learner's awards, newest first."""
-        rows = self._conn.execute(
-            select(
-                AwardRow.id, AwardRow.badge_name, AwardRow.badge_description,
-                ChallengeSetRow.slug.label("set_slug"), ChallengeSetRow.title.label("set_title"),
-                ChallengeSetRow.topic, AwardRow.run_id, AwardRow.awarded_at,
-            )
-            .join(ChallengeSetRow, ChallengeSetRow.id == AwardRow.set_id)
-            .where(AwardRow.user_id == learner_id)
-            .order_by(AwardRow.awarded_at.desc())
-        )  # fmt: skip
-        return [AwardView(**row._mapping) for row in rows]
+        rows = _OF_LEARNER.rows(self._conn, {"learner_id": learner_id})
+        return [AwardView(*row) for row in rows]
 
     def count(self, query: AwardQuery) -> int:
         """How many awards match the query's filters."""

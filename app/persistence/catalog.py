@@ -11,10 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, exists, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.runs import Outcome
+from app.persistence.prepared import Prepared
 from app.persistence.tables import (
     AwardRow,
     ChallengeSetRow,
@@ -34,20 +45,37 @@ class RunScore:
     total: int
 
 
+# A learner's standing with one set is read on its intro page: built once, prepared.
+_LEARNER: BindParameter[int] = bindparam("learner_id")
+_SET: BindParameter[int] = bindparam("set_id")
+_CORRECT = func.sum(case((RunProblemRow.outcome == Outcome.CORRECT.value, 1), else_=0))
+_SCORE_COLUMNS: tuple[Any, ...] = (
+    RunRow.id,
+    _CORRECT.label("correct"),
+    func.count(RunProblemRow.id).label("total"),
+)
+_RUN_SCORES = Prepared(
+    select(*_SCORE_COLUMNS)
+    .join(RunProblemRow, RunProblemRow.run_id == RunRow.id)
+    .where(RunRow.user_id == _LEARNER, RunRow.set_id == _SET)
+    .group_by(RunRow.id)
+)
+_BADGE_EARNED_AT = Prepared(
+    select(AwardRow.awarded_at).where(AwardRow.user_id == _LEARNER, AwardRow.set_id == _SET)
+)
+
+
 class CatalogQueries:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def run_scores(self, *, learner_id: int, set_id: int) -> list[RunScore]:
         """Each of the learner's runs of the set: its id, problems correct, problems in all."""
-        correct = func.sum(case((RunProblemRow.outcome == Outcome.CORRECT.value, 1), else_=0))
-        rows = self._conn.execute(
-            select(RunRow.id, correct.label("correct"), func.count(RunProblemRow.id).label("total"))
-            .join(RunProblemRow, RunProblemRow.run_id == RunRow.id)
-            .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-            .group_by(RunRow.id)
-        )
-        return [RunScore(run_id=row.id, correct=row.correct or 0, total=row.total) for row in rows]
+        rows = _RUN_SCORES.rows(self._conn, {"learner_id": learner_id, "set_id": set_id})
+        return [
+            RunScore(run_id=run_id, correct=correct or 0, total=total)
+            for run_id, correct, total in rows
+        ]
 
     def sets_run_by(self, *, learner_id: int) -> set[int]:
         """The sets the learner has ever started: only these can hold a best, a badge, an
@@ -55,11 +83,8 @@ class CatalogQueries:
         return set(self._conn.scalars(select(RunRow.set_id).where(RunRow.user_id == learner_id)))
 
     def badge_earned_at(self, *, learner_id: int, set_id: int) -> datetime | None:
-        return self._conn.scalar(
-            select(AwardRow.awarded_at).where(
-                AwardRow.user_id == learner_id, AwardRow.set_id == set_id
-            )
-        )
+        row = _BADGE_EARNED_AT.first(self._conn, {"learner_id": learner_id, "set_id": set_id})
+        return None if row is None else row[0]
 
     def active_topics(self) -> list[str]:
         """Every topic an active set names, A to Z: the catalog's topic choices come from

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import BindParameter, Connection, bindparam, func, or_, select
 
 from app.domain.runs import GRACE, Outcome
+from app.persistence.prepared import Prepared
 from app.persistence.tables import ChallengeSetRow, ProblemRevisionRow, RunProblemRow, RunRow
 
 _RP = RunProblemRow
@@ -35,6 +36,18 @@ class UnfinishedProblem:
     variant: dict[str, Any] | None  # the param values drawn, for a problem with params
 
 
+_LEARNER: BindParameter[int] = bindparam("learner_id")
+_SET: BindParameter[int] = bindparam("set_id")
+_UNFINISHED = Prepared(
+    select(RunRow.id)
+    .where(RunRow.user_id == _LEARNER, RunRow.set_id == _SET, RunRow.finished_at.is_(None))
+    .order_by(RunRow.started_at.desc())
+)
+_LAST_ENDED = Prepared(
+    select(func.max(RunRow.finished_at)).where(RunRow.user_id == _LEARNER, RunRow.set_id == _SET)
+)
+
+
 class OpenRuns:
     """Open runs and unfinished problems, on one unit of work's connection."""
 
@@ -43,22 +56,13 @@ class OpenRuns:
 
     def unfinished_run_ids(self, *, learner_id: int, set_id: int) -> list[str]:
         """The learner's runs of the set not yet settled (one, unless from before the index)."""
-        return list(
-            self._conn.scalars(
-                select(RunRow.id)
-                .where(RunRow.user_id == learner_id, RunRow.set_id == set_id)
-                .where(RunRow.finished_at.is_(None))
-                .order_by(RunRow.started_at.desc())
-            )
-        )
+        rows = _UNFINISHED.rows(self._conn, {"learner_id": learner_id, "set_id": set_id})
+        return [run_id for (run_id,) in rows]
 
     def last_ended_at(self, *, learner_id: int, set_id: int) -> datetime | None:
         """When the learner's last finished run of the set ended."""
-        return self._conn.scalar(
-            select(func.max(RunRow.finished_at)).where(
-                RunRow.user_id == learner_id, RunRow.set_id == set_id
-            )
-        )
+        row = _LAST_ENDED.first(self._conn, {"learner_id": learner_id, "set_id": set_id})
+        return None if row is None else row[0]
 
     def unfinished_problems(
         self, *, learner_id: int, now: datetime, limit: int | None = None

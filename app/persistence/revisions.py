@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from threading import Lock
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -52,8 +53,15 @@ def _parsed(session: Session | Connection, revision_id: int, content_hash: str) 
     )
     if content is None:
         raise LookupError(f"revision {revision_id} is missing")
-    problem = problem_from_json(content)
-    _keep(content_hash, problem)
+    return parsed_problem(content_hash, content)
+
+
+def parsed_problem(content_hash: str, content: dict[str, Any]) -> Problem:
+    """The problem of a revision's content read already, parsed once per process."""
+    problem = _cache.get(content_hash)
+    if problem is None:
+        problem = problem_from_json(content)
+        _keep(content_hash, problem)
     return problem
 
 

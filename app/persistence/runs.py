@@ -1,20 +1,22 @@
-"""Runs through the ORM: a new run with its problems, and a run read back for its summary.
+"""Runs as started and summed up: Core statements on a unit of work's connection.
 
-Answering goes through app.persistence.run_problems (Core, guarded updates); this
-module serves the calmer moments around it, starting a run and summing one up.
+Answering goes through app.persistence.run_problems (guarded updates); this module
+serves the moments around it, starting a run and summing one up. Its statements are
+built once and compiled once per engine (app.persistence.prepared), as on the answer
+path: a start or a result page costs a few indexed statements, none per problem.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app.domain.runs import Outcome
+from app.persistence.prepared import Prepared
 from app.persistence.tables import ProblemRevisionRow, RunProblemRow, RunRow, User
 
 
@@ -51,18 +53,62 @@ class RunProblemRecord:
     started: bool
 
 
+_RUNS = cast(Table, RunRow.__table__)
+_PROBLEMS = cast(Table, RunProblemRow.__table__)
+_run, _problem = _RUNS.c, _PROBLEMS.c
+_REVISIONS = cast(Table, ProblemRevisionRow.__table__)
+_revision = _REVISIONS.c
+_users = cast(Table, User.__table__).c
+_RUN_ID: BindParameter[str] = bindparam("run_id")
+
+_MULTIPLIER = Prepared(select(_users.time_multiplier).where(_users.id == bindparam("learner_id")))
+_RUN_COLUMNS = ("id", "user_id", "set_id", "time_multiplier", "started_at", "finished_at")
+_ADD = Prepared(insert(_RUNS), columns=(*_RUN_COLUMNS, "badge_awarded"))
+_PROBLEM_COLUMNS = (
+    "run_id", "position", "revision_id", "option_order", "variant", "time_limit_seconds",
+    "max_attempts", "attempts_used", "outcome",
+)  # fmt: skip
+_ADD_PROBLEM = Prepared(insert(_PROBLEMS), columns=_PROBLEM_COLUMNS)
+_SEEN = Prepared(
+    select(_revision.problem_id, _problem.variant)
+    .join(_RUNS, _run.id == _problem.run_id)
+    .join(_REVISIONS, _revision.id == _problem.revision_id)
+    .where(
+        _run.user_id == bindparam("learner_id"),
+        _run.set_id == bindparam("set_id"),
+        _problem.first_viewed_at.is_not(None),
+    )
+)
+_FIND = Prepared(
+    select(_run.id, _run.user_id, _run.set_id, _run.started_at, _run.finished_at,
+           _run.badge_awarded).where(_run.id == _RUN_ID)
+)  # fmt: skip
+_RUN_PROBLEMS = Prepared(
+    select(
+        _problem.position, _problem.revision_id, _revision.content_hash,
+        _problem.time_limit_seconds, _problem.max_attempts, _problem.attempts_used,
+        _problem.hint_used_at, _problem.outcome, _problem.deadline,
+    )
+    .join(_REVISIONS, _revision.id == _problem.revision_id)
+    .where(_problem.run_id == _RUN_ID)
+    .order_by(_problem.position)
+)  # fmt: skip
+
+
 class RunRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        # The session holds rows only weakly once flushed; a run added or found here
-        # is kept, so reading it again in the same unit of work costs no query.
-        self._kept: dict[str, RunRow] = {}
+    """Starting runs and reading them back, on one unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
     # -- starting --------------------------------------------------------------
 
     def time_multiplier(self, learner_id: int) -> float:
         """The learner's accommodation, which a new run keeps."""
-        return self._session.get_one(User, learner_id).time_multiplier
+        row = _MULTIPLIER.first(self._conn, {"learner_id": learner_id})
+        if row is None:
+            raise LookupError(f"learner {learner_id} is missing")
+        return float(row[0])
 
     def add(
         self,
@@ -75,19 +121,23 @@ class RunRepository:
     ) -> bool:
         """Write a new run; False when the learner's open run of the set is in the way
         (the unique index on unfinished runs: a concurrent start got there first)."""
-        row = RunRow(
-            id=run_id,
-            user_id=learner_id,
-            set_id=set_id,
-            time_multiplier=time_multiplier,
-            started_at=started_at,
-        )
+        values = {
+            "id": run_id, "user_id": learner_id, "set_id": set_id,
+            "time_multiplier": time_multiplier, "started_at": started_at, "finished_at": None,
+            "badge_awarded": False,
+        }  # fmt: skip
+        refused = (IntegrityError, self._conn.dialect.loaded_dbapi.IntegrityError)
         try:
-            with self._session.begin_nested():  # flushes what is pending first, outside it
-                self._session.add(row)
-        except IntegrityError:
+            if self._conn.dialect.name == "sqlite":
+                # A refused INSERT undoes itself alone, and the transaction goes on. (A
+                # savepoint here would be pysqlite's first statement of the transaction:
+                # releasing it would commit the run before its problems.)
+                _ADD.change(self._conn, values)
+            else:  # PostgreSQL: a refused INSERT aborts the transaction, unless in one
+                with self._conn.begin_nested():
+                    _ADD.change(self._conn, values)
+        except refused:
             return False
-        self._kept[run_id] = row
         return True
 
     def add_problem(
@@ -101,79 +151,66 @@ class RunRepository:
         max_attempts: int,
         variant: dict[str, Any] | None = None,
     ) -> None:
-        self._session.add(
-            RunProblemRow(
-                run_id=run_id,
-                position=position,
-                revision_id=revision_id,
-                option_order=option_order,
-                time_limit_seconds=time_limit_seconds,
-                max_attempts=max_attempts,
-                variant=variant,
-            )
-        )
+        _ADD_PROBLEM.change(
+            self._conn,
+            {
+                "run_id": run_id, "position": position, "revision_id": revision_id,
+                "option_order": option_order, "variant": variant,
+                "time_limit_seconds": time_limit_seconds, "max_attempts": max_attempts,
+                "attempts_used": 0, "outcome": Outcome.PENDING.value,
+            },
+        )  # fmt: skip
 
     def seen(self, learner_id: int, set_id: int) -> list[Seen]:
         """What the learner has been shown in earlier runs of the set: problem and variant."""
-        rows = self._session.execute(
-            select(ProblemRevisionRow.problem_id, RunProblemRow.variant)
-            .join(RunRow, RunRow.id == RunProblemRow.run_id)
-            .join(ProblemRevisionRow, ProblemRevisionRow.id == RunProblemRow.revision_id)
-            .where(
-                RunRow.user_id == learner_id,
-                RunRow.set_id == set_id,
-                RunProblemRow.first_viewed_at.is_not(None),
-            )
-        ).all()
+        rows = _SEEN.rows(self._conn, {"learner_id": learner_id, "set_id": set_id})
         return [Seen(problem_id, variant) for problem_id, variant in rows]
 
     # -- reading ---------------------------------------------------------------
 
     def find(self, run_id: str) -> RunRecord | None:
-        row = self._session.get(RunRow, run_id)
-        if row is None:
-            return None
-        self._kept[run_id] = row
-        return _record(row)
+        """The run as the database has it now (Core updates on the connection included)."""
+        row = _FIND.first(self._conn, {"run_id": run_id})
+        return None if row is None else _record(row)
 
     def get(self, run_id: str) -> RunRecord:
-        return _record(self._session.get_one(RunRow, run_id))
+        found = self.find(run_id)
+        if found is None:
+            raise LookupError(f"run {run_id} is missing")
+        return found
 
-    def reload(self, run_id: str) -> RunRecord:
-        """The run as the database has it now, after Core updates on the same connection."""
-        row = self._session.get_one(RunRow, run_id)
-        self._session.refresh(row)
-        return _record(row)
+    reload = get  # every read is fresh: nothing is kept between statements
 
     def problems(self, run_id: str) -> list[RunProblemRecord]:
-        rows = self._session.scalars(
-            select(RunProblemRow)
-            .where(RunProblemRow.run_id == run_id)
-            .order_by(RunProblemRow.position)
-        ).all()
-        return [_problem_record(row) for row in rows]
+        """The run's problems in order, with their revisions' hashes: one statement."""
+        return [_problem_record(row) for row in _RUN_PROBLEMS.rows(self._conn, {"run_id": run_id})]
 
 
-def _record(row: RunRow) -> RunRecord:
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    run_id, user_id, set_id, started_at, finished_at, badge_awarded = row
     return RunRecord(
-        id=row.id,
-        user_id=row.user_id,
-        set_id=row.set_id,
-        started_at=row.started_at,
-        finished=row.finished_at is not None,
-        badge_awarded=row.badge_awarded,
+        id=run_id,
+        user_id=user_id,
+        set_id=set_id,
+        started_at=started_at,
+        finished=finished_at is not None,
+        badge_awarded=bool(badge_awarded),
     )
 
 
-def _problem_record(row: RunProblemRow) -> RunProblemRecord:
+def _problem_record(row: tuple[Any, ...]) -> RunProblemRecord:
+    (
+        position, revision_id, content_hash, time_limit_seconds, max_attempts, attempts_used,
+        hint_used_at, outcome, deadline,
+    ) = row  # fmt: skip
     return RunProblemRecord(
-        position=row.position,
-        revision_id=row.revision_id,
-        content_hash=row.revision.content_hash,
-        time_limit_seconds=row.time_limit_seconds,
-        max_attempts=row.max_attempts,
-        attempts_used=row.attempts_used,
-        hint_used=row.hint_used_at is not None,
-        outcome=Outcome(row.outcome),
-        started=row.deadline is not None,
+        position=position,
+        revision_id=revision_id,
+        content_hash=content_hash,
+        time_limit_seconds=time_limit_seconds,
+        max_attempts=max_attempts,
+        attempts_used=attempts_used,
+        hint_used=hint_used_at is not None,
+        outcome=Outcome(outcome),
+        started=deadline is not None,
     )

@@ -9,7 +9,8 @@ Services read sets as plain values (`StoredSet`, `SetRevisions`, `SetHeading`);
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,29 +153,6 @@ class SetRepository:
     def active_stored(self) -> list[StoredSet]:
         return [_stored(self._keep(row)) for row in self.active_rows()]
 
-    def heading(self, set_id: int) -> SetHeading:
-        row = self._keep(self._session.get_one(ChallengeSetRow, set_id))
-        return SetHeading(slug=row.slug, title=row.title, badge_name=row.badge_name)
-
-    def revisions_to_take(self, slug: str) -> SetRevisions | None:
-        """The set by slug, retired or not, with the revisions a new run of it takes."""
-        row = self.row_by_slug(slug)
-        if row is None:
-            return None
-        self._keep(row)
-        return SetRevisions(
-            id=row.id,
-            kind=SetKind(row.kind),
-            retired=row.retired_at is not None,
-            revisions=tuple(
-                RevisionRef(revision.id, revision.content_hash, problem.id, problem.position)
-                for problem in row.problems
-                if problem.retired_at is None and (revision := problem.current_revision)
-            ),
-            title=row.title,
-            retake_after_seconds=row.retake_after_seconds,
-        )
-
     def _keep(self, row: ChallengeSetRow) -> ChallengeSetRow:
         self._kept.append(row)
         return row
@@ -221,6 +199,7 @@ class SetRepository:
             row = ChallengeSetRow(slug=challenge_set.slug, loaded_at=now)
             self._session.add(row)
         changed = created or row.content_hash != set_hash or row.retired_at is not None
+        moved = row.source_path != source_path  # the set names its file: a new stamp
         row.kind = challenge_set.kind.value
         row.title = challenge_set.title
         row.topic = challenge_set.topic
@@ -259,14 +238,17 @@ class SetRepository:
             if gone.retired_at is None:
                 gone.retired_at = now
                 retired += 1
-        self._session.flush()
-        return SaveOutcome(
+        outcome = SaveOutcome(
             slug=challenge_set.slug,
             created=created,
             changed=changed or new_revisions > 0 or retired > 0,
             new_revisions=new_revisions,
             retired_problems=retired,
         )
+        if outcome.changed or moved or row.content_stamp is None:
+            row.content_stamp = new_stamp()
+        self._session.flush()
+        return outcome
 
     def _ensure_revision(self, problem_row: ProblemRow, problem: Problem, now: datetime) -> bool:
         digest = problem.content_hash()
@@ -301,8 +283,10 @@ class SetRepository:
             return
         self._updating[slug] = row
         for problem in row.problems:
-            if problem.key == key and problem.current_revision is not None:
-                problem.current_revision.executed = executed
+            revision = problem.current_revision
+            if problem.key == key and revision is not None and revision.executed != executed:
+                revision.executed = executed
+                row.content_stamp = new_stamp()
 
     def retire_missing(self, present_slugs: set[str], now: datetime) -> list[str]:
         retired = []
@@ -311,6 +295,7 @@ class SetRepository:
         ):
             if row.slug not in present_slugs:
                 row.retired_at = now
+                row.content_stamp = new_stamp()
                 retired.append(row.slug)
         return retired
 
@@ -324,31 +309,50 @@ def _stored(row: ChallengeSetRow) -> StoredSet:
     )
 
 
+def new_stamp() -> str:
+    """A set's new `content_stamp`: random, so no two contents ever share one."""
+    return uuid.uuid4().hex
+
+
 def to_domain(row: ChallengeSetRow) -> ChallengeSet:
     current = [
         (problem.position, problem_from_json(problem.current_revision.content))
         for problem in row.problems
         if problem.retired_at is None and problem.current_revision is not None
     ]
+    fields = {name: getattr(row, name) for name in SET_FIELDS}
+    return challenge_set_of(fields, current)
+
+
+# The columns of a set's row that its domain value is built from.
+SET_FIELDS = (
+    "slug", "kind", "title", "topic", "summary", "badge_name", "badge_description",
+    "pattern", "source_path", "retake_after_seconds",
+)  # fmt: skip
+
+
+def challenge_set_of(fields: Mapping[str, Any], current: list[tuple[int, Problem]]) -> ChallengeSet:
+    """The set from its row's `SET_FIELDS` and its current problems with their positions,
+    in the file's order."""
     problems = tuple(problem for _, problem in current)
     by_position: dict[int, list[str]] = {}
     for position, problem in current:
         by_position.setdefault(position, []).append(problem.key)
     badge = (
-        Badge(name=row.badge_name, description=row.badge_description or "")
-        if row.badge_name
+        Badge(name=fields["badge_name"], description=fields["badge_description"] or "")
+        if fields["badge_name"]
         else None
     )
     return ChallengeSet(
-        slug=row.slug,
-        kind=SetKind(row.kind),
-        title=row.title,
-        topic=row.topic,
-        summary=row.summary,
+        slug=fields["slug"],
+        kind=SetKind(fields["kind"]),
+        title=fields["title"],
+        topic=fields["topic"],
+        summary=fields["summary"],
         badge=badge,
         problems=problems,
-        pattern=pattern_from_json(row.pattern) if row.pattern else None,
-        source=row.source_path,
+        pattern=pattern_from_json(fields["pattern"]) if fields["pattern"] else None,
+        source=fields["source_path"],
         pools=tuple(tuple(keys) for keys in by_position.values() if len(keys) > 1),
-        retake_after_seconds=row.retake_after_seconds,
+        retake_after_seconds=fields["retake_after_seconds"],
     )

@@ -108,6 +108,9 @@ class ChallengeSetRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # A random token, new whenever loading changes what the set holds (its fields, its
+    # problems, their revisions, retirement): caches of its content are checked by it.
+    content_stamp: Mapped[str | None] = mapped_column(String(32))
 
     problems: Mapped[list[ProblemRow]] = relationship(
         back_populates="challenge_set", order_by="[ProblemRow.position, ProblemRow.id]"

@@ -40,6 +40,7 @@ from app.persistence.progress import ProgressQueries
 from app.persistence.revisions import Revisions
 from app.persistence.run_problems import RunProblems
 from app.persistence.runs import RunRepository
+from app.persistence.set_content import SetContent
 from app.persistence.sets import SetRepository
 from app.persistence.sign_ins import SignIns
 from app.persistence.snippets import SnippetCache
@@ -168,8 +169,12 @@ class UnitOfWork:
         return self._on_session(SetRepository)
 
     @property
+    def set_content(self) -> SetContent:
+        return self._on_connection(SetContent)
+
+    @property
     def runs(self) -> RunRepository:
-        return self._on_session(RunRepository)
+        return self._on_connection(RunRepository)
 
     @property
     def learners(self) -> LearnerRepository:

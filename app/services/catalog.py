@@ -121,7 +121,7 @@ def get_set(
 ) -> CatalogEntry:
     now = clock()
     with units() as uow:
-        stored = uow.sets.stored(slug)
+        stored = uow.set_content.stored(slug)
         if stored is None or stored.retired:
             raise NotFound(f"There is no set called {slug!r}.")
         entry = _entry(uow, stored.challenge_set, stored.id, learner_id, now)

@@ -97,7 +97,7 @@ def _own(tests: PatternTests, learner_id: int, test_id: str) -> PatternTestRecor
 
 
 def _view(uow: UnitOfWork, sitting: PatternTestRecord) -> PatternTestView:
-    challenge_set = uow.sets.heading(sitting.set_id)
+    challenge_set = uow.set_content.heading(sitting.set_id)
     _set_id, _found, content = load_pattern(uow, challenge_set.slug)
     found = (pattern_tests.find(content, ref) for ref in sitting.questions)
     return PatternTestView(

@@ -71,7 +71,7 @@ def start_run(
     shuffle = rng or random.SystemRandom()
     now = clock()
     with units() as uow:
-        found = uow.sets.revisions_to_take(slug)
+        found = uow.set_content.revisions_to_take(slug)
         if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
             raise NotFound(f"There is no challenge called {slug!r}.")
         standing = retakes.standing(
@@ -150,15 +150,17 @@ def run_summary(
         run = uow.runs.find(run_id)
         if run is None or run.user_id != learner_id:
             raise NotFound("There is no such run in your history.")
-        awards.settle_run(uow, run_id, clock())
-        summary = _summary(uow, uow.runs.reload(run_id))
+        if not run.finished:  # a finished run's outcomes are all written down already
+            awards.settle_run(uow, run_id, clock())
+            run = uow.runs.reload(run_id)
+        summary = _summary(uow, run)
         uow.commit()
         return summary
 
 
 def _summary(uow: UnitOfWork, run: RunRecord) -> RunSummary:
-    """Read through the unit's repositories that started or found the run: they keep its rows."""
-    challenge_set = uow.sets.heading(run.set_id)
+    """The run with its set's heading and its problems as they stand."""
+    challenge_set = uow.set_content.heading(run.set_id)
     records = uow.runs.problems(run.id)
     return RunSummary(
         run_id=run.id,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.domain.clock import FakeClock
 from app.domain.runs import Outcome
+from app.persistence.runs import RunRepository
 from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import awards, catalog, problems, runs
 from app.services.accounts import Learner
@@ -88,3 +91,24 @@ def test_catalog_offers_the_open_run_until_it_ends(units, clock, learner, run) -
     solve(units, clock, learner, run)  # every problem answered: the run is over
     assert entry().open_run_id is None
     assert entry().retake_opens_at == clock() + timedelta(seconds=600)
+
+
+def test_a_start_that_fails_midway_leaves_no_run(
+    units: UnitOfWorkFactory,
+    loaded: object,
+    clock: FakeClock,
+    learner: Learner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run and its problems are one transaction: on SQLite too (where a savepoint
+    opening the transaction would have committed the run on its release)."""
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RunRepository, "add_problem", fail)
+        with pytest.raises(RuntimeError):
+            runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
+    started = runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
+    assert len(started.problems) == 3  # no half-started run in the way (RunOpen)
