@@ -71,6 +71,15 @@ class Unavailable(UserError):
     """A dependency (e.g. the sandbox) is not there right now."""
 
 
+class Busy(Unavailable):
+    """More of something costly at once than the server takes (a crowd signing in):
+    nothing was done; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RunOpen(UserError):
     """A set was started while the learner's run of it is still open."""
 

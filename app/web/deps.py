@@ -8,20 +8,22 @@ each one through the thread pool. Role checks live here and nowhere else
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from argon2 import PasswordHasher
 from fastapi import Depends, Form, Path, Request
-from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.domain.clock import Clock
-from app.domain.errors import NotAllowed, NotFound, NotSignedIn
+from app.domain.errors import Busy, NotAllowed, NotFound, NotSignedIn
 from app.persistence.database import Database, Service
 from app.persistence.unit_of_work import UnitOfWorkFactory
 from app.services import accounts, passwords, sign_ins
 from app.services.accounts import Learner
+from app.services.hashing import HASHES_AT_ONCE
 from app.services.playground import Playground
 from app.services.throttle import LoginThrottle
 
@@ -183,53 +185,89 @@ async def client_address(request: Request) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
+# Sign-ins waiting for a hashing slot, beyond which more are told to come back: at
+# 0.15 to 0.25 s of CPU a hash, a few seconds of work for one process on two cores.
+MOST_WAITING_TO_HASH = 64
+BUSY = "Many people are signing in right now. Please try again in a few seconds."
+BUSY_RETRY_AFTER = 5
+
+
+class HashingSlots:
+    """Where sign-ins, registrations and password changes run: at most `HASHES_AT_ONCE`
+    at once, each in a thread; the others wait on the event loop, holding no thread of
+    the shared pool, which static files and, on PostgreSQL, every service call need (a
+    crowd signing in held all 40 of its threads, and the whole app waited behind it).
+    Past `MOST_WAITING_TO_HASH` waiting, one is refused at once: `Busy`."""
+
+    def __init__(self) -> None:
+        self._limiter = CapacityLimiter(HASHES_AT_ONCE)
+        self._taken = 0  # running or waiting; counted as each comes, on the event loop
+
+    async def run(self, call: Callable[[], T]) -> T:
+        if self._taken >= HASHES_AT_ONCE + MOST_WAITING_TO_HASH:
+            raise Busy(BUSY, BUSY_RETRY_AFTER)
+        self._taken += 1
+        try:
+            return await to_thread.run_sync(call, limiter=self._limiter)
+        finally:
+            self._taken -= 1
+
+
 @dataclass(frozen=True)
 class AccountDesk:
     """Registering, signing in and changing a password: what they need (the hasher and
-    the login throttle) and how they run, in the thread pool, since hashing takes tens
-    of milliseconds (`Database.units`: a unit of work of that thread)."""
+    the login throttle) and how they run: in `HashingSlots`, since a hash takes a fifth
+    of a second of CPU (`Database.units`: a unit of work of that thread). A request
+    refused there (`Busy`: 503, Retry-After) did nothing; its attempt is not counted."""
 
     database: Database
     hasher: PasswordHasher
     throttle: LoginThrottle
     clock: Clock
+    slots: HashingSlots = field(default_factory=HashingSlots)
 
     async def register(self, username: str, password: str) -> Learner:
-        return await run_in_threadpool(
-            accounts.register,
-            self.database.units,
-            self.hasher,
-            clock=self.clock,
-            username=username,
-            password=password,
+        return await self.slots.run(
+            partial(
+                accounts.register,
+                self.database.units,
+                self.hasher,
+                clock=self.clock,
+                username=username,
+                password=password,
+            )
         )
 
     async def authenticate(self, username: str, password: str, client: str) -> Learner:
-        return await run_in_threadpool(
-            accounts.authenticate,
-            self.database.units,
-            self.hasher,
-            self.throttle,
-            username=username,
-            password=password,
-            client=client,
+        return await self.slots.run(
+            partial(
+                accounts.authenticate,
+                self.database.units,
+                self.hasher,
+                self.throttle,
+                username=username,
+                password=password,
+                client=client,
+            )
         )
 
     async def change_password(
         self, learner_id: int, current: str, new: str, *, client: str, keeping: str | None
     ) -> None:
         """`keeping`: the session asking, which stays signed in."""
-        await run_in_threadpool(
-            passwords.change_password,
-            self.database.units,
-            self.hasher,
-            self.throttle,
-            clock=self.clock,
-            learner_id=learner_id,
-            current_password=current,
-            new_password=new,
-            client=client,
-            keeping=keeping,
+        await self.slots.run(
+            partial(
+                passwords.change_password,
+                self.database.units,
+                self.hasher,
+                self.throttle,
+                clock=self.clock,
+                learner_id=learner_id,
+                current_password=current,
+                new_password=new,
+                client=client,
+                keeping=keeping,
+            )
         )
 
 

@@ -42,8 +42,9 @@ def is_api(request: Request) -> bool:
 
 
 def retry_after(error: errors.UserError) -> dict[str, str]:
-    """The Retry-After header a refusal for too many requests carries (none otherwise)."""
-    if isinstance(error, errors.TooManyRequests):
+    """The Retry-After header a refusal for too many requests, or for too many at once,
+    carries (none otherwise)."""
+    if isinstance(error, errors.TooManyRequests | errors.Busy):
         return {"Retry-After": str(error.retry_after)}
     return {}
 

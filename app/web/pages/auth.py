@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.domain.errors import BadCredentials, InvalidInput, TooManyRequests, UsernameTaken
+from app.domain.errors import (
+    BadCredentials,
+    Busy,
+    InvalidInput,
+    TooManyRequests,
+    UsernameTaken,
+)
 from app.web.deps import AccountsDep, ClientAddress, sign_in, sign_out
 from app.web.errors import retry_after, status_for
 from app.web.templating import render
@@ -39,7 +45,7 @@ async def login(
 ) -> Response:
     try:
         learner = await desk.authenticate(username, password, client)
-    except (BadCredentials, TooManyRequests) as error:
+    except (BadCredentials, TooManyRequests, Busy) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
         headers = retry_after(error)
         return render(
@@ -64,9 +70,12 @@ async def register(
 ) -> Response:
     try:
         learner = await desk.register(username, password)
-    except (InvalidInput, UsernameTaken) as error:
+    except (InvalidInput, UsernameTaken, Busy) as error:
         context = {"next": safe_next(next), "error": error.message, "username": username}
-        return render(request, "register.html", context, status_code=status_for(error))
+        headers = retry_after(error)
+        return render(
+            request, "register.html", context, status_code=status_for(error), headers=headers
+        )
     await sign_in(request, learner)
     return RedirectResponse(safe_next(next), status_code=303)
 

@@ -3,7 +3,8 @@ reads it, and a body that does not validate is never echoed back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -202,19 +203,20 @@ class HashGate:
     """Stands in for argon2's work: counts the hashes running at once, holds each until
     released (or a few seconds pass), so concurrent requests pile up inside it."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: float = 3.0) -> None:
         import threading
 
         self.lock = threading.Lock()
         self.release = threading.Event()
         self.inside = 0
         self.most = 0
+        self.hold = hold  # at most: a guard, should the test fail before releasing
 
     def enter(self) -> None:
         with self.lock:
             self.inside += 1
             self.most = max(self.most, self.inside)
-        self.release.wait(timeout=3)
+        self.release.wait(timeout=self.hold)
         with self.lock:
             self.inside -= 1
 
@@ -225,7 +227,6 @@ def test_anonymous_registrations_cannot_run_more_than_a_few_hashes_at_once(
     """Each argon2 hash takes 64 MiB: 80 concurrent anonymous registrations grew the
     server from 130 MiB to 1 GiB (up to 40 at once, the thread pool's size: 2.5 GiB).
     Hashes and verifications now wait for one of a few slots."""
-    import asyncio
 
     from argon2 import PasswordHasher
 
@@ -260,3 +261,98 @@ def test_anonymous_registrations_cannot_run_more_than_a_few_hashes_at_once(
         codes = asyncio.run(register_many(server.url))
     assert codes == [201] * 12
     assert gate.most <= HASHES_AT_ONCE < 12
+
+
+def held_registrations(monkeypatch: pytest.MonkeyPatch) -> HashGate:
+    """Every registration's hash held in a gate until the test releases it."""
+    from argon2 import PasswordHasher
+
+    gate = HashGate(hold=60)
+    real_hash = PasswordHasher.hash
+
+    def held_hash(self: PasswordHasher, password: str | bytes, **kwargs: object) -> str:
+        gate.enter()
+        return real_hash(self, password)
+
+    monkeypatch.setattr(PasswordHasher, "hash", held_hash)
+    return gate
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(600):  # a guard of 30 s, should the server never get there
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+def test_sign_ins_waiting_for_a_hash_hold_no_thread_the_rest_of_the_app_needs(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the exam-day bench: 800 learners signing in within a minute queued their
+    hashes inside the shared thread pool (40 threads: 4 hashing, the rest waiting for a
+    slot), so static files, and on PostgreSQL every service call, waited behind them
+    until the browsers gave up. Sign-ins now wait for a slot outside that pool."""
+    from app.services.hashing import HASHES_AT_ONCE
+
+    gate = held_registrations(monkeypatch)
+
+    async def crowd(url: str) -> tuple[int, int, list[int]]:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(base_url=url, timeout=90, limits=limits) as http:
+
+            async def register(i: int) -> int:
+                body = {"username": f"crowd{i}", "password": PASSWORD}
+                return (await http.post("/api/auth/register", json=body)).status_code
+
+            tasks = [asyncio.create_task(register(i)) for i in range(60)]
+            try:
+                await until(lambda: gate.inside >= HASHES_AT_ONCE, "the slots are full")
+                await asyncio.sleep(0.5)  # the other 56 pile in behind them
+                static = await asyncio.wait_for(http.get("/static/app.css"), 10)
+                health = await asyncio.wait_for(http.get("/healthz"), 10)
+            finally:
+                gate.release.set()
+            return static.status_code, health.status_code, list(await asyncio.gather(*tasks))
+
+    with LiveServer(app) as server:
+        static, health, codes = asyncio.run(crowd(server.url))
+    assert (static, health) == (200, 200)
+    assert codes == [201] * 60
+    assert gate.most <= HASHES_AT_ONCE
+
+
+def test_more_sign_ins_than_can_wait_are_told_to_come_back(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond a bound, a sign-in or registration is answered 503 at once with
+    Retry-After, rather than queued past the point where its browser gives up."""
+    from app.services.hashing import HASHES_AT_ONCE
+    from app.web import deps
+
+    monkeypatch.setattr(deps, "MOST_WAITING_TO_HASH", 8)
+    gate = held_registrations(monkeypatch)
+    refused = 20 - HASHES_AT_ONCE - 8
+
+    async def crowd(url: str) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(base_url=url, timeout=90, limits=limits) as http:
+
+            async def register(i: int) -> httpx.Response:
+                body = {"username": f"crowd{i}", "password": PASSWORD}
+                return await http.post("/api/auth/register", json=body)
+
+            tasks = [asyncio.create_task(register(i)) for i in range(20)]
+            try:
+                await until(lambda: sum(t.done() for t in tasks) >= refused, "refusals")
+            finally:
+                gate.release.set()
+            return list(await asyncio.gather(*tasks))
+
+    with LiveServer(app) as server:
+        replies = asyncio.run(crowd(server.url))
+    codes = sorted(reply.status_code for reply in replies)
+    assert codes == [201] * (20 - refused) + [503] * refused
+    busy = next(reply for reply in replies if reply.status_code == 503)
+    assert busy.headers["retry-after"] == "5"
+    assert "try again" in busy.json()["detail"]
