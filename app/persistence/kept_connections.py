@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -30,10 +30,9 @@ from app.persistence import group_commit
 KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
 
 
-@contextmanager
 def connection_for(
     engine: Engine, member: group_commit.Member | None = None
-) -> Iterator[Connection]:
+) -> AbstractContextManager[Connection]:
     """A connection for one unit of work; what it does not commit is rolled back.
 
     `member`: a service call on the event loop, whose units share its commit group's
@@ -42,9 +41,12 @@ def connection_for(
     or one checked out of the pool.
     """
     if member is not None and member.active and member.group.engine is engine:
-        with member.group.unit(member) as conn:
-            yield conn
-        return
+        return member.group.unit(member)
+    return _kept_or_checked_out(engine)
+
+
+@contextmanager
+def _kept_or_checked_out(engine: Engine) -> Iterator[Connection]:
     group_commit.settle(engine)  # the group's pending work first: it may hold the write lock
     keeper = _keeper(engine)
     kept = keeper.take(engine) if keeper is not None else None

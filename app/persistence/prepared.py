@@ -12,8 +12,11 @@ whose column defaults are computed in Python take the ordinary `Connection.execu
 path. Two differences remain: a driver error here is the driver's own exception, not
 SQLAlchemy's wrapper, and `before_cursor_execute` listeners do not see these.
 
-A prepared statement begins the connection's transaction when none is open, as
-`Connection.execute` would, so that `commit()` reaches the driver.
+A prepared INSERT or UPDATE begins the connection's transaction when none is open, as
+`Connection.execute` would, so that `commit()` reaches the driver. A prepared SELECT
+does not: on SQLite (the one driver with positional parameters here) a read opens no
+transaction in the driver, so SQLAlchemy's would be bookkeeping alone (a transaction
+object, and a COMMIT call with nothing to commit, on every read-only unit of work).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class _Bind:
 class _Plan:
     sql: str
     binds: tuple[_Bind, ...]  # in the order of the SQL's placeholders
-    results: tuple[Processor | None, ...]
+    converted: tuple[tuple[int, Processor], ...]  # the result columns a type converts
+    reads: bool  # a SELECT: it begins no transaction
 
 
 class Prepared:
@@ -57,15 +61,17 @@ class Prepared:
         if plan is None:
             return [tuple(row) for row in conn.execute(self.statement, dict(params))]
         cursor = self._run(conn, plan, params)
-        fetched = cursor.fetchall()
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
         cursor.close()
-        results = plan.results
-        if not any(results):
-            return [tuple(row) for row in fetched]
-        return [
-            tuple(value if f is None else f(value) for f, value in zip(results, row, strict=True))
-            for row in fetched
-        ]
+        if not plan.converted:
+            return fetched
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for i, convert in plan.converted:
+                values[i] = convert(values[i])
+            rows.append(tuple(values))
+        return rows
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         found = self.rows(conn, params)
@@ -88,7 +94,7 @@ class Prepared:
         for bind in plan.binds:
             value = params[bind.key] if bind.required else params.get(bind.key, bind.value)
             values.append(value if bind.process is None else bind.process(value))
-        if not conn.in_transaction():
+        if not plan.reads and not conn.in_transaction():
             conn.begin()
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(plan.sql, values)
@@ -115,8 +121,10 @@ def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) 
         bind = compiled.binds[name]
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         binds.append(_Bind(bind.key, bind.required, bind.effective_value, process))
-    returned = statement.exported_columns
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
-    )
-    return _Plan(compiled.string, tuple(binds), results)
+    converted = []
+    for i, column in enumerate(statement.exported_columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            converted.append((i, process))
+    reads = isinstance(statement, Select)
+    return _Plan(compiled.string, tuple(binds), tuple(converted), reads)

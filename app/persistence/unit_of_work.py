@@ -13,7 +13,7 @@ service does in one unit is one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TypeVar, cast
 
@@ -54,17 +54,18 @@ class UnitOfWork:
         commit group, app.persistence.group_commit); None anywhere else."""
         self._engine = engine
         self._member = member
-        self._stack: ExitStack | None = None
+        self._opened: AbstractContextManager[Connection] | None = None
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._session_repositories: dict[Callable[[Session], object], object] = {}
         self._connection_repositories: dict[Callable[[Connection], object], object] = {}
 
     def __enter__(self) -> UnitOfWork:
-        if self._stack is not None:
+        if self._opened is not None:
             raise RuntimeError("a unit of work is entered once")
-        self._stack = ExitStack()
-        self._connection = self._stack.enter_context(connection_for(self._engine, self._member))
+        opened = connection_for(self._engine, self._member)
+        self._connection = opened.__enter__()
+        self._opened = opened
         return self
 
     def __exit__(
@@ -73,14 +74,14 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stack, self._stack = self._stack, None
+        opened, self._opened = self._opened, None
         try:
             self._close_session()
         finally:
             self._connection = None
             self._connection_repositories.clear()
-            if stack is not None:
-                stack.close()  # rolls back what was not committed
+            if opened is not None:
+                opened.__exit__(None, None, None)  # rolls back what was not committed
 
     def commit(self) -> None:
         """Make everything done so far permanent (in a commit group: once the group commits)."""

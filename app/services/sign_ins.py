@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from app.domain.clock import Clock
 from app.persistence.unit_of_work import UnitOfWorkFactory
@@ -18,8 +19,10 @@ from app.persistence.unit_of_work import UnitOfWorkFactory
 LIFETIME = timedelta(days=14)
 
 
+@lru_cache(maxsize=16_384)
 def session_id(token: str) -> str:
-    """The row's key for a cookie's token."""
+    """The row's key for a cookie's token (kept: every signed-in request asks; the
+    session middleware's cache of verified cookies holds the tokens already)."""
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
@@ -74,10 +75,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def add(engine: Engine, thing: int, *, commit: bool) -> None:
     with engine.connect() as conn:
-        values = {"id": thing, "at": AT, "data": {"shape": [2, 3]}, "flag": True}
-        ADD.change(conn, {**values, "count": 0, "label": 1})
+        add_on(conn, thing)
         if commit:
             conn.commit()
+
+
+def add_on(conn: Connection, thing: int) -> None:
+    values = {"id": thing, "at": AT, "data": {"shape": [2, 3]}, "flag": True}
+    ADD.change(conn, {**values, "count": 0, "label": 1})
 
 
 def test_rows_read_back_as_core_reads_them(engine: Engine) -> None:
@@ -110,3 +115,25 @@ def test_column_defaults_are_filled_in(engine: Engine) -> None:
     with engine.connect() as conn:
         assert ADD_DEFAULT.change(conn, {"id": 3, "at": AT}) == 1
         assert ALL.rows(conn, {}) == [(3, AT, None, None, 7)]
+
+
+def test_a_read_on_sqlite_begins_no_transaction_and_a_later_write_still_commits(
+    tmp_path: Path,
+) -> None:
+    """The driver opens none for a SELECT, so SQLAlchemy's would be bookkeeping alone."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'things.db'}")
+    METADATA.create_all(engine)
+    add(engine, 1, commit=True)
+    with engine.connect() as conn:
+        assert [row[0] for row in ALL.rows(conn, {})] == [1]
+        assert not conn.in_transaction()
+        add_on(conn, 2)
+        assert conn.in_transaction()
+        assert [row[0] for row in ALL.rows(conn, {})] == [1, 2]  # its own write, read back
+        conn.commit()
+    with engine.connect() as conn:
+        ALL.rows(conn, {})
+        add_on(conn, 3)  # not committed: rolled back when the connection closes
+    with engine.connect() as conn:
+        assert [row[0] for row in ALL.rows(conn, {})] == [1, 2]
+    engine.dispose()
