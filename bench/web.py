@@ -17,7 +17,10 @@ requests/s, p50 and p99 latency and the ratio of each throughput to the bare
 endpoint's; and the load average.
 
 The learners, their runs and their first views are set up through the services before
-the servers start (only signing in goes over HTTP), so setting up stays quick.
+the servers start (only signing in goes over HTTP), so setting up stays quick. The
+views: the API's and the HTML page of a finished problem (its attempts used up by the
+answers' warm-up: the explanation and ten tried answers are on it), and the page of a
+problem whose clock runs, as a learner first loads it, in a run no answer reaches.
 
     python bench/web.py [--seconds 5] [--rounds 5] [--connections 64] [--clients 1]
                         [--engines sqlite,postgresql]
@@ -486,17 +489,21 @@ def requests_of(quiz: Quiz, signed_in: list[tuple[socket.socket, str]]) -> dict[
     """Each kind of request on this engine's connections."""
     learners = list(zip(signed_in, quiz.run_ids, strict=True))
 
-    def viewing(path: str) -> list[Stream]:
+    def viewing(path: str, run: int = 0) -> list[Stream]:
         return [
-            Stream(sock, [build("GET", path.format(run=runs[0]), quiz.port, cookie)], repeat=True)
+            Stream(sock, [build("GET", path.format(run=runs[run]), quiz.port, cookie)], repeat=True)
             for (sock, cookie), runs in learners
         ]
 
+    # The answers use up every attempt of the runs they reach, the first run's first:
+    # the first two views are of a finished problem (explanation, ten answers tried,
+    # "Run it"), the last of one whose clock runs, in a run no answer reaches.
     return {
         "view a problem (API)": viewing("/api/runs/{run}/problems/1"),
         "view a problem (HTML page)": viewing("/runs/{run}/problems/1"),
+        "view, clock running (HTML)": viewing("/runs/{run}/problems/1", run=-1),
         "submit an answer (API)": [
-            Stream(sock, answers(runs, quiz.port, cookie)) for (sock, cookie), runs in learners
+            Stream(sock, answers(runs[:-1], quiz.port, cookie)) for (sock, cookie), runs in learners
         ],
     }
 
@@ -608,7 +615,8 @@ def main() -> None:
             else:
                 server = stack.enter_context(postgres.PostgresServer())
                 databases[engine] = server.create_database("bench")
-        run_ids = {e: prepare(url, args.connections, runs_each) for e, url in databases.items()}
+        # and one run more each, never answered: the problem page whose clock runs
+        run_ids = {e: prepare(url, args.connections, runs_each + 1) for e, url in databases.items()}
         bare = stack.enter_context(Server("bare", databases[engines[0]]))
         quizzes = []
         for engine, url in databases.items():
