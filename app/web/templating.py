@@ -149,8 +149,9 @@ class SharedPages:
         shape = None
         if keep:
             try:
-                # with each value's type: "<i>" == Markup("<i>") and 1 == True, shown apart
-                key = (template, tuple(sorted((n, type(v), v) for n, v in context.items())))
+                # with each value's type: "<i>" == Markup("<i>") and 1 == True, shown apart;
+                # in the context's order (another order is another key: a miss, never wrong)
+                key = (template, tuple([(n, type(v), v) for n, v in context.items()]))
                 shape = self._cache.get(key)
             except TypeError:  # an unhashable value: render it, keep nothing
                 key = None

