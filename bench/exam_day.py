@@ -29,6 +29,10 @@ the machine's two cores with the server: the table shows each one's CPU.
     python bench/exam_day.py --quick --config "db=postgresql+psycopg://u@h/db workers=2" \\
         --config "db=sqlite sandbox=http://127.0.0.1:9000 run-it=0.5"
 
+`--signed-in`: learners come with a session made the day before (sessions last 14
+days), straight to the intro page: no hash at the doors, so the steps measure the exam
+itself; without it every learner signs in or registers (one argon2 hash each).
+
 `--quick` is the exam compressed in time (think, doors and ramp times 0.1): a crowd of
 N offers the request and sign-in rates of 10 N learners at full time (not their open
 connections); the table shows both. `--think`, `--doors`, `--ramp`, `--crowds`,
@@ -63,6 +67,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from app.web.sessions import COOKIE as SESSION_COOKIE  # noqa: E402 - after the path
 
 PASSWORD = "exam-day-password-1"
 SET = "gru-mastery"
@@ -274,18 +280,22 @@ class Plan:
     hint: float = 0.2  # chance of taking the hint before a problem's first answer
     run_it: float = 0.0  # chance of pressing "Run it" on a finished problem
     static: bool = True  # fetch the four static files with the first page (empty cache)
+    signed_in: bool = False  # arrive signed in (a session from the day before): no hash
 
 
 async def take_exam(
     host: str, port: int, username: str, plan: Plan, stats: Stats, rng: random.Random,
     *, start_at: float = 0.0, source: str | None = None,
-    sleep: Callable[[float], Any] = asyncio.sleep,
+    sleep: Callable[[float], Any] = asyncio.sleep, cookie: str = "",
 ) -> None:  # fmt: skip
     """One learner from the sign-in page to the result page: signed in, it waits on the
-    set's intro page until `start_at` (time.monotonic()) to start its run. Errors end the
-    learner and are kept in `stats.failures`; they never escape."""
+    set's intro page until `start_at` (time.monotonic()) to start its run. With a session
+    `cookie` it comes signed in, straight to the intro page. Errors end the learner and
+    are kept in `stats.failures`; they never escape."""
     connection = Connection(host, port, source)
     browser = Browser(connection, stats)
+    if cookie:
+        browser.cookies[SESSION_COOKIE] = cookie
     exam: list[float] = []  # when its run started
     try:
         await _take_exam(browser, username, plan, stats, rng, sleep, start_at, exam)
@@ -305,16 +315,19 @@ async def _take_exam(
     def think(share: float = 1.0) -> Any:
         return sleep(plan.think * share * rng.uniform(0.5, 1.5))
 
-    door = "/register" if username.startswith("new") else "/login"
-    kind = "register" if door == "/register" else "sign in"
-    await browser.send(f"{kind} page", "GET", f"{door}?next=/challenges/{plan.slug}")
-    if plan.static:
-        for path in STATIC:
-            await browser.send(STATIC_KIND, "GET", path)
-    await sleep(rng.uniform(2.0, 6.0) * plan.think / 30)  # typing the name and password
-    fields = {"username": username, "password": PASSWORD, "next": f"/challenges/{plan.slug}"}
-    stats.hashes += 1
-    await browser.follow("intro page", await browser.post(kind, door, fields))
+    if browser.cookies:  # signed in the day before
+        await browser.send("intro page", "GET", f"/challenges/{plan.slug}")
+        await _static_files(browser, plan)
+    else:
+        door = "/register" if username.startswith("new") else "/login"
+        kind = "register" if door == "/register" else "sign in"
+        await browser.send(f"{kind} page", "GET", f"{door}?next=/challenges/{plan.slug}")
+        await _static_files(browser, plan)
+        await sleep(rng.uniform(2.0, 6.0) * plan.think / 30)  # typing the name and password
+        fields = {"username": username, "password": PASSWORD}
+        stats.hashes += 1
+        posted = await browser.post(kind, door, {**fields, "next": f"/challenges/{plan.slug}"})
+        await browser.follow("intro page", posted)
     await sleep(max(0.0, start_at - time.monotonic()))  # the exam starts
     exam.append(time.monotonic())
     started = await browser.post("start run", f"/challenges/{plan.slug}/runs", {})
@@ -333,6 +346,12 @@ async def _take_exam(
         number += 1
         page = await browser.send("problem page", "GET", f"/runs/{run_id}/problems/{number}")
     await browser.send("result page", "GET", f"/runs/{run_id}")
+
+
+async def _static_files(browser: Browser, plan: Plan) -> None:
+    if plan.static:
+        for path in STATIC:
+            await browser.send(STATIC_KIND, "GET", path)
 
 
 async def _answer_problem(
@@ -463,6 +482,7 @@ class QuizServer(Process):
         self.port = free_port()
         self.database = database
         self.others = others or {}
+        self.secret_key = secrets.token_urlsafe(48)  # the bench signs day-before sessions
         challenges = workdir / "challenges"
         shutil.copytree(ROOT / "challenges", challenges)
         env = {
@@ -470,7 +490,7 @@ class QuizServer(Process):
             "DATABASE_URL": database,
             "QUIZ_DATA_DIR": str(workdir / "data"),
             "QUIZ_CHALLENGES_DIR": str(challenges),
-            "QUIZ_SECRET_KEY": secrets.token_urlsafe(48),
+            "QUIZ_SECRET_KEY": self.secret_key,
         }
         if sandbox:
             env["QUIZ_SANDBOX_URL"] = sandbox
@@ -590,9 +610,10 @@ def stored_attempts(url: str) -> int:
         return int(connection.execute(text("SELECT count(*) FROM attempts")).scalar_one())
 
 
-def create_accounts(url: str, names: list[str], password_hash: str) -> None:
+def create_accounts(url: str, names: list[str], password_hash: str) -> dict[str, int]:
     """Accounts for the learners who sign in, made before the crowd comes: through the
-    accounts service, with one hash computed up front (the sign-in still verifies it)."""
+    accounts service, with one hash computed up front (the sign-in still verifies it).
+    Each one's id."""
     from argon2 import PasswordHasher
 
     from app.domain.clock import system_clock
@@ -603,12 +624,34 @@ def create_accounts(url: str, names: list[str], password_hash: str) -> None:
         def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
             return password_hash
 
+    ids = {}
     with database(url) as engine:
         units = Database(engine).units
         for name in names:
-            accounts.register(
+            learner = accounts.register(
                 units, KnownHash(), clock=system_clock, username=name, password=PASSWORD
             )
+            ids[name] = learner.id
+    return ids
+
+
+def create_sessions(url: str, ids: dict[str, int], secret_key: str) -> dict[str, str]:
+    """A session for each learner, as signing in the day before leaves one (they last 14
+    days): each one's session cookie, signed with the server's key."""
+    from app.domain.clock import system_clock
+    from app.persistence.database import Database
+    from app.services import sign_ins
+    from app.web.sessions import session_serializer
+
+    serializer = session_serializer(secret_key)
+    cookies = {}
+    with database(url) as engine:
+        units = Database(engine).units
+        for name, learner_id in ids.items():
+            token = sign_ins.start(units, clock=system_clock, learner_id=learner_id, replacing=None)
+            session = {"sid": token, "uid": learner_id, "name": name}
+            cookies[name] = str(serializer.dumps(session))
+    return cookies
 
 
 # -- a step: one crowd ---------------------------------------------------------------------------
@@ -690,6 +733,7 @@ def percentile(values: list[float], p: float) -> float:
 async def run_crowd(
     port: int, names: list[str], plan: Plan, doors: float, ramp: float,
     *, addresses: int, seed: int, at_start: Callable[[], None] = lambda: None,
+    cookies: dict[str, str] | None = None,
 ) -> Stats:  # fmt: skip
     """Learners arriving at a set rate while the doors are open (`doors` seconds), each
     on its own, to sign in; the exam starts as the doors close, and each learner starts
@@ -708,9 +752,11 @@ async def run_crowd(
         source = f"127.0.{k // 250}.{2 + k % 250}"
         rng = random.Random(seed * 1_000_003 + i)
         start_at = start + rng.uniform(0.0, ramp)
+        cookie = (cookies or {}).get(name, "")
         coroutine = take_exam(
-            "127.0.0.1", port, name, plan, stats, rng, start_at=start_at, source=source
-        )
+            "127.0.0.1", port, name, plan, stats, rng, start_at=start_at, source=source,
+            cookie=cookie,
+        )  # fmt: skip
         tasks.append(asyncio.create_task(coroutine))
     limit = doors + ramp + 60.0 + plan.think * 40  # ~4 times a session's think time
     _, pending = await asyncio.wait(tasks, timeout=limit - (time.monotonic() - began))
@@ -759,14 +805,15 @@ def run_step(
     server: QuizServer, config: Config, plan: Plan, crowd: int, prefix: str,
     *, doors: float, ramp: float, addresses: int, hash_cpu: float,
 ) -> Step:  # fmt: skip
-    registering = round(crowd * plan.register)
+    registering = 0 if plan.signed_in else round(crowd * plan.register)
     names = [f"{prefix}x{i}" for i in range(crowd - registering)]
     names += [f"new{prefix}x{i}" for i in range(registering)]
     random.Random(crowd).shuffle(names)
     from argon2 import PasswordHasher
 
-    create_accounts(server.database, [n for n in names if not n.startswith("new")],
-                    PasswordHasher().hash(PASSWORD))  # fmt: skip
+    ids = create_accounts(server.database, [n for n in names if not n.startswith("new")],
+                          PasswordHasher().hash(PASSWORD))  # fmt: skip
+    cookies = create_sessions(server.database, ids, server.secret_key) if plan.signed_in else {}
     if config.run_it is not None:
         plan = Plan(**{**plan.__dict__, "run_it": config.run_it})
     before_attempts = stored_attempts(server.database)
@@ -774,7 +821,7 @@ def run_step(
     stats = asyncio.run(
         run_crowd(
             server.port, names, plan, doors, ramp, addresses=addresses, seed=crowd,
-            at_start=lambda: readings.append(Reading.take(server)),
+            at_start=lambda: readings.append(Reading.take(server)), cookies=cookies,
         )
     )  # fmt: skip
     readings.append(Reading.take(server))
@@ -1000,12 +1047,16 @@ def main() -> None:
     parser.add_argument(
         "--exam-only", action="store_true", help="step up while the exam's requests pass"
     )
+    parser.add_argument(
+        "--signed-in", action="store_true",
+        help="learners come signed in (a session from the day before): no hash at the doors",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temp data folders")
     args = parser.parse_args()
     args.scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
     plan = Plan(
         think=args.think * args.scale, register=args.register, hint=args.hint,
-        run_it=args.run_it, static=not args.no_static,
+        run_it=args.run_it, static=not args.no_static, signed_in=args.signed_in,
     )  # fmt: skip
     with suppress(ImportError):
         import uvloop

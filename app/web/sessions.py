@@ -31,6 +31,13 @@ MAX_AGE = 14 * 24 * 3600
 LiveSession = Callable[[str], Awaitable[int | None]]  # token -> its learner, if live
 
 
+def session_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    """What signs and reads the session cookie's value."""
+    return URLSafeTimedSerializer(
+        secret_key, salt="quiz-session", signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
 class SessionMiddleware:
     def __init__(
         self,
@@ -42,9 +49,7 @@ class SessionMiddleware:
         self.app = app
         self.live = live
         self.without_session = without_session  # paths that never read it: no lookup
-        self.serializer = URLSafeTimedSerializer(
-            secret_key, salt="quiz-session", signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self.serializer = session_serializer(secret_key)
         # Verified cookies, so a learner's every request does not redo the HMAC and JSON.
         self._verified: dict[str, tuple[dict[str, Any], float]] = {}
 

@@ -47,3 +47,32 @@ def test_two_learners_take_the_exam_through_the_pages(app: FastAPI, settings: Se
     assert count["answer"] == stats.acknowledged >= 2 * PROBLEMS
     assert exam_day.stored_attempts(settings.database_url) == stats.acknowledged
     assert len(stats.sessions) == 2
+
+
+def test_a_learner_signed_in_the_day_before_takes_the_exam_without_a_hash(
+    app: FastAPI, settings: Settings
+) -> None:
+    """`--signed-in`: the session the bench makes is one the app takes (its cookie, signed
+    with the server's key, names a live server-side session)."""
+    ids = exam_day.create_accounts(
+        settings.database_url, ["cyd1"], FAST_HASHER.hash(exam_day.PASSWORD)
+    )
+    cookies = exam_day.create_sessions(settings.database_url, ids, app.state.secret_key)
+    plan = exam_day.Plan(slug="gru-test", think=0.0, signed_in=True)
+    stats = exam_day.Stats()
+
+    async def crowd(port: int) -> None:
+        await exam_day.take_exam(
+            "127.0.0.1", port, "cyd1", plan, stats, random.Random(0), cookie=cookies["cyd1"]
+        )
+
+    with LiveServer(app) as server, ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(crowd(server.port))).result()
+
+    assert stats.failures == []
+    count = Counter(kind for kind, _, _ in stats.samples)
+    assert count["sign in"] == count["register"] == count["sign in page"] == 0
+    assert stats.hashes == 0
+    assert count["intro page"] == count["start run"] == count["result page"] == 1
+    assert count["problem page"] == PROBLEMS
+    assert count["answer"] == stats.acknowledged >= PROBLEMS
