@@ -356,3 +356,21 @@ def test_more_sign_ins_than_can_wait_are_told_to_come_back(
     busy = next(reply for reply in replies if reply.status_code == 503)
     assert busy.headers["retry-after"] == "5"
     assert "try again" in busy.json()["detail"]
+
+
+@pytest.mark.parametrize("door", ["/login", "/register"])
+def test_the_forms_say_to_come_back_when_too_many_wait_for_a_hash(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, door: str
+) -> None:
+    from app.services.hashing import HASHES_AT_ONCE
+    from app.web import deps
+
+    monkeypatch.setattr(deps, "MOST_WAITING_TO_HASH", -HASHES_AT_ONCE)  # none may wait
+    with TestClient(app) as browser:
+        token = csrf(browser.get(door).text)
+        fields = {"username": "ada", "password": PASSWORD, "csrf_token": token}
+        page = browser.post(door, data=fields)
+    assert page.status_code == 503
+    assert page.headers["retry-after"] == "5"
+    assert "Please try again in a few seconds." in page.text
+    assert 'value="ada"' in page.text  # the name typed is kept
