@@ -22,6 +22,7 @@ class PasswordChange(BaseModel):
         403: {"description": "The current password is not right"},
         422: {"description": "The new password is too short"},
         429: {"description": "Too many wrong passwords; try again later"},
+        503: {"description": "Too many signing in at once; try again after Retry-After"},
     },
 )
 async def change_password(

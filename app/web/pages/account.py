@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import InvalidInput, UserError
 from app.web.deps import AccountsDep, ClientAddress, CurrentLearner, session_token
-from app.web.errors import status_for
+from app.web.errors import retry_after, status_for
 from app.web.templating import render
 
 router = APIRouter()
@@ -46,5 +46,6 @@ async def change_password(
         )
     except UserError as error:
         context = {"username": learner.username, "error": error.message}
-        return render(request, "password.html", context, status_code=status_for(error))
+        status, headers = status_for(error), retry_after(error)  # Busy, TooManyRequests
+        return render(request, "password.html", context, status_code=status, headers=headers)
     return RedirectResponse(f"{PAGE}?changed=1", status_code=303)

@@ -374,3 +374,20 @@ def test_the_forms_say_to_come_back_when_too_many_wait_for_a_hash(
     assert page.headers["retry-after"] == "5"
     assert "Please try again in a few seconds." in page.text
     assert 'value="ada"' in page.text  # the name typed is kept
+
+
+def test_the_password_form_says_when_to_come_back_when_too_many_wait_for_a_hash(
+    browser: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password page, like the sign-in form, tells the browser when to come back:
+    a 503 without Retry-After looks like an outage, not a crowd."""
+    from app.services.hashing import HASHES_AT_ONCE
+    from app.web import deps
+
+    token = csrf(browser.get("/me/password").text)
+    monkeypatch.setattr(deps, "MOST_WAITING_TO_HASH", -HASHES_AT_ONCE)  # none may wait
+    form = {"current_password": PASSWORD, "new_password": "a longer passphrase"}
+    page = browser.post("/me/password", data={**form, "csrf_token": token})
+    assert page.status_code == 503
+    assert page.headers.get("retry-after") == "5"
+    assert "Please try again in a few seconds." in page.text
