@@ -7,10 +7,13 @@ each one through the thread pool. Role checks live here and nowhere else
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
 
 from anyio import CapacityLimiter, to_thread
 from argon2 import PasswordHasher
@@ -197,20 +200,41 @@ class HashingSlots:
     at once, each in a thread; the others wait on the event loop, holding no thread of
     the shared pool, which static files and, on PostgreSQL, every service call need (a
     crowd signing in held all 40 of its threads, and the whole app waited behind it).
-    Past `MOST_WAITING_TO_HASH` waiting, one is refused at once: `Busy`."""
+    Past `MOST_WAITING_TO_HASH` waiting, one is refused at once: `Busy`.
+
+    The slots are each event loop's own (an app served by several loops, as tests and
+    benches do with several clients): a waiter is woken by its own loop, never by
+    another loop's thread, which would leave it asleep for good. What bounds the
+    process's hashing in all is `BoundedHasher`."""
 
     def __init__(self) -> None:
-        self._limiter = CapacityLimiter(HASHES_AT_ONCE)
-        self._taken = 0  # running or waiting; counted as each comes, on the event loop
+        self._lock = threading.Lock()
+        self._of_loop: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopSlots] = (
+            WeakKeyDictionary()
+        )
 
     async def run(self, call: Callable[[], T]) -> T:
-        if self._taken >= HASHES_AT_ONCE + MOST_WAITING_TO_HASH:
+        loop = asyncio.get_running_loop()
+        slots = self._of_loop.get(loop)
+        if slots is None:
+            with self._lock:
+                slots = self._of_loop.setdefault(loop, _LoopSlots())
+        if slots.taken >= HASHES_AT_ONCE + MOST_WAITING_TO_HASH:
             raise Busy(BUSY, BUSY_RETRY_AFTER)
-        self._taken += 1
+        slots.taken += 1
         try:
-            return await to_thread.run_sync(call, limiter=self._limiter)
+            return await to_thread.run_sync(call, limiter=slots.limiter)
         finally:
-            self._taken -= 1
+            slots.taken -= 1
+
+
+class _LoopSlots:
+    """One event loop's hashing slots, and how many run or wait for one (counted on
+    that loop's thread alone)."""
+
+    def __init__(self) -> None:
+        self.limiter = CapacityLimiter(HASHES_AT_ONCE)
+        self.taken = 0
 
 
 @dataclass(frozen=True)

@@ -391,3 +391,44 @@ def test_the_password_form_says_when_to_come_back_when_too_many_wait_for_a_hash(
     assert page.status_code == 503
     assert page.headers.get("retry-after") == "5"
     assert "Please try again in a few seconds." in page.text
+
+
+def test_a_sign_in_waiting_on_one_event_loop_is_woken_when_another_loops_slots_free() -> None:
+    """An app served by two event loops (two test clients, a live server beside one):
+    a sign-in waiting on one loop, behind hashes another loop held, must not sleep on
+    after they end (woken from the other loop's thread, it never was)."""
+    import threading
+
+    from app.services.hashing import HASHES_AT_ONCE
+    from app.web.deps import HashingSlots
+
+    slots = HashingSlots()
+    inside = threading.Semaphore(0)
+    release = threading.Event()
+
+    def held() -> str:
+        inside.release()
+        release.wait(30)
+        return "held"
+
+    async def hold_all() -> list[str]:
+        return list(await asyncio.gather(*(slots.run(held) for _ in range(HASHES_AT_ONCE))))
+
+    results: list[list[str]] = []
+    other = threading.Thread(target=lambda: results.append(asyncio.run(hold_all())))
+    other.start()
+    try:
+        for _ in range(HASHES_AT_ONCE):
+            assert inside.acquire(timeout=30)  # the other loop holds every slot
+
+        async def sign_in() -> str:
+            waiting = asyncio.create_task(slots.run(lambda: "signed in"))
+            await asyncio.sleep(0)  # it asks for a slot
+            release.set()
+            return await asyncio.wait_for(waiting, 10)
+
+        assert asyncio.run(sign_in()) == "signed in"
+    finally:
+        release.set()
+        other.join(30)
+    assert results == [["held"] * HASHES_AT_ONCE]
