@@ -455,8 +455,6 @@ class FakeRuns:
     def get(self, run_id: str) -> RunRecord:
         return _run_record(self._t.runs[run_id])
 
-    reload = get
-
     def problems(self, run_id: str) -> list[RunProblemRecord]:
         rows = sorted(
             (p for p in self._t.run_problems.values() if p.run_id == run_id),

@@ -179,8 +179,6 @@ class RunRepository:
             raise LookupError(f"run {run_id} is missing")
         return found
 
-    reload = get  # every read is fresh: nothing is kept between statements
-
     def problems(self, run_id: str) -> list[RunProblemRecord]:
         """The run's problems in order, with their revisions' hashes: one statement."""
         return [_problem_record(row) for row in _RUN_PROBLEMS.rows(self._conn, {"run_id": run_id})]

@@ -152,7 +152,7 @@ def run_summary(
             raise NotFound("There is no such run in your history.")
         if not run.finished:  # a finished run's outcomes are all written down already
             awards.settle_run(uow, run_id, clock())
-            run = uow.runs.reload(run_id)
+            run = uow.runs.get(run_id)  # as settling left it
         summary = _summary(uow, run)
         uow.commit()
         return summary
