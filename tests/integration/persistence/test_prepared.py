@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import (
     JSON,
@@ -13,11 +14,13 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     Integer,
     MetaData,
     Table,
     bindparam,
     create_engine,
+    event,
     insert,
     select,
     update,
@@ -38,10 +41,11 @@ THINGS = Table(
     Column("flag", Boolean),
     Column("count", Integer),
     Column("label", Integer, default=7),  # computed in Python: Core fills it in
+    Column("ratio", Float),  # psycopg's numbers: converted by the type the result has
 )
 AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
-ADD = Prepared(insert(THINGS), columns=("id", "at", "data", "flag", "count", "label"))
+ADD = Prepared(insert(THINGS), columns=("id", "at", "data", "flag", "count", "label", "ratio"))
 ADD_DEFAULT = Prepared(insert(THINGS), columns=("id", "at"))
 BUMP = Prepared(
     update(THINGS)
@@ -50,16 +54,16 @@ BUMP = Prepared(
     .returning(THINGS.c.count, THINGS.c.at)
 )
 ALL = Prepared(
-    select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag, THINGS.c.label).order_by(
-        THINGS.c.id
-    )
+    select(
+        THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag, THINGS.c.label, THINGS.c.ratio
+    ).order_by(THINGS.c.id)
 )
 
 
 @pytest.fixture(params=["qmark", "named", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """SQLite as the app uses it, with named parameters, and PostgreSQL (psycopg's are
-    named too): with named parameters prepared statements fall back to Core."""
+    """SQLite as the app uses it (positional parameters), with named parameters, and
+    PostgreSQL (psycopg's are named too)."""
     if request.param == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres_server")
         server.drop_database("prepared_things")  # a fresh one, whatever an earlier test left
@@ -82,7 +86,7 @@ def add(engine: Engine, thing: int, *, commit: bool) -> None:
 
 def add_on(conn: Connection, thing: int) -> None:
     values = {"id": thing, "at": AT, "data": {"shape": [2, 3]}, "flag": True}
-    ADD.change(conn, {**values, "count": 0, "label": 1})
+    ADD.change(conn, {**values, "count": 0, "label": 1, "ratio": 1.5})
 
 
 def test_rows_read_back_as_core_reads_them(engine: Engine) -> None:
@@ -90,7 +94,7 @@ def test_rows_read_back_as_core_reads_them(engine: Engine) -> None:
     with engine.connect() as conn:
         core = [tuple(row) for row in conn.execute(ALL.statement)]
         prepared = ALL.rows(conn, {})
-    assert prepared == core == [(1, AT, {"shape": [2, 3]}, True, 1)]
+    assert prepared == core == [(1, AT, {"shape": [2, 3]}, True, 1, 1.5)]
     assert prepared[0][1].tzinfo is UTC
 
 
@@ -111,10 +115,51 @@ def test_nothing_is_kept_without_commit(engine: Engine) -> None:
         assert [row[0] for row in ALL.rows(conn, {})] == [2]
 
 
+def test_they_run_on_the_drivers_cursor_whatever_its_parameter_style(engine: Engine) -> None:
+    """Core's execution path (which these exist to skip) is not taken: its
+    before_cursor_execute event never fires."""
+    through_core: list[str] = []
+
+    def seen(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        through_core.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.connect() as conn:
+            add_on(conn, 1)
+            assert BUMP.first(conn, {"thing": 1, "since": AT}) == (1, AT)
+            assert [row[0] for row in ALL.rows(conn, {})] == [1]
+            conn.commit()
+        assert through_core == []
+        with engine.connect() as conn:  # a column default computed in Python: Core's path
+            ADD_DEFAULT.change(conn, {"id": 2, "at": AT})
+        assert len(through_core) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_read_and_commit_leave_no_transaction_open_in_the_driver(engine: Engine) -> None:
+    """psycopg begins a transaction for a SELECT, so its commit must reach the driver;
+    SQLite's driver opens none for one."""
+    add(engine, 1, commit=True)
+    with engine.connect() as conn:
+        assert [row[0] for row in ALL.rows(conn, {})] == [1]
+        conn.commit()
+        assert not driver_in_transaction(conn)
+
+
+def driver_in_transaction(conn: Connection) -> bool:
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        return bool(driver.in_transaction)  # type: ignore[union-attr]
+    status = driver.info.transaction_status  # type: ignore[union-attr]
+    return bool(status != psycopg.pq.TransactionStatus.IDLE)
+
+
 def test_column_defaults_are_filled_in(engine: Engine) -> None:
     with engine.connect() as conn:
         assert ADD_DEFAULT.change(conn, {"id": 3, "at": AT}) == 1
-        assert ALL.rows(conn, {}) == [(3, AT, None, None, 7)]
+        assert ALL.rows(conn, {}) == [(3, AT, None, None, 7, None)]
 
 
 def test_a_read_on_sqlite_begins_no_transaction_and_a_later_write_still_commits(
