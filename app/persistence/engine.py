@@ -9,20 +9,29 @@ is a `DatabaseError` whose message names DATABASE_URL, in one line.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 SUPPORTED = "sqlite:///path/to/quiz.db or postgresql+psycopg://user:password@host/database"
 # PostgreSQL serves each request's service calls from the web server's thread pool
 # (40 threads, app.web.runner): enough connections that none of them waits for one,
 # ten of them kept open between requests. A few seconds to connect, then give up.
-PG_POOL = {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True, "pool_recycle": 3600}
+PG_POOL = {"pool_size": 10, "max_overflow": 30, "pool_recycle": 3600}
+# A pooled connection idle this long is pinged (a round trip) before a unit of work
+# gets it, and replaced if the server has gone (a restart, a failover, an idle timeout).
+# One used more recently is trusted: under load a connection is back in use within
+# milliseconds, and pinging it was a round trip on every unit of work. What that trusts:
+# a connection that died within the last second fails the one unit that gets it (500),
+# and is dropped from the pool with it.
+PING_AFTER_IDLE = 1.0  # seconds
 PG_CONNECT = {"connect_timeout": 10, "application_name": "torch-quiz"}
 
 
@@ -61,10 +70,13 @@ def unusable(database_url: str, error: BaseException) -> DatabaseError:
     return DatabaseError(f"DATABASE_URL={shown(database_url)}: {reason[:300]}")
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, *, clock: Callable[[], float] = time.monotonic) -> Engine:
+    """`clock`: seconds, to tell how long a pooled PostgreSQL connection sat idle."""
     url = supported_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, connect_args=PG_CONNECT, **PG_POOL)
+        engine = create_engine(url, connect_args=PG_CONNECT, **PG_POOL)
+        _ping_when_idle(engine, clock)
+        return engine
     options: dict[str, Any] = {}
     if url.database and url.database != ":memory:":
         _private_file(Path(url.database))
@@ -72,6 +84,32 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _ping_when_idle(engine: Engine, clock: Callable[[], float]) -> None:
+    """Ping a connection that sat idle PING_AFTER_IDLE or longer as the pool hands it
+    out; one that does not answer is replaced (the pool retries on DisconnectionError).
+    A connection just made has no idle time: it is not pinged."""
+    dialect = engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = clock()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or clock() - since < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"a pooled connection did not answer: {error}") from error
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
+
+
+_IDLE_SINCE = "torch_quiz_idle_since"
 
 
 def _private_file(path: Path) -> None:
