@@ -73,11 +73,13 @@ class Database:
         session live?): like `call`, but it does not wait for the COMMIT of others'
         pending work it may have seen. What it could see pending is a session being
         revoked (refusing early is safe) or started (its token reaches nobody before
-        that COMMIT). The request's own calls still wait for what they read. Reads only:
-        work it kept would be answered before it is on disk.
+        that COMMIT). The request's own calls still wait for what they read. One read
+        only: work it kept would be answered before it is on disk, and on PostgreSQL its
+        unit has no transaction (each statement commits by itself: no BEGIN and COMMIT
+        round trips for a check made on every request).
         """
         if not self._inline:
-            return await run_in_threadpool(service, self.units, *args, **kwargs)
+            return await run_in_threadpool(service, self._single_reads, *args, **kwargs)
         if self._group is None:
             return service(self.units, *args, **kwargs)
         return service(_member_units(self.engine, self._group.member()), *args, **kwargs)
@@ -88,6 +90,9 @@ class Database:
         if self._inline:
             return fn(*args, **kwargs)
         return await run_in_threadpool(fn, *args, **kwargs)
+
+    def _single_reads(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, single_read=True)
 
     def answers(self) -> bool:
         """Whether the database answers a trivial query (a health check: it stays cheap)."""

@@ -31,18 +31,30 @@ KEEPING_THREADS = 4  # of the pool's 15 (5 and an overflow of 10)
 
 
 def connection_for(
-    engine: Engine, member: group_commit.Member | None = None
+    engine: Engine, member: group_commit.Member | None = None, *, autocommit: bool = False
 ) -> AbstractContextManager[Connection]:
     """A connection for one unit of work; what it does not commit is rolled back.
 
     `member`: a service call on the event loop, whose units share its commit group's
     connection, each in a savepoint (app.persistence.group_commit); commit with
     `member.group.keep(conn)`. Without one: a connection kept for this thread (SQLite),
-    or one checked out of the pool.
+    or one checked out of the pool. `autocommit`: for a unit that reads with one
+    statement, on PostgreSQL a connection on which each statement commits by itself
+    (no BEGIN and COMMIT round trips; back to transactions when it returns to the
+    pool). SQLite's driver opens no transaction for a read anyway.
     """
     if member is not None and member.active and member.group.engine is engine:
         return member.group.unit(member)
+    if autocommit and engine.dialect.name != "sqlite":
+        return _autocommitted(engine)
     return _kept_or_checked_out(engine)
+
+
+@contextmanager
+def _autocommitted(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")  # reset at checkin
+        yield connection
 
 
 @contextmanager

@@ -49,11 +49,16 @@ R = TypeVar("R")
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, member: Member | None = None) -> None:
+    def __init__(
+        self, engine: Engine, member: Member | None = None, *, single_read: bool = False
+    ) -> None:
         """`member`: the service call on the event loop this unit belongs to (SQLite's
-        commit group, app.persistence.group_commit); None anywhere else."""
+        commit group, app.persistence.group_commit); None anywhere else. `single_read`:
+        the unit reads with one statement and writes nothing, so on PostgreSQL it runs
+        without a transaction of its own (app.persistence.kept_connections)."""
         self._engine = engine
         self._member = member
+        self._single_read = single_read
         self._opened: AbstractContextManager[Connection] | None = None
         self._connection: Connection | None = None
         self._session: Session | None = None
@@ -63,7 +68,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._opened is not None:
             raise RuntimeError("a unit of work is entered once")
-        opened = connection_for(self._engine, self._member)
+        opened = connection_for(self._engine, self._member, autocommit=self._single_read)
         self._connection = opened.__enter__()
         self._opened = opened
         return self
