@@ -28,6 +28,7 @@ from app.web.api.runs import ProblemNumber  # noqa: F401 - registers `problem_nu
 from app.web.deps import LearnerCall, PlaygroundDep, SignedIn, signed_in
 from app.web.direct_routes import DirectRoute
 from app.web.errors import status_for
+from app.web.security import verify_form_csrf
 from app.web.templating import hole, is_htmx, render, render_shared, width
 
 router = APIRouter()
@@ -135,8 +136,12 @@ async def problem_direct(request: Request) -> HTMLResponse:
 
 
 def direct_routes() -> list[DirectRoute]:
-    """What does not match (a number of 10 digits or more, a HEAD) goes on to `problem`."""
-    return [DirectRoute("/runs/{run_id}/problems/{n:problem_number}", {"GET"}, problem_direct)]
+    """What does not match (a number of 10 digits or more, a HEAD) goes on to the
+    FastAPI routes, `problem` and `answer`."""
+    return [
+        DirectRoute("/runs/{run_id}/problems/{n:problem_number}", {"GET"}, problem_direct),
+        DirectRoute("/runs/{run_id}/problems/{n:problem_number}/answer", {"POST"}, answer_direct),
+    ]
 
 
 @router.post("/runs/{run_id}/problems/{n}/answer")
@@ -147,6 +152,29 @@ async def answer(
     me: SignedIn,
     code_runner: PlaygroundDep,
     answer: AnswerField = "",
+) -> Response:
+    return await _answer(request, me, code_runner, run_id, n, answer)
+
+
+async def answer_direct(request: Request) -> Response:
+    """`answer`, served before FastAPI's router: what learners send most. The checks of
+    the route, in its order: the form's CSRF token (the pages' router dependency), signed
+    in, the number's bounds, then the answer field (a text, or absent: "")."""
+    await verify_form_csrf(request)
+    me = signed_in(request)
+    run_id: str = request.path_params["run_id"]
+    n: int = request.path_params["n"]
+    if not 1 <= n <= MAX_PROBLEMS:
+        raise RequestValidationError([{"type": "range", "loc": ("path", "n"), "msg": "range"}])
+    sent = (await request.form()).get("answer", "")
+    if not isinstance(sent, str):  # a file (multipart is refused before this anyway)
+        raise RequestValidationError([{"type": "string", "loc": ("body", "answer")}])
+    code_runner: Playground = request.app.state.playground
+    return await _answer(request, me, code_runner, run_id, n, sent)
+
+
+async def _answer(
+    request: Request, me: LearnerCall, code_runner: Playground, run_id: str, n: int, answer: str
 ) -> Response:
     try:
         await me.ask(problems.submit_answer, run_id=run_id, number=n, raw=answer)

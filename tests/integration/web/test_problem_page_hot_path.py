@@ -66,9 +66,43 @@ def register(client: TestClient, name: str) -> TestClient:
 # -- served directly, answering as the router did -------------------------------------
 
 
-def test_the_page_is_a_direct_route() -> None:
+def test_the_page_and_the_answer_are_direct_routes() -> None:
     served = {(route.path, frozenset(route.methods)) for route in direct_routes()}
-    assert served == {("/runs/{run_id}/problems/{n:problem_number}", frozenset({"GET"}))}
+    assert served == {
+        ("/runs/{run_id}/problems/{n:problem_number}", frozenset({"GET"})),
+        ("/runs/{run_id}/problems/{n:problem_number}/answer", frozenset({"POST"})),
+    }
+
+
+def test_the_direct_answer_answers_as_the_router_does(app: FastAPI, browser: TestClient) -> None:
+    """The same request sent to the direct route (`.../problems/1/answer`) and to FastAPI's
+    (`.../problems/0000000001/answer`: ten digits, which the direct route does not match,
+    the same problem) gets the same answer, refusals first: none of these uses an attempt."""
+    run = run_id_of(start_run(browser))
+    token = csrf(browser.get(f"/runs/{run}/problems/1").text)
+    htmx = {"HX-Request": "true"}
+    cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        ("1", {"answer": "(1, 2)"}, {}),  # no CSRF token
+        ("1", {"answer": "(1, 2)", "csrf_token": "forged"}, htmx),
+        ("1", {"csrf_token": token}, {}),  # no answer at all
+        ("1", {"csrf_token": token, "answer": "(1, 2"}, htmx),  # not understood
+        ("0", {"csrf_token": token, "answer": "(1, 2)"}, {}),  # out of range
+        ("1001", {"csrf_token": token, "answer": "(1, 2)"}, {}),
+    ]
+    for n, data, headers in cases:
+        replies = [
+            browser.post(f"/runs/{run}/problems/{number}/answer", data=data, headers=headers)
+            for number in (n, n.zfill(10))
+        ]
+        direct, routed = ((r.status_code, text(r.text)) for r in replies)
+        assert direct == routed, (n, data)
+        assert direct[0] in (403, 422), (n, data, direct[0])
+    with TestClient(app) as stranger:  # signed out: the form's token is checked first
+        addresses = [f"/runs/{run}/problems/{n}/answer" for n in ("1", "1".zfill(10))]
+        replies = [stranger.post(address) for address in addresses]
+        assert [r.status_code for r in replies] == [403, 403]
+    view = browser.get(f"/api/runs/{run}/problems/1").json()
+    assert view["attempts_left"] == view["max_attempts"]
 
 
 def test_the_direct_page_answers_bad_addresses_as_the_router_does(browser: TestClient) -> None:
