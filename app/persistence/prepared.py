@@ -47,8 +47,9 @@ class _Bind:
 class _Plan:
     sql: str
     binds: tuple[_Bind, ...]  # positional: in the order of the SQL's placeholders
-    named: bool  # the driver takes a dict of parameters by name, not a list
-    names: tuple[str, ...]  # the binds' placeholder names, when named
+    # named parameters (psycopg): each bind's placeholder name, the driver given a dict;
+    # empty for positional ones (SQLite), the driver given a list
+    names: tuple[str, ...]
     # the result columns a type converts; None until the first result's description
     # gives their database types (psycopg's numbers are converted by what they are)
     converted: tuple[tuple[int, Processor], ...] | None
@@ -106,7 +107,7 @@ class Prepared:
         for bind in plan.binds:
             value = params[bind.key] if bind.required else params.get(bind.key, bind.value)
             values.append(value if bind.process is None else bind.process(value))
-        args = dict(zip(plan.names, values, strict=True)) if plan.named else values
+        args = dict(zip(plan.names, values, strict=True)) if plan.names else values
         if not plan.reads and not conn.in_transaction():
             conn.begin()
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -127,7 +128,6 @@ def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) 
     if compiled.insert_prefetch or compiled.update_prefetch:
         return None  # column defaults computed in Python: Connection.execute computes them
     order: Sequence[str] | None = getattr(compiled, "positiontup", None)
-    named = order is None
     if order is None:  # each bind once, under the name its placeholder has in the SQL
         escaped = compiled.escaped_bind_names
         placed = [(escaped.get(name, name), bind) for bind, name in compiled.bind_names.items()]
@@ -140,8 +140,8 @@ def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) 
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         binds.append(_Bind(bind.key, bind.required, bind.effective_value, process))
     reads = isinstance(statement, Select) and dialect.name == "sqlite"
-    names = tuple(name for name, _ in placed) if named else ()
-    return _Plan(compiled.string, tuple(binds), named, names, None, reads)
+    names = tuple(name for name, _ in placed) if order is None else ()
+    return _Plan(compiled.string, tuple(binds), names, None, reads)
 
 
 def _converters(

@@ -124,15 +124,21 @@ async def problem(
 
 async def problem_direct(request: Request) -> HTMLResponse:
     """`problem`, served before FastAPI's router (app.web.direct_routes): the page learners
-    load most. Same order of checks: signed in first, then the number's bounds (the same
-    "not understood" page as FastAPI's validation gives)."""
+    load most, with the route's checks in its order."""
+    me, run_id, n = _signed_in_at_problem(request)
+    code_runner: Playground = request.app.state.playground
+    return await _problem_page(request, me, code_runner, run_id, n)
+
+
+def _signed_in_at_problem(request: Request) -> tuple[LearnerCall, str, int]:
+    """A direct route's learner, run and problem number, checked as the FastAPI routes
+    check them: signed in first, then the number's bounds (the same "not understood"
+    page as FastAPI's validation gives)."""
     me = signed_in(request)
-    run_id: str = request.path_params["run_id"]
     n: int = request.path_params["n"]
     if not 1 <= n <= MAX_PROBLEMS:
         raise RequestValidationError([{"type": "range", "loc": ("path", "n"), "msg": "range"}])
-    code_runner: Playground = request.app.state.playground
-    return await _problem_page(request, me, code_runner, run_id, n)
+    return me, request.path_params["run_id"], n
 
 
 def direct_routes() -> list[DirectRoute]:
@@ -161,11 +167,7 @@ async def answer_direct(request: Request) -> Response:
     the route, in its order: the form's CSRF token (the pages' router dependency), signed
     in, the number's bounds, then the answer field (a text, or absent: "")."""
     await verify_form_csrf(request)
-    me = signed_in(request)
-    run_id: str = request.path_params["run_id"]
-    n: int = request.path_params["n"]
-    if not 1 <= n <= MAX_PROBLEMS:
-        raise RequestValidationError([{"type": "range", "loc": ("path", "n"), "msg": "range"}])
+    me, run_id, n = _signed_in_at_problem(request)
     sent = (await request.form()).get("answer", "")
     if not isinstance(sent, str):  # a file (multipart is refused before this anyway)
         raise RequestValidationError([{"type": "string", "loc": ("body", "answer")}])
