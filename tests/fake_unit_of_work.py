@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -36,7 +36,7 @@ from app.persistence.learners import Account
 from app.persistence.login_throttle import ThrottleState
 from app.persistence.open_runs import UnfinishedProblem
 from app.persistence.run_problems import AttemptRecord, AttemptTaken, Facts, State
-from app.persistence.runs import RunProblemRecord, RunRecord, Seen
+from app.persistence.runs import NewRunProblem, RunProblemRecord, RunRecord, Seen
 from app.persistence.sets import (
     RevisionRef,
     SaveOutcome,
@@ -422,22 +422,13 @@ class FakeRuns:
         self._t.runs[run_id] = RunRow(run_id, learner_id, set_id, time_multiplier, started_at)
         return True
 
-    def add_problem(
-        self,
-        run_id: str,
-        *,
-        position: int,
-        revision_id: int,
-        option_order: list[int] | None,
-        time_limit_seconds: float,
-        max_attempts: int,
-        variant: dict[str, Any] | None = None,
-    ) -> None:
-        row_id = self._t.new_id()
-        self._t.run_problems[row_id] = RunProblemRow(
-            row_id, run_id, position, revision_id, option_order,
-            time_limit_seconds, max_attempts, variant,
-        )  # fmt: skip
+    def add_problems(self, run_id: str, problems: Sequence[NewRunProblem]) -> None:
+        for p in problems:
+            row_id = self._t.new_id()
+            self._t.run_problems[row_id] = RunProblemRow(
+                row_id, run_id, p.position, p.revision_id, p.option_order,
+                p.time_limit_seconds, p.max_attempts, p.variant,
+            )  # fmt: skip
 
     def seen(self, learner_id: int, set_id: int) -> list[Seen]:
         return [

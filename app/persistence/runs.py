@@ -8,6 +8,7 @@ path: a start or a result page costs a few indexed statements, none per problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -36,6 +37,18 @@ class Seen:
 
     problem_id: int
     variant: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class NewRunProblem:
+    """A problem a new run takes at `position`: its revision, order, variant and limits."""
+
+    position: int
+    revision_id: int
+    option_order: list[int] | None
+    time_limit_seconds: float
+    max_attempts: int
+    variant: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,26 +153,9 @@ class RunRepository:
             return False
         return True
 
-    def add_problem(
-        self,
-        run_id: str,
-        *,
-        position: int,
-        revision_id: int,
-        option_order: list[int] | None,
-        time_limit_seconds: float,
-        max_attempts: int,
-        variant: dict[str, Any] | None = None,
-    ) -> None:
-        _ADD_PROBLEM.change(
-            self._conn,
-            {
-                "run_id": run_id, "position": position, "revision_id": revision_id,
-                "option_order": option_order, "variant": variant,
-                "time_limit_seconds": time_limit_seconds, "max_attempts": max_attempts,
-                "attempts_used": 0, "outcome": Outcome.PENDING.value,
-            },
-        )  # fmt: skip
+    def add_problems(self, run_id: str, problems: Sequence[NewRunProblem]) -> None:
+        """The run's problems, each pending with no attempt used: one call to the driver."""
+        _ADD_PROBLEM.change_many(self._conn, [_new_problem_row(run_id, p) for p in problems])
 
     def seen(self, learner_id: int, set_id: int) -> list[Seen]:
         """What the learner has been shown in earlier runs of the set: problem and variant."""
@@ -182,6 +178,15 @@ class RunRepository:
     def problems(self, run_id: str) -> list[RunProblemRecord]:
         """The run's problems in order, with their revisions' hashes: one statement."""
         return [_problem_record(row) for row in _RUN_PROBLEMS.rows(self._conn, {"run_id": run_id})]
+
+
+def _new_problem_row(run_id: str, p: NewRunProblem) -> dict[str, Any]:
+    return {
+        "run_id": run_id, "position": p.position, "revision_id": p.revision_id,
+        "option_order": p.option_order, "variant": p.variant,
+        "time_limit_seconds": p.time_limit_seconds, "max_attempts": p.max_attempts,
+        "attempts_used": 0, "outcome": Outcome.PENDING.value,
+    }  # fmt: skip
 
 
 def _record(row: tuple[Any, ...]) -> RunRecord:

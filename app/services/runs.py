@@ -14,7 +14,7 @@ from app.domain.clock import Clock
 from app.domain.errors import NotFound, RunOpen
 from app.domain.runs import Outcome, effective_time_limit, option_order
 from app.domain.variants import draw
-from app.persistence.runs import RunProblemRecord, RunRecord
+from app.persistence.runs import NewRunProblem, RunProblemRecord, RunRecord
 from app.persistence.sets import SetRevisions
 from app.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import awards, retakes
@@ -68,32 +68,51 @@ def start_run(
     rng: random.Random | None = None,
 ) -> RunSummary:
     """A new run, unless one of the set is open (RunOpen) or its retake waits (RetakeTooSoon)."""
-    shuffle = rng or random.SystemRandom()
-    now = clock()
     with units() as uow:
-        found = uow.set_content.revisions_to_take(slug)
-        if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
-            raise NotFound(f"There is no challenge called {slug!r}.")
-        standing = retakes.standing(
-            uow, learner_id=learner_id, set_id=found.id,
-            retake_after_seconds=found.retake_after_seconds, now=now,
-        )  # fmt: skip
-        retakes.ensure_may_start(standing, found.title)
-        multiplier = uow.runs.time_multiplier(learner_id)
-        run_id = str(uuid.uuid4())
-        if not uow.runs.add(
-            run_id=run_id,
-            learner_id=learner_id,
-            set_id=found.id,
-            time_multiplier=multiplier,
-            started_at=now,
-        ):  # a concurrent start of the same set won
-            raise _lost_race(uow, learner_id, found.id, found.title)
-        _add_problems(uow, run_id, found, learner_id, multiplier, shuffle)
+        run_id = _begin(uow, clock(), learner_id, slug, rng or random.SystemRandom())
         uow.flush()
         summary = _summary(uow, uow.runs.get(run_id))
         uow.commit()
         return summary
+
+
+def begin_run(
+    units: UnitOfWorkFactory,
+    clock: Clock,
+    learner_id: int,
+    *,
+    slug: str,
+    rng: random.Random | None = None,
+) -> str:
+    """`start_run` without reading the new run back: its id, for the page that goes on
+    to its first problem (at an exam's start, every learner at once)."""
+    with units() as uow:
+        run_id = _begin(uow, clock(), learner_id, slug, rng or random.SystemRandom())
+        uow.commit()
+        return run_id
+
+
+def _begin(uow: UnitOfWork, now: datetime, learner_id: int, slug: str, rng: random.Random) -> str:
+    found = uow.set_content.revisions_to_take(slug)
+    if found is None or found.retired or found.kind is not SetKind.CHALLENGE:
+        raise NotFound(f"There is no challenge called {slug!r}.")
+    standing = retakes.standing(
+        uow, learner_id=learner_id, set_id=found.id,
+        retake_after_seconds=found.retake_after_seconds, now=now,
+    )  # fmt: skip
+    retakes.ensure_may_start(standing, found.title)
+    multiplier = uow.runs.time_multiplier(learner_id)
+    run_id = str(uuid.uuid4())
+    if not uow.runs.add(
+        run_id=run_id,
+        learner_id=learner_id,
+        set_id=found.id,
+        time_multiplier=multiplier,
+        started_at=now,
+    ):  # a concurrent start of the same set won
+        raise _lost_race(uow, learner_id, found.id, found.title)
+    _add_problems(uow, run_id, found, learner_id, multiplier, rng)
+    return run_id
 
 
 def _add_problems(
@@ -106,9 +125,9 @@ def _add_problems(
 ) -> None:
     """One problem per position: a pool's member and a problem's variant are drawn with
     `rng`, preferring what the learner has not seen in earlier runs of the set."""
-    runs = uow.runs
-    seen = runs.seen(learner_id, found.id)
+    seen = uow.runs.seen(learner_id, found.id)
     problems_seen = Counter(item.problem_id for item in seen)
+    taken = []
     for position, members in enumerate(found.positions(), start=1):
         revision = draw(members, rng, {m: problems_seen[m.problem_id] for m in members})
         problem = uow.revisions.problem(revision.id, revision.content_hash)
@@ -120,20 +139,23 @@ def _add_problems(
                 if item.problem_id == revision.problem_id and item.variant is not None
             )
             variants = problem.variants
-            drawn = draw(
-                variants, rng, {v: had[json.dumps(v.as_dict(), sort_keys=True)] for v in variants}
+            # (first sight of the problem, as for most at an exam: nothing to count)
+            counts = (
+                {v: had[json.dumps(v.as_dict(), sort_keys=True)] for v in variants} if had else {}
             )
-            variant = drawn.as_dict()
+            variant = draw(variants, rng, counts).as_dict()
         order = option_order(len(problem.options), rng) if problem.options else None
-        runs.add_problem(
-            run_id,
-            position=position,
-            revision_id=revision.id,
-            option_order=order,
-            time_limit_seconds=effective_time_limit(problem.time_limit_seconds, multiplier),
-            max_attempts=problem.max_attempts,
-            variant=variant,
+        taken.append(
+            NewRunProblem(
+                position=position,
+                revision_id=revision.id,
+                option_order=order,
+                time_limit_seconds=effective_time_limit(problem.time_limit_seconds, multiplier),
+                max_attempts=problem.max_attempts,
+                variant=variant,
+            )
         )
+    uow.runs.add_problems(run_id, taken)
 
 
 def _lost_race(uow: UnitOfWork, learner_id: int, set_id: int, title: str) -> RunOpen:

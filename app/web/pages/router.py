@@ -27,4 +27,4 @@ for module in (home, auth, account, challenges, runs, badges, progress, patterns
 def direct_routes() -> list[DirectRoute]:
     """Pages served before FastAPI's router (app.web.direct_routes). The router's form
     CSRF check does not run for them: a direct POST calls `verify_form_csrf` itself."""
-    return runs.direct_routes()
+    return challenges.direct_routes() + runs.direct_routes()

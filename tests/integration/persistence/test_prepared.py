@@ -182,3 +182,37 @@ def test_a_read_on_sqlite_begins_no_transaction_and_a_later_write_still_commits(
     with engine.connect() as conn:
         assert [row[0] for row in ALL.rows(conn, {})] == [1, 2]
     engine.dispose()
+
+
+def test_many_rows_go_in_one_call_as_core_would_write_them(engine: Engine) -> None:
+    """`change_many`: each row's values through the same conversions as `change`, the
+    driver called once (not Core's path), nothing kept without commit; a column default
+    computed in Python takes Core's path, which fills it in."""
+    through_core: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: through_core.append(args[2]))
+    rows = [
+        {"id": i, "at": AT, "data": {"n": i}, "flag": i % 2 == 0, "count": i, "label": i,
+         "ratio": i / 4}
+        for i in (1, 2, 3)
+    ]  # fmt: skip
+    with engine.connect() as conn:
+        ADD.change_many(conn, rows)
+        ADD.change_many(conn, [])
+    with engine.connect() as conn:
+        assert ALL.rows(conn, {}) == []
+        ADD.change_many(conn, rows)
+        conn.commit()
+        assert not driver_in_transaction(conn)
+    assert through_core == []
+    with engine.connect() as conn:
+        ADD_DEFAULT.change_many(conn, [{"id": 4, "at": AT}, {"id": 5, "at": AT}])
+        conn.commit()
+    assert len(through_core) == 1  # Core's executemany: one call as well
+    with engine.connect() as conn:
+        assert ALL.rows(conn, {}) == [
+            (1, AT, {"n": 1}, False, 1, 0.25),
+            (2, AT, {"n": 2}, True, 2, 0.5),
+            (3, AT, {"n": 3}, False, 3, 0.75),
+            (4, AT, None, None, 7, None),
+            (5, AT, None, None, 7, None),
+        ]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from app.domain.clock import FakeClock
+from app.domain.errors import RunOpen
 from app.domain.runs import Outcome
 from app.persistence.runs import RunRepository
 from app.persistence.unit_of_work import UnitOfWorkFactory
-from app.services import awards, catalog, problems, runs
+from app.services import accounts, awards, catalog, problems, runs
 from app.services.accounts import Learner
 from app.services.runs import RunSummary
+from tests.conftest import FAST_HASHER, PASSWORD
 
 
 def solve(
@@ -36,6 +39,21 @@ def test_new_run_lists_its_problems(run) -> None:
     assert [p.number for p in run.problems] == [1, 2, 3]
     assert all(p.outcome is Outcome.PENDING for p in run.problems)
     assert run.problems[0].time_limit_seconds == 120
+
+
+def test_begin_run_starts_the_run_start_run_would_and_gives_its_id(
+    units: UnitOfWorkFactory, loaded: object, clock: FakeClock, learner: Learner
+) -> None:
+    run_id = runs.begin_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
+    begun = runs.run_summary(units, clock=clock, learner_id=learner.id, run_id=run_id)
+    grace = accounts.register(units, FAST_HASHER, clock=clock, username="grace", password=PASSWORD)
+    started = runs.start_run(units, clock=clock, learner_id=grace.id, slug="gru-test")
+    assert begun == replace(started, run_id=run_id)
+    assert not begun.finished
+    assert len(begun.problems) == 3
+    with pytest.raises(RunOpen) as refused:  # the same rules: one open run of a set
+        runs.begin_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
+    assert refused.value.run_id == run_id
 
 
 def test_perfect_run_awards_the_badge_once(
@@ -107,7 +125,7 @@ def test_a_start_that_fails_midway_leaves_no_run(
         raise RuntimeError("the database went away")
 
     with monkeypatch.context() as patched:
-        patched.setattr(RunRepository, "add_problem", fail)
+        patched.setattr(RunRepository, "add_problems", fail)
         with pytest.raises(RuntimeError):
             runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")
     started = runs.start_run(units, clock=clock, learner_id=learner.id, slug="gru-test")

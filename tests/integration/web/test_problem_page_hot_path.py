@@ -66,9 +66,10 @@ def register(client: TestClient, name: str) -> TestClient:
 # -- served directly, answering as the router did -------------------------------------
 
 
-def test_the_page_and_the_answer_are_direct_routes() -> None:
+def test_starting_a_run_the_page_and_the_answer_are_direct_routes() -> None:
     served = {(route.path, frozenset(route.methods)) for route in direct_routes()}
     assert served == {
+        ("/challenges/{slug}/runs", frozenset({"POST"})),
         ("/runs/{run_id}/problems/{n:problem_number}", frozenset({"GET"})),
         ("/runs/{run_id}/problems/{n:problem_number}/answer", frozenset({"POST"})),
     }
@@ -116,6 +117,32 @@ def test_the_direct_page_answers_bad_addresses_as_the_router_does(browser: TestC
         assert "missing or not understood" in text(response.text)
     assert browser.get(f"/runs/{run}/problems/9").status_code == 404  # no such problem
     assert browser.get("/runs/not-a-run/problems/1").status_code == 404
+
+
+def test_the_direct_start_refuses_as_the_router_did(app: FastAPI, browser: TestClient) -> None:
+    """Starting a run, each refusal as FastAPI's route gave it (this test passes on the
+    commit before the direct route): the form's CSRF token first, signed in next, then
+    the set; none of them starts a run, and the one that does goes to problem 1."""
+    intro = browser.get("/challenges/gru-test").text
+    token = csrf(intro)
+    assert browser.post("/challenges/gru-test/runs").status_code == 403
+    forged = browser.post("/challenges/gru-test/runs", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    missing = browser.post("/challenges/no-such-set/runs", data={"csrf_token": token})
+    assert missing.status_code == 404
+    assert "There is no challenge called 'no-such-set'" in text(missing.text)
+    assert browser.get("/challenges/gru-test/runs").status_code == 405  # on to the router
+    with TestClient(app) as stranger:
+        assert stranger.post("/challenges/gru-test/runs").status_code == 403
+        own = csrf(stranger.get("/login").text)  # a visitor's token: not signed in
+        sent = stranger.post(
+            "/challenges/gru-test/runs", data={"csrf_token": own}, follow_redirects=False
+        )
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/login?next=/challenges/gru-test/runs"
+    first = start_run(browser)
+    assert first.endswith("/problems/1")  # an open run would be continued: none was started
+    assert browser.get(first).status_code == 200
 
 
 def test_signed_out_the_direct_page_sends_to_sign_in(client: TestClient) -> None:
