@@ -357,6 +357,38 @@ def test_two_learners_in_one_state_share_a_page_and_nothing_of_theirs(
     assert ">ada<" not in held
 
 
+def test_the_run_s_progress_is_not_in_the_kept_page_s_key(
+    settings: Settings, clock: FakeClock, loaded: sessionmaker[Session]
+) -> None:
+    """Two learners at the same state of problem 2, one with problem 1 over and one not:
+    one kept page (the other outcomes would make a page per combination), each with
+    their own progress bar, linking to their own run."""
+    two = (builders.shape_problem("first"), builders.shape_problem("second"))
+    save_sets(loaded, clock, builders.challenge("two-shapes", two, title="Two shapes"))
+    app = create_app(settings, clock=clock, password_hasher=FAST_HASHER)
+    pages = shared_pages(app)
+    with TestClient(app) as ada, TestClient(app) as grace:
+        register(ada, "ada")
+        register(grace, "grace")
+        runs = [run_id_of(start_run(client, "two-shapes")) for client in (ada, grace)]
+        for attempt in ("(9, 9)", "(8, 8)"):  # ada's problem 1 is over: two wrong answers
+            sent = ada.post(f"/api/runs/{runs[0]}/problems/1/answer", json={"answer": attempt})
+            assert sent.status_code == 200
+        kept = len(pages.cached())
+        seen = [
+            client.get(f"/runs/{run}/problems/2").text
+            for client, run in zip((ada, grace), runs, strict=True)
+        ]
+        assert len(pages.cached()) == kept + 1  # problem 2 as both see it: kept once
+    for page, run, first in zip(seen, runs, ("incorrect", "pending"), strict=True):
+        bar = page[page.index('<ol class="progress"') : page.index("</ol>")]
+        assert f'href="/runs/{run}/problems/1" class="dot dot-{first}"' in bar
+        assert f'href="/runs/{run}/problems/2" class="dot dot-pending current"' in bar
+    held = " ".join(pages.cached())
+    assert not [run for run in runs if run in held]
+    assert "dot-incorrect" not in held  # no progress bar in a kept page
+
+
 def test_no_hole_is_ever_shown(app: FastAPI, browser: TestClient) -> None:
     url = start_run(browser)
     pages = [browser.get(url).text]
