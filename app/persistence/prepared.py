@@ -105,11 +105,11 @@ class Prepared:
     def change_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run an INSERT, UPDATE or DELETE once per row of parameters, in one call to
         the driver (`executemany`: one loop in C on SQLite, one pipeline on psycopg)."""
+        if not rows:  # (Core would run an INSERT once, with its defaults alone)
+            return
         plan = self._plan(conn.dialect)
         if plan is None:
             conn.execute(self.statement, [dict(params) for params in rows])
-            return
-        if not rows:
             return
         self._begin(conn, plan)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ from app.web.limits import RequestLimits, routes_taking_files
 from app.web.pages import router as pages_router
 from app.web.security import ApiCsrfMiddleware
 from app.web.sessions import LiveSession, SessionMiddleware
-from app.web.templating import SharedPages, make_templates
+from app.web.templating import Fragments, SharedPages, make_templates
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
@@ -107,6 +107,7 @@ def create_app(
     )
     app.state.templates = make_templates()
     app.state.shared_pages = SharedPages(app.state.templates.env)
+    app.state.progress_bars = Fragments(app.state.templates.env, size=1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api_router.include(app)
     app.include_router(health.router)

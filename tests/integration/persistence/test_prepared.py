@@ -205,6 +205,7 @@ def test_many_rows_go_in_one_call_as_core_would_write_them(engine: Engine) -> No
         assert not driver_in_transaction(conn)
     assert through_core == []
     with engine.connect() as conn:
+        ADD_DEFAULT.change_many(conn, [])  # no rows: nothing, not a row of defaults
         ADD_DEFAULT.change_many(conn, [{"id": 4, "at": AT}, {"id": 5, "at": AT}])
         conn.commit()
     assert len(through_core) == 1  # Core's executemany: one call as well

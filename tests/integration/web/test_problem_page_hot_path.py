@@ -387,6 +387,22 @@ def test_the_run_s_progress_is_not_in_the_kept_page_s_key(
     held = " ".join(pages.cached())
     assert not [run for run in runs if run in held]
     assert "dot-incorrect" not in held  # no progress bar in a kept page
+    # the bars are kept apart from the statements' fragments, which they would churn
+    assert not [f for f in fragments(app).cached() if 'class="progress"' in f]
+    assert len(app.state.progress_bars.cached()) == 2  # problem 2 with 1 over, and not
+
+
+def test_the_run_s_id_in_the_progress_bar_is_escaped_once(
+    app: FastAPI, browser: TestClient, clock: FakeClock
+) -> None:
+    url = start_run(browser)
+    view = replace(view_of(app, clock, "ada", url), run_id='a&b"<')
+    session = {"uid": 1, "sid": "s", "name": "ada", "csrf": "tok"}
+    shown = {"notice": None, "typed": "", "ran": None, "runner_unavailable": None}
+    page = bytes(problem_page(request_for(app, view, session, False), view, shown).body).decode()
+    bar = page[page.index('<ol class="progress"') : page.index("</ol>")]
+    assert 'href="/runs/a&amp;b&#34;&lt;/problems/1"' in bar
+    assert "&amp;amp;" not in page
 
 
 def test_no_hole_is_ever_shown(app: FastAPI, browser: TestClient) -> None:
