@@ -92,8 +92,8 @@ def problem_page(
     request: Request, view: ProblemView, shown: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
     """problem.html for `view`, with `shown` (notice, typed, ran, runner_unavailable), as
-    everyone in this state sees it (app.web.templating.SharedPages): the run's id and
-    the clock's reading are holes."""
+    everyone in this state sees it (app.web.templating.SharedPages): the run's id, the
+    clock's reading and the run's progress bar are holes."""
     timer = Timer.of(view.remaining_seconds, view.time_limit_seconds)
     context = {"p": _as_everyone_sees(view), "timer": TIMER_HOLES, "progress": PROGRESS_HOLE}
     holes = {"run": view.run_id, "seconds": timer.seconds, "clock": timer.clock}
